@@ -1,0 +1,118 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { Aedes } from 'aedes';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { SteadError } from '../../shared/errors.js';
+import { LIMITS, type Limits } from '../../shared/limits.js';
+import { systemRandom, type Random } from '../../shared/random.js';
+import { createTopics, DEFAULT_ROOT } from '../../shared/topics.js';
+import type { ProxyType } from '../proxy/define-proxy.js';
+import { ProxyRuntime } from '../proxy/runtime.js';
+import { GroupCommitter } from '../store/group-commit.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/types.js';
+import { directionGuard } from './direction-guard.js';
+import { Metrics } from './metrics.js';
+
+export interface BrokerOptions {
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** TCP port; 0 picks a free one; default 1883. */
+  port?: number;
+  /** Topic root; default `stead`. */
+  root?: string;
+  apps?: readonly ProxyType[];
+  /** A store, or its URL (`memory:`); default `memory:`. */
+  store?: Store | string;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  limits?: Partial<Limits>;
+}
+
+export interface SteadBroker {
+  readonly host: string;
+  readonly port: number;
+  /** `mqtt://host:port`, for devices. */
+  readonly url: string;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  readonly committer: GroupCommitter;
+  readonly aedes: Aedes;
+  /** Drains every inbox and pending commit, disconnects clients, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts aedes on a TCP listener with the proxy runtime attached to the request topics. */
+export async function createBroker(options: BrokerOptions = {}): Promise<SteadBroker> {
+  const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
+  const limits: Limits = { ...LIMITS, ...options.limits };
+  const topics = createTopics(options.root ?? DEFAULT_ROOT);
+  const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
+  const committer = new GroupCommitter(store);
+  const metrics = new Metrics();
+  const aedes = await Aedes.createBroker({ ...directionGuard(topics.root), id: undefined });
+  const publish = (topic: string, payload: Uint8Array): void => {
+    aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
+  };
+  const runtime = new ProxyRuntime({
+    apps: options.apps ?? [],
+    store,
+    committer,
+    topics,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? systemRandom,
+    limits,
+    log,
+    metrics,
+    publish,
+  });
+  await new Promise<void>((resolve) => {
+    aedes.subscribe(topics.inboundFilter, (packet, done) => {
+      runtime.dispatch(packet.topic, packet.payload as Buffer);
+      done();
+    }, resolve);
+  });
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await listen(server, host, options.port ?? 1883);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
+  await runtime.wakeDue();
+  log.info({ host, port: address.port, store: store.url, apps: (options.apps ?? []).map((a) => a.name) }, 'stead broker listening');
+
+  let closing: Promise<void> | null = null;
+  const close = async (): Promise<void> => {
+    server.close();
+    await runtime.drain();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await store.close();
+    log.info('stead broker closed');
+  };
+  return {
+    host,
+    port: address.port,
+    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    metrics,
+    store,
+    committer,
+    aedes,
+    close: () => (closing ??= close()),
+  };
+}
+
+async function listen(server: Server, host: string, port: number): Promise<void> {
+  server.listen(port, host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+}
+
+function noop(): void {}

@@ -1,0 +1,16 @@
+export { createBroker, type BrokerOptions, type SteadBroker } from './host/create-broker.js';
+export { Metrics } from './host/metrics.js';
+export {
+  defineProxy,
+  type ProxyContext,
+  type InitContext,
+  type ProxyDefinition,
+  type ProxyType,
+  type QueuePolicy,
+  type QueuedNotification,
+  type ArgSpec,
+} from './proxy/define-proxy.js';
+export { loadApps } from './apps/load-apps.js';
+export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
+export { createMemoryStore } from './store/memory-store.js';
+export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';

@@ -1,0 +1,114 @@
+import { SteadError } from '../../shared/errors.js';
+import { assertName } from '../../shared/names.js';
+
+/** What happens when a bounded notification queue is full (DESIGN §4). */
+export type QueuePolicy = 'drop-oldest' | 'coalesce' | 'refuse';
+
+export interface QueuedNotification {
+  seq: number;
+  payload: unknown;
+  key: string | null;
+}
+
+export interface NotifyOptions {
+  /** With the coalesce policy, a newer notification replaces a queued one with the same key. */
+  key?: string;
+}
+
+/** What app code sees while a method, pulse, timer or init runs. All effects are buffered. */
+export interface ProxyContext<S> {
+  readonly app: string;
+  readonly id: string;
+  /** The draft state: committed when the method returns, dropped when it throws. */
+  state: S;
+  /** The logical session that sent the request; null in pulse, timers and init. */
+  readonly session: string | null;
+  currentSession(): string | null;
+  sessionIds(): string[];
+  notify(payload: unknown, target: string | RegExp, options?: NotifyOptions): void;
+  limitQueue(length: number, session: string, policy?: QueuePolicy): void;
+  outq(session: string): QueuedNotification[];
+  /** Stores a memento with this transaction; the next begin of this session returns it. */
+  remember(memento: unknown): void;
+  /** A durable timer: runs `method(...args)` at `time` (ms since the epoch), exactly once. */
+  at(time: number, method: string, args?: unknown[]): void;
+  now(): number;
+}
+
+export type InitContext<S> = Omit<ProxyContext<S>, 'state'>;
+
+/** Argument types a method may declare; a trailing `?` makes the argument optional. */
+export type ArgType = 'string' | 'number' | 'integer' | 'boolean' | 'bytes' | 'array' | 'object' | 'any';
+export type ArgSpec = ArgType | `${ArgType}?`;
+
+export type MethodFn<S> = (ctx: ProxyContext<S>, ...args: never[]) => unknown;
+
+/** A method with a declared argument shape; calls that do not match fail with BAD_ARGUMENTS. */
+export interface MethodSpec<S> {
+  args: readonly ArgSpec[];
+  run: MethodFn<S>;
+}
+
+export interface PulseSpec<S> {
+  /** Milliseconds between pulses while the proxy is live. */
+  every: number;
+  run(ctx: ProxyContext<S>): unknown;
+}
+
+export interface ProxyDefinition<S> {
+  name: string;
+  init: (ctx: InitContext<S>) => S;
+  methods: Record<string, MethodFn<S> | MethodSpec<S>>;
+  pulse?: PulseSpec<S>;
+}
+
+/** A checked proxy type, resolved once when the broker loads it (its state type erased). */
+export interface ProxyType {
+  readonly name: string;
+  readonly init: (ctx: InitContext<unknown>) => unknown;
+  readonly methods: ReadonlyMap<string, ResolvedMethod>;
+  readonly pulse: PulseSpec<unknown> | null;
+}
+
+export interface ResolvedMethod {
+  readonly run: MethodFn<unknown>;
+  readonly args: readonly ArgSpec[] | null;
+}
+
+const PROXY_TYPE = Symbol.for('stead.proxy-type');
+
+/** Declares a proxy type (an app). The broker loads modules whose default export is one. */
+export function defineProxy<S>(definition: ProxyDefinition<S>): ProxyType {
+  assertName('app', definition.name);
+  if (typeof definition.init !== 'function') throw new SteadError('APP_LOAD', `${definition.name}: init must be a function`);
+  const methods = new Map<string, ResolvedMethod>();
+  for (const [name, method] of Object.entries(definition.methods)) {
+    methods.set(name, resolveMethod(definition.name, name, method));
+  }
+  const pulse = definition.pulse ?? null;
+  if (pulse && !(Number.isFinite(pulse.every) && pulse.every >= 10 && typeof pulse.run === 'function')) {
+    throw new SteadError('APP_LOAD', `${definition.name}: pulse needs run() and every ≥ 10 ms`);
+  }
+  // The runtime treats state as opaque plain data; the app's own code keeps its type S.
+  return Object.freeze({
+    [PROXY_TYPE]: true,
+    name: definition.name,
+    init: definition.init as ProxyType['init'],
+    methods,
+    pulse: pulse as PulseSpec<unknown> | null,
+  });
+}
+
+export function isProxyType(value: unknown): value is ProxyType {
+  return typeof value === 'object' && value !== null && PROXY_TYPE in value;
+}
+
+const ARG_SPEC = /^(string|number|integer|boolean|bytes|array|object|any)\??$/;
+
+function resolveMethod<S>(app: string, name: string, method: MethodFn<S> | MethodSpec<S>): ResolvedMethod {
+  if (typeof method === 'function') return { run: method as MethodFn<unknown>, args: null };
+  if (typeof method?.run !== 'function' || !Array.isArray(method.args) || !method.args.every((a) => ARG_SPEC.test(a))) {
+    throw new SteadError('APP_LOAD', `${app}.${name}: a method is a function or { args, run }`);
+  }
+  return { run: method.run as MethodFn<unknown>, args: method.args };
+}

@@ -1,0 +1,122 @@
+import { SteadError } from '../../shared/errors.js';
+import { LIMITS } from '../../shared/limits.js';
+import { assertName } from '../../shared/names.js';
+import type { NotifyOptions, QueuePolicy, QueuedNotification } from './define-proxy.js';
+import { newSession, type ProxyRecord, type SessionRecord } from './record.js';
+
+/** What a method asked for; applied to the record only if the method returns (DESIGN §4 rule 5). */
+export class Effects {
+  notifications: { payload: unknown; target: string | RegExp; key: string | null }[] = [];
+  queueLimits: { session: string; length: number; policy: QueuePolicy }[] = [];
+  memento: { value: unknown } | null = null;
+  timers: { at: number; method: string; args: unknown[] }[] = [];
+
+  get empty(): boolean {
+    return this.notifications.length === 0 && this.queueLimits.length === 0 && this.memento === null && this.timers.length === 0;
+  }
+
+  notify(payload: unknown, target: string | RegExp, options: NotifyOptions | undefined): void {
+    if (typeof target === 'string') assertName('session', target);
+    else if (!(target instanceof RegExp)) throw new SteadError('BAD_OPTIONS', 'notify target is a session name or a RegExp');
+    this.notifications.push({ payload, target, key: options?.key ?? null });
+  }
+
+  limitQueue(length: number, session: string, policy: QueuePolicy = 'drop-oldest'): void {
+    assertName('session', session);
+    if (!Number.isInteger(length) || length < 1 || length > LIMITS.maxQueueLength) {
+      throw new SteadError('BAD_OPTIONS', `queue length must be an integer from 1 to ${LIMITS.maxQueueLength}`);
+    }
+    if (policy !== 'drop-oldest' && policy !== 'coalesce' && policy !== 'refuse') {
+      throw new SteadError('BAD_OPTIONS', `unknown queue policy ${String(policy)}`);
+    }
+    this.queueLimits.push({ session, length, policy });
+  }
+}
+
+/** Sessions that received notifications in one commit, with the new items to send. */
+export type Delivery = Map<string, QueuedNotification[]>;
+
+/**
+ * Applies a returned method's effects to the record. Throws QUEUE_FULL (refuse policy) or
+ * SESSION_LIMIT before changing anything the caller cannot drop (the caller unloads on throw).
+ */
+export function applyEffects(record: ProxyRecord, effects: Effects, session: string | null, now: number): Delivery {
+  const delivery: Delivery = new Map();
+  for (const { session: name, length, policy } of effects.queueLimits) {
+    const queue = openSession(record, name, now).queue;
+    queue.limit = length;
+    queue.policy = policy;
+    while (queue.items.length > length) dropOldest(queue);
+  }
+  for (const { payload, target, key } of effects.notifications) {
+    for (const name of targets(record, target, now)) {
+      const item = enqueue(openSession(record, name, now), payload, key);
+      const sent = delivery.get(name);
+      if (sent) sent.push(item);
+      else delivery.set(name, [item]);
+    }
+  }
+  if (effects.memento && session !== null) openSession(record, session, now).memento = effects.memento.value;
+  for (const timer of effects.timers) record.timers.push({ id: record.nextTimerId++, ...timer });
+  return delivery;
+}
+
+export function openSession(record: ProxyRecord, name: string, now: number): SessionRecord {
+  let session = record.sessions.get(name);
+  if (!session) {
+    if (record.sessions.size >= LIMITS.maxSessionsPerProxy) {
+      throw new SteadError('SESSION_LIMIT', `proxy keeps ${LIMITS.maxSessionsPerProxy} sessions at most`);
+    }
+    session = newSession(now);
+    record.sessions.set(name, session);
+  }
+  return session;
+}
+
+function targets(record: ProxyRecord, target: string | RegExp, now: number): string[] {
+  if (typeof target === 'string') {
+    openSession(record, target, now);
+    return [target];
+  }
+  const matched: string[] = [];
+  for (const name of record.sessions.keys()) {
+    target.lastIndex = 0;
+    if (target.test(name)) matched.push(name);
+  }
+  return matched;
+}
+
+function enqueue(session: SessionRecord, payload: unknown, key: string | null): QueuedNotification {
+  const queue = session.queue;
+  if (queue.policy === 'coalesce' && key !== null) {
+    const index = queue.items.findIndex((item) => item.key === key);
+    if (index >= 0) {
+      queue.items.splice(index, 1);
+      queue.dropped++;
+    }
+  }
+  if (queue.items.length >= queue.limit) {
+    if (queue.policy === 'refuse') throw new SteadError('QUEUE_FULL', `notification queue is full (${queue.limit})`);
+    dropOldest(queue);
+  }
+  const item = { seq: ++queue.lastSeq, payload, key };
+  queue.items.push(item);
+  return item;
+}
+
+function dropOldest(queue: SessionRecord['queue']): void {
+  queue.items.shift();
+  queue.dropped++;
+}
+
+/** Cumulative ack: forget everything up to seq. Returns whether anything changed. */
+export function ackQueue(session: SessionRecord, seq: number): boolean {
+  const queue = session.queue;
+  const upTo = Math.min(seq, queue.lastSeq);
+  if (upTo <= queue.acked) return false;
+  queue.acked = upTo;
+  let keep = 0;
+  while (keep < queue.items.length && (queue.items[keep] as QueuedNotification).seq <= upTo) keep++;
+  queue.items.splice(0, keep);
+  return true;
+}

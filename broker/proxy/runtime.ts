@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../shared/clock.js';
+import { SteadError, isSteadError } from '../../shared/errors.js';
+import type { Limits } from '../../shared/limits.js';
+import type { Random } from '../../shared/random.js';
+import type { Topics } from '../../shared/topics.js';
+import { decodeFrame } from '../../shared/wire/codec.js';
+import { Kind, type Frame } from '../../shared/wire/frames.js';
+import type { Metrics } from '../host/metrics.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { Store } from '../store/types.js';
+import type { ProxyType } from './define-proxy.js';
+import { Proxy, type ProxyHost } from './proxy.js';
+import { errorBytes } from './replies.js';
+
+export interface RuntimeOptions {
+  apps: readonly ProxyType[];
+  store: Store;
+  committer: GroupCommitter;
+  topics: Topics;
+  clock: Clock;
+  random: Random;
+  limits: Limits;
+  log: Logger;
+  metrics: Metrics;
+  publish(topic: string, payload: Uint8Array): void;
+}
+
+/**
+ * Hosts the proxies: routes each request to its proxy's inbox, creating the proxy on first
+ * use. Anything that cannot reach a proxy is answered with a typed error frame when the
+ * sender's session is known, and dropped and counted otherwise (DESIGN §5).
+ */
+export class ProxyRuntime {
+  readonly #apps: ReadonlyMap<string, ProxyType>;
+  readonly #proxies = new Map<string, Proxy>();
+  readonly #host: ProxyHost;
+  readonly #metrics: Metrics;
+  #closed = false;
+
+  constructor(options: RuntimeOptions) {
+    this.#apps = new Map(options.apps.map((app) => [app.name, app]));
+    this.#metrics = options.metrics;
+    this.#host = {
+      topics: options.topics,
+      clock: options.clock,
+      random: options.random,
+      limits: options.limits,
+      store: options.store,
+      committer: options.committer,
+      log: options.log,
+      publish: options.publish,
+      count: (event) => options.metrics.count(event),
+    };
+  }
+
+  get liveProxies(): number {
+    return this.#proxies.size;
+  }
+
+  /** Entry point for every publish on `<root>/+/+/+/in`. */
+  dispatch(topic: string, payload: Uint8Array): void {
+    const target = this.#host.topics.parse(topic);
+    if (!target || target.direction !== 'in') return this.#metrics.count('dropped.bad_topic');
+    const { app, id, session } = target;
+    this.#metrics.count('frames.in');
+    let frame: Frame;
+    try {
+      frame = decodeFrame(payload, this.#host.limits.maxFrameBytes);
+    } catch (error) {
+      return this.#answer(app, id, session, null, error);
+    }
+    const type = this.#apps.get(app);
+    if (!type) {
+      return this.#answer(app, id, session, frame, new SteadError('UNKNOWN_APP', `no proxy type named ${app}`));
+    }
+    if (this.#closed) return this.#metrics.count('dropped.closing');
+    const proxy = this.#proxy(type, id);
+    if (!proxy.enqueueFrame(session, frame)) {
+      this.#answer(app, id, session, frame, new SteadError('INBOX_FULL', `${proxy.key} has too many waiting messages`));
+    }
+  }
+
+  /** Wakes proxies whose durable timers came due while the broker was down. */
+  async wakeDue(): Promise<void> {
+    for (const key of await this.#host.store.listWaking(Number.MAX_SAFE_INTEGER)) {
+      const [app, id] = key.split('/') as [string, string];
+      const type = this.#apps.get(app);
+      if (type) this.#proxy(type, id).wake();
+      else this.#host.log.warn({ proxy: key }, 'stored proxy has timers but its app is not loaded');
+    }
+  }
+
+  /** Stops accepting work, then waits until every inbox is empty and its commits are done. */
+  async drain(): Promise<void> {
+    this.#closed = true;
+    for (;;) {
+      const busy = [...this.#proxies.values()].filter((p) => !p.idle);
+      if (busy.length === 0) break;
+      await Promise.all(busy.map((p) => p.whenIdle()));
+    }
+    for (const proxy of this.#proxies.values()) proxy.stop();
+  }
+
+  #proxy(type: ProxyType, id: string): Proxy {
+    const key = `${type.name}/${id}`;
+    let proxy = this.#proxies.get(key);
+    if (!proxy) {
+      proxy = new Proxy(type, id, this.#host);
+      this.#proxies.set(key, proxy);
+      this.#metrics.count('proxies.created');
+    }
+    return proxy;
+  }
+
+  #answer(app: string, id: string, session: string, frame: Frame | null, error: unknown): void {
+    const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
+    this.#metrics.count(steadError.code);
+    const [ref, seq] = frame ? correlation(frame) : [null, 0];
+    this.#host.publish(this.#host.topics.outbound(app, id, session), errorBytes(ref, seq, steadError));
+  }
+}
+
+/** The ref and seq a device matches an error against. */
+function correlation(frame: Frame): [Uint8Array | null, number] {
+  switch (frame.kind) {
+    case Kind.call:
+    case Kind.end:
+      return [frame.nonce, frame.seq];
+    case Kind.begin:
+      return [frame.token, 0];
+    default:
+      return [null, 0];
+  }
+}

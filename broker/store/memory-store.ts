@@ -1,0 +1,48 @@
+import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from './types.js';
+
+interface Entry extends StoredProxy {
+  wakeAt: number | null;
+}
+
+/** `memory:` — tests and throwaway runs. Copies bytes in and out, like a real store. */
+export function createMemoryStore(): Store {
+  const entries = new Map<string, Entry>();
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new Error('store is closed');
+  };
+  return {
+    url: 'memory:',
+    async load(key) {
+      open();
+      const entry = entries.get(key);
+      return entry && { version: entry.version, record: entry.record.slice() };
+    },
+    async commit(writes: readonly ProxyWrite[]): Promise<WriteOutcome[]> {
+      open();
+      return writes.map((write) => {
+        const current = entries.get(write.key)?.version ?? 0;
+        if (current !== write.expectVersion) return 'conflict';
+        entries.set(write.key, { version: current + 1, record: write.record.slice(), wakeAt: write.wakeAt });
+        return 'committed';
+      });
+    },
+    async list(prefix = '') {
+      open();
+      return [...entries.keys()].filter((key) => key.startsWith(prefix)).sort();
+    },
+    async listWaking(time) {
+      open();
+      return [...entries].filter(([, e]) => e.wakeAt !== null && e.wakeAt <= time).map(([key]) => key).sort();
+    },
+    async remove(key, expectVersion) {
+      open();
+      const entry = entries.get(key);
+      if (!entry || (expectVersion !== undefined && entry.version !== expectVersion)) return false;
+      return entries.delete(key);
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

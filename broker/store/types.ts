@@ -1,0 +1,36 @@
+/**
+ * The store interface (DESIGN §6): load a proxy's record; commit a batch of records, each atomic
+ * and checked against the version it was read at (optimistic concurrency); list; remove; close.
+ * Every backend runs the contract suite in test/contracts/.
+ */
+export interface StoredProxy {
+  version: number;
+  record: Uint8Array;
+}
+
+export interface ProxyWrite {
+  /** `<app>/<id>`. */
+  key: string;
+  /** The version the writer read (0 for a proxy the store has never seen). */
+  expectVersion: number;
+  record: Uint8Array;
+  /** When the proxy must be woken even if nobody calls it (its earliest durable timer). */
+  wakeAt: number | null;
+}
+
+/** Per write: committed (the new version is expectVersion + 1), or lost the version check. */
+export type WriteOutcome = 'committed' | 'conflict';
+
+export interface Store {
+  readonly url: string;
+  load(key: string): Promise<StoredProxy | undefined>;
+  /** Commits the batch in one transaction; a conflicting write does not stop the others. */
+  commit(writes: readonly ProxyWrite[]): Promise<WriteOutcome[]>;
+  /** Keys of stored proxies, optionally those starting with a prefix (`toaster/`). */
+  list(prefix?: string): Promise<string[]>;
+  /** Keys of proxies with a wake time at or before `time`. */
+  listWaking(time: number): Promise<string[]>;
+  /** Removes a proxy; false if it was not there or the version did not match. */
+  remove(key: string, expectVersion?: number): Promise<boolean>;
+  close(): Promise<void>;
+}

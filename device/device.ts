@@ -1,0 +1,178 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { SteadError } from '../shared/errors.js';
+import { parseProxyAddress, assertName } from '../shared/names.js';
+import { systemRandom, toHex, type Random } from '../shared/random.js';
+import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { DeviceSession, type SessionOptions, type SessionLink } from './session/device-session.js';
+
+export interface DeviceOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  clientId?: string;
+  root?: string;
+  /** Reported to proxies in hello frames. */
+  agent?: string;
+  reconnect?: BackoffOptions;
+  /** How long connectDevice waits for the first connection; default 10 s. */
+  connectTimeoutMs?: number;
+  keepaliveSec?: number;
+  /** Defaults for every session of this device. */
+  session?: SessionOptions;
+  clock?: Clock;
+  random?: Random;
+  /** Extra mqtt.js options (TLS files, credentials); Stead owns clean, reconnect and resubscribe. */
+  mqtt?: Omit<IClientOptions, 'clean' | 'reconnectPeriod' | 'resubscribe' | 'clientId'>;
+}
+
+export interface DeviceEvents {
+  connect: [];
+  disconnect: [];
+  error: [Error];
+}
+
+/**
+ * A device: one MQTT connection shared by its sessions. Reconnects with exponential backoff and
+ * jitter; on every (re)connect each session resubscribes, says hello, and resends what is pending.
+ */
+export class Device extends EventEmitter<DeviceEvents> {
+  readonly topics: Topics;
+  readonly clientId: string;
+  readonly #client: MqttClient;
+  readonly #sessions = new Map<string, DeviceSession>();
+  readonly #backoff: Backoff;
+  readonly #options: DeviceOptions;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+
+  constructor(options: DeviceOptions) {
+    super();
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? systemRandom;
+    this.topics = createTopics(options.root ?? DEFAULT_ROOT);
+    this.clientId = options.clientId ?? `stead-${toHex(this.#random.nonce())}`;
+    this.#backoff = new Backoff(options.reconnect ?? {}, this.#random);
+    this.#client = mqtt.connect(options.url, {
+      ...options.mqtt,
+      clientId: this.clientId,
+      clean: true,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      keepalive: options.keepaliveSec ?? 30,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+    });
+    this.#client.on('connect', () => this.#onConnect());
+    this.#client.on('close', () => this.#onClose());
+    this.#client.on('error', (error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
+    this.#client.on('message', (topic, payload) => this.#sessions.get(topic)?.receive(payload));
+  }
+
+  get connected(): boolean {
+    return this.#client.connected;
+  }
+
+  /** A logical session of a proxy (`<app>/<id>`), named by the client (DESIGN §3). */
+  session(proxy: string, name: string, options: SessionOptions = {}): DeviceSession {
+    if (this.#closed) throw new SteadError('CLOSED', 'device is closed');
+    const { app, id } = parseProxyAddress(proxy);
+    assertName('session', name);
+    const outTopic = this.topics.outbound(app, id, name);
+    if (this.#sessions.has(outTopic)) throw new SteadError('BAD_OPTIONS', `session ${proxy} ${name} is already open on this device`);
+    const session = new DeviceSession(this.#link(outTopic, this.topics.inbound(app, id, name)), proxy, name, {
+      ...this.#options.session,
+      ...options,
+    });
+    this.#sessions.set(outTopic, session);
+    if (this.connected) session.attach();
+    return session;
+  }
+
+  /** Resolves once connected (immediately if already). */
+  async ready(timeoutMs = this.#options.connectTimeoutMs ?? 10_000): Promise<void> {
+    if (this.connected) return;
+    if (this.#closed) throw new SteadError('CLOSED', 'device is closed');
+    await new Promise<void>((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.off('connect', onConnect);
+        reject(new SteadError('UNREACHABLE', `no connection to ${this.#options.url} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onConnect = (): void => {
+        this.#clock.clearTimeout(timer);
+        resolve();
+      };
+      this.once('connect', onConnect);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#reconnectTimer) this.#clock.clearTimeout(this.#reconnectTimer);
+    for (const session of this.#sessions.values()) session.shutdown();
+    this.#sessions.clear();
+    await this.#client.endAsync(true);
+  }
+
+  #onConnect(): void {
+    // Without NODELAY every request waits on Nagle + delayed ACK (~40 ms per round trip).
+    (this.#client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    this.#backoff.reset();
+    this.emit('connect');
+    for (const session of this.#sessions.values()) session.attach();
+  }
+
+  #onClose(): void {
+    for (const session of this.#sessions.values()) session.detach();
+    if (this.#closed || this.#reconnectTimer) return;
+    this.emit('disconnect');
+    this.#reconnectTimer = this.#clock.setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (!this.#closed) this.#client.reconnect();
+    }, this.#backoff.next());
+  }
+
+  #link(outTopic: string, inTopic: string): SessionLink {
+    const client = this.#client;
+    return {
+      clock: this.#clock,
+      random: this.#random,
+      agent: this.#options.agent ?? 'stead-device',
+      connected: () => client.connected,
+      publish: (payload) => {
+        if (client.connected) client.publish(inTopic, payload as Buffer, { qos: 1 });
+      },
+      subscribe: () =>
+        new Promise((resolve, reject) => {
+          client.subscribe(outTopic, { qos: 1 }, (error, granted) => {
+            if (error) return reject(error);
+            if (granted?.[0]?.qos === 128) return reject(new SteadError('REFUSED', `subscription to ${outTopic} refused`));
+            resolve();
+          });
+        }),
+      forget: () => {
+        this.#sessions.delete(outTopic);
+        if (client.connected) client.unsubscribe(outTopic);
+      },
+    };
+  }
+}
+
+/** Connects a device to a broker; resolves once the first connection is up. */
+export async function connectDevice(options: DeviceOptions): Promise<Device> {
+  const device = new Device(options);
+  try {
+    await device.ready();
+  } catch (error) {
+    await device.close();
+    throw error;
+  }
+  return device;
+}
+

@@ -1,0 +1,410 @@
+import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { SteadError, isErrorCode, type ErrorCode } from '../../shared/errors.js';
+import { LIMITS } from '../../shared/limits.js';
+import { bytesEqual, type Random } from '../../shared/random.js';
+import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
+import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { NotificationDelivery, type NotifyHandler } from './notifications.js';
+import { deferred, type PendingCall, type PendingControl } from './pending.js';
+
+export interface SessionOptions {
+  /** Per-call deadline; default 30 s. The call fails with DEADLINE, its outcome unknown. */
+  deadlineMs?: number;
+  /** Requests in flight at once; default 1 (DESIGN §4). */
+  window?: number;
+  /** Unanswered requests are sent again after this long; default 1 s. */
+  retryMs?: number;
+  /** Begin a new instance by itself when a call needs one; default true. */
+  autoBegin?: boolean;
+}
+
+/** What a session needs from its device. */
+export interface SessionLink {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly agent: string;
+  connected(): boolean;
+  publish(payload: Uint8Array): void;
+  subscribe(): Promise<void>;
+  forget(): void;
+}
+
+export interface BeginResult {
+  memento: unknown;
+  crashed: boolean;
+}
+
+type ErrorHandler = (error: unknown) => void;
+
+/** Codes after which this instance cannot go on: a newer begin is needed. */
+const FENCED: ReadonlySet<ErrorCode> = new Set(['STEAD_E_STALE_INSTANCE', 'STEAD_E_NOT_BEGUN']);
+const BROKEN: ReadonlySet<ErrorCode> = new Set(['STEAD_E_OUT_OF_ORDER', 'STEAD_E_STALE_REQUEST', 'STEAD_E_WINDOW_EXCEEDED']);
+
+/**
+ * The device side of a logical session (DESIGN §4): begin / call / end with an in-flight window,
+ * retries with the same seq until the deadline (duplicates are answered from the proxy's reply
+ * cache), and notifications delivered in order and acknowledged.
+ */
+export class DeviceSession {
+  readonly proxy: string;
+  readonly name: string;
+  readonly #link: SessionLink;
+  readonly #deadlineMs: number;
+  readonly #window: number;
+  readonly #retryMs: number;
+  readonly #autoBegin: boolean;
+  readonly #notifications: NotificationDelivery;
+  readonly #errorHandlers: ErrorHandler[] = [];
+  #nonce: Uint8Array | null = null;
+  #nextSeq = 1;
+  #fenced = false;
+  #closed = false;
+  #attached = false;
+  #attaching = 0;
+  readonly #inflight = new Map<number, PendingCall>();
+  #waiting: PendingCall[] = [];
+  #begin: PendingControl<BeginResult> | null = null;
+  #end: PendingControl<void> | null = null;
+  #retryTimer: TimerHandle | null = null;
+  #idle: (() => void)[] = [];
+  /** The answer of the last begin: the memento and whether the previous instance crashed. */
+  lastBegin: BeginResult | null = null;
+
+  constructor(link: SessionLink, proxy: string, name: string, options: SessionOptions) {
+    this.#link = link;
+    this.proxy = proxy;
+    this.name = name;
+    this.#deadlineMs = options.deadlineMs ?? LIMITS.callDeadlineMs;
+    this.#window = Math.min(Math.max(1, options.window ?? 1), LIMITS.maxWindow);
+    this.#retryMs = options.retryMs ?? 1000;
+    this.#autoBegin = options.autoBegin ?? true;
+    this.#notifications = new NotificationDelivery(
+      link.clock,
+      (seq) => link.publish(encodeFrame({ kind: Kind.ack, seq })),
+      (error) => this.#reportError(error),
+    );
+  }
+
+  /** The current instance's nonce, or null before begin and after end. */
+  get nonce(): Uint8Array | null {
+    return this.#nonce;
+  }
+
+  /** Starts a new instance, fencing every older one; returns the memento and `crashed`. */
+  begin(info: unknown = null): Promise<BeginResult> {
+    if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));
+    if (this.#begin) return this.#begin.promise;
+    this.#fenced = false;
+    this.#nonce = null;
+    this.#failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
+    const ref = this.#link.random.nonce();
+    const bytes = encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info });
+    const control: PendingControl<BeginResult> = { ref, seq: 0, bytes, sentAt: 0, deadline: null, ...deferred<BeginResult>() };
+    control.deadline = this.#link.clock.setTimeout(() => this.#failBegin(new SteadError('DEADLINE', 'begin got no answer in time')), this.#deadlineMs);
+    this.#begin = control;
+    this.#send(control);
+    return control.promise;
+  }
+
+  /** Calls a proxy method with the session's deadline. */
+  call(method: string, ...args: unknown[]): Promise<unknown> {
+    return this.invoke(method, args);
+  }
+
+  /** Calls a proxy method; `deadlineMs` overrides the session's. */
+  invoke(method: string, args: unknown[], options: { deadlineMs?: number } = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));
+    if (this.#fenced) return Promise.reject(new SteadError('STALE_INSTANCE', 'a newer instance fenced this one; call begin'));
+    const { promise, resolve, reject } = deferred<unknown>();
+    const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadline: null, resolve, reject };
+    call.deadline = this.#link.clock.setTimeout(() => this.#expire(call), options.deadlineMs ?? this.#deadlineMs);
+    this.#waiting.push(call);
+    if (!this.#nonce && !this.#begin) {
+      if (!this.#autoBegin) {
+        this.#settle(call, new SteadError('NOT_BEGUN', 'call begin first'));
+        return promise;
+      }
+      this.begin().catch(() => undefined);
+    }
+    this.#pump();
+    return promise;
+  }
+
+  /** Ends the instance once pending calls are done; harmless when there is none. */
+  async end(): Promise<void> {
+    await this.#whenIdle();
+    if (!this.#nonce || this.#closed) return;
+    if (this.#end) return this.#end.promise;
+    const ref = this.#nonce;
+    const seq = this.#nextSeq++;
+    const control: PendingControl<void> = { ref, seq, bytes: encodeFrame({ kind: Kind.end, nonce: ref, seq }), sentAt: 0, deadline: null, ...deferred<void>() };
+    control.deadline = this.#link.clock.setTimeout(() => this.#finishEnd(new SteadError('DEADLINE', 'end got no answer in time')), this.#deadlineMs);
+    this.#end = control;
+    this.#send(control);
+    return control.promise;
+  }
+
+  onNotify(handler: NotifyHandler): () => void {
+    const remove = this.#notifications.add(handler);
+    if (this.#attached) this.#hello();
+    return remove;
+  }
+
+  /** Errors that belong to no call: undecodable frames, uncorrelated errors, handler throws. */
+  onError(handler: ErrorHandler): void {
+    this.#errorHandlers.push(handler);
+  }
+
+  /** Resolves when every notification received so far has been handled. */
+  notificationsSettled(): Promise<void> {
+    return this.#notifications.settled();
+  }
+
+  async close(): Promise<void> {
+    this.shutdown();
+    this.#link.forget();
+  }
+
+  // Called by the device.
+
+  /** (Re)connected: subscribe, say hello, resend everything pending with the same seq. */
+  attach(): void {
+    const attempt = ++this.#attaching;
+    this.#attached = false;
+    this.#link.subscribe().then(
+      () => {
+        if (attempt !== this.#attaching || this.#closed || !this.#link.connected()) return;
+        this.#attached = true;
+        this.#hello();
+        if (this.#begin) this.#send(this.#begin);
+        for (const call of this.#inflight.values()) this.#resend(call);
+        if (this.#end) this.#send(this.#end);
+        this.#pump();
+      },
+      (error: unknown) => this.#failAll(error instanceof SteadError ? error : new SteadError('REFUSED', String(error))),
+    );
+  }
+
+  detach(): void {
+    this.#attaching++;
+    this.#attached = false;
+  }
+
+  shutdown(): void {
+    if (this.#closed) return;
+    const error = new SteadError('CLOSED', 'session is closed');
+    this.#failAll(error);
+    this.#closed = true;
+    this.#notifications.stop();
+    if (this.#retryTimer) this.#link.clock.clearTimeout(this.#retryTimer);
+  }
+
+  receive(payload: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeFrame(payload);
+    } catch (error) {
+      return this.#reportError(error);
+    }
+    switch (frame.kind) {
+      case Kind.reply:
+        return this.#onReply(frame);
+      case Kind.error:
+        return this.#onError(frame);
+      case Kind.notify:
+        return this.#notifications.receive(frame.seq, frame.payload);
+      case Kind.hello:
+        return;
+      default:
+        return this.#reportError(new SteadError('MALFORMED_FRAME', `unexpected frame kind ${frame.kind} from the proxy`));
+    }
+  }
+
+  #onReply(frame: ReplyFrame): void {
+    if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) {
+      let begun;
+      try {
+        begun = parseBegun(frame.value);
+      } catch (error) {
+        return this.#failBegin(error as SteadError);
+      }
+      const control = this.#begin;
+      this.#clearControl(control);
+      this.#begin = null;
+      this.#nonce = begun.nonce;
+      this.#nextSeq = 1;
+      this.lastBegin = { memento: begun.memento, crashed: begun.crashed };
+      control.resolve(this.lastBegin);
+      return this.#pump();
+    }
+    if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(null);
+    if (!bytesEqual(frame.ref, this.#nonce)) return;
+    const call = this.#inflight.get(frame.seq);
+    if (call) this.#settle(call, null, frame.value);
+  }
+
+  #onError(frame: ErrorFrame): void {
+    const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
+    if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) return this.#failBegin(error);
+    if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(error);
+    const call = bytesEqual(frame.ref, this.#nonce) ? this.#inflight.get(frame.seq) : undefined;
+    if (!call) return this.#reportError(error);
+    if (FENCED.has(error.code)) {
+      // Another instance owns the session now: do not fight it with automatic begins.
+      this.#fenced = true;
+      this.#nonce = null;
+      return this.#failAll(error);
+    }
+    if (BROKEN.has(error.code)) {
+      this.#nonce = null;
+      this.#failInflight(error);
+      return this.#pump();
+    }
+    this.#settle(call, error);
+  }
+
+  /** Sends waiting calls while the window has room; each gets the next seq. */
+  #pump(): void {
+    if (this.#waiting.length > 0 && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
+      this.begin().catch(() => undefined);
+    }
+    const nonce = this.#nonce;
+    while (nonce && this.#waiting.length > 0 && this.#inflight.size < this.#window) {
+      const call = this.#waiting.shift() as PendingCall;
+      call.seq = this.#nextSeq++;
+      this.#inflight.set(call.seq, call);
+      const bytes = encodeCall(nonce, call.seq, this.#answered(), call.method, call.args);
+      if (bytes.length > LIMITS.maxFrameBytes) {
+        this.#inflight.delete(call.seq);
+        this.#nextSeq--;
+        this.#settle(call, new SteadError('FRAME_TOO_LARGE', `call of ${bytes.length} bytes exceeds ${LIMITS.maxFrameBytes}`));
+        continue;
+      }
+      call.bytes = bytes;
+      this.#resend(call);
+    }
+    this.#armRetry();
+    if (this.#inflight.size === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Highest seq up to which every reply has arrived. */
+  #answered(): number {
+    let lowest = this.#nextSeq;
+    for (const seq of this.#inflight.keys()) if (seq < lowest) lowest = seq;
+    return lowest - 1;
+  }
+
+  #resend(call: PendingCall): void {
+    if (!call.bytes || !this.#attached) return;
+    call.sentAt = this.#link.clock.now();
+    this.#link.publish(call.bytes);
+  }
+
+  #send(control: PendingControl<unknown>): void {
+    if (!this.#attached) return;
+    control.sentAt = this.#link.clock.now();
+    this.#link.publish(control.bytes);
+    this.#armRetry();
+  }
+
+  #hello(): void {
+    if (!this.#notifications.hasHandlers) return;
+    this.#link.publish(encodeFrame(helloFrame(this.#notifications.lastDelivered, this.#link.agent)));
+  }
+
+  /** One timer per session resends whatever has waited longer than retryMs. */
+  #armRetry(): void {
+    const busy = this.#inflight.size > 0 || this.#begin !== null || this.#end !== null;
+    if (!busy || this.#retryTimer || this.#closed) return;
+    this.#retryTimer = this.#link.clock.setTimeout(() => {
+      this.#retryTimer = null;
+      const stale = this.#link.clock.now() - this.#retryMs;
+      if (this.#attached) {
+        if (this.#begin && this.#begin.sentAt <= stale) this.#send(this.#begin);
+        for (const call of this.#inflight.values()) if (call.sentAt <= stale) this.#resend(call);
+        if (this.#end && this.#end.sentAt <= stale) this.#send(this.#end);
+      }
+      this.#armRetry();
+    }, this.#retryMs);
+  }
+
+  #expire(call: PendingCall): void {
+    const waitingAt = this.#waiting.indexOf(call);
+    const error = new SteadError('DEADLINE', `${call.method} did not complete in time; its outcome is unknown`);
+    if (waitingAt >= 0) {
+      this.#waiting.splice(waitingAt, 1);
+      return this.#settle(call, error);
+    }
+    // A request that may or may not have run leaves a gap: this instance cannot go on.
+    this.#nonce = null;
+    this.#failInflight(error);
+    this.#pump();
+  }
+
+  #settle(call: PendingCall, error: SteadError | null, value?: unknown): void {
+    if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
+    call.deadline = null;
+    if (call.seq > 0) this.#inflight.delete(call.seq);
+    if (error) call.reject(error);
+    else call.resolve(value);
+    this.#pump();
+  }
+
+  #failInflight(error: SteadError): void {
+    const calls = [...this.#inflight.values()];
+    this.#inflight.clear();
+    for (const call of calls) {
+      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
+      call.reject(error);
+    }
+  }
+
+  #failAll(error: SteadError): void {
+    this.#failInflight(error);
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const call of waiting) {
+      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
+      call.reject(error);
+    }
+    if (this.#begin) this.#failBegin(error);
+    if (this.#end) this.#finishEnd(error);
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #failBegin(error: SteadError): void {
+    const control = this.#begin;
+    if (!control) return;
+    this.#clearControl(control);
+    this.#begin = null;
+    control.reject(error);
+    // Calls that waited for this begin cannot be sent.
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const call of waiting) this.#settle(call, error);
+  }
+
+  #finishEnd(error: SteadError | null): void {
+    const control = this.#end;
+    if (!control) return;
+    this.#clearControl(control);
+    this.#end = null;
+    if (error) return control.reject(error);
+    this.#nonce = null;
+    control.resolve();
+  }
+
+  #clearControl(control: PendingControl<unknown>): void {
+    if (control.deadline) this.#link.clock.clearTimeout(control.deadline);
+    control.deadline = null;
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#inflight.size === 0 && this.#waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #reportError(error: unknown): void {
+    for (const handler of this.#errorHandlers) handler(error);
+  }
+}

@@ -1,0 +1,36 @@
+import type { TimerHandle } from '../../shared/clock.js';
+import type { SteadError } from '../../shared/errors.js';
+
+/** A call the application is waiting for. seq is 0 until the call is sent. */
+export interface PendingCall {
+  method: string;
+  args: unknown[];
+  seq: number;
+  bytes: Uint8Array | null;
+  sentAt: number;
+  deadline: TimerHandle | null;
+  resolve(value: unknown): void;
+  reject(error: SteadError): void;
+}
+
+/** A begin or end waiting for its reply. */
+export interface PendingControl<T> {
+  ref: Uint8Array;
+  seq: number;
+  bytes: Uint8Array;
+  sentAt: number;
+  deadline: TimerHandle | null;
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: SteadError): void;
+}
+
+export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: SteadError): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: SteadError) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

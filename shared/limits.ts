@@ -1,0 +1,27 @@
+/** Default limits (DESIGN §5). Each is enforced with a typed error, never a crash. */
+export const LIMITS = {
+  /** Largest MQTT payload (one frame) either side accepts. */
+  maxFrameBytes: 64 * 1024,
+  /** Largest encoded proxy state. */
+  maxStateBytes: 1024 * 1024,
+  /** Default bound of a notification queue when the app sets none. */
+  defaultQueueLength: 1000,
+  /** Largest bound an app may set with limitQueue. */
+  maxQueueLength: 100_000,
+  /** Replies remembered per logical session (at least the in-flight window). */
+  replyCacheSize: 16,
+  /** Largest in-flight window a device may use. */
+  maxWindow: 16,
+  /** How long a request after a gap is held before it fails with OUT_OF_ORDER. */
+  outOfOrderHoldMs: 5_000,
+  /** Messages waiting in one proxy's inbox before new requests are refused. */
+  maxInbox: 10_000,
+  /** Logical sessions one proxy keeps. */
+  maxSessionsPerProxy: 1024,
+  /** Default per-call deadline on the device. */
+  callDeadlineMs: 30_000,
+  /** Nesting depth of app values (arguments, payloads) accepted from the wire. */
+  maxValueDepth: 32,
+} as const;
+
+export type Limits = typeof LIMITS;

@@ -1,0 +1,109 @@
+/**
+ * Frame shapes (DESIGN §5). On the wire each frame is a CBOR array whose first element is the
+ * kind; the fields follow in the order listed here, with no names. The logical session of the
+ * envelope travels in the topic; the nonce and seq travel in the frame.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Nonces and begin tokens are raw bytes of this length. */
+export const NONCE_BYTES = 8;
+
+export const Kind = {
+  hello: 0,
+  call: 1,
+  reply: 2,
+  notify: 3,
+  ack: 4,
+  begin: 5,
+  end: 6,
+  error: 7,
+} as const;
+
+export type KindName = keyof typeof Kind;
+
+/** `[0, version, acked, agent]` either way: "I am listening; resend notifications after acked". */
+export interface HelloFrame {
+  kind: typeof Kind.hello;
+  version: number;
+  acked: number;
+  agent: string;
+}
+
+/**
+ * `[1, nonce, seq, answered, method, args]` device → proxy. `answered` is the highest seq up to
+ * which the device holds every reply: those seqs need no cached reply any more, and a proxy
+ * reloaded from the store may skip past them (any of them that wrote was committed before its
+ * reply left, so only read-only calls can be missing from the stored record).
+ */
+export interface CallFrame {
+  kind: typeof Kind.call;
+  nonce: Uint8Array;
+  seq: number;
+  answered: number;
+  method: string;
+  args: unknown[];
+}
+
+/** `[2, ref, seq, value]` proxy → device; `ref` is the call's nonce, or the begin token. */
+export interface ReplyFrame {
+  kind: typeof Kind.reply;
+  ref: Uint8Array;
+  seq: number;
+  value: unknown;
+}
+
+/** `[3, seq, payload, dropped]` proxy → device; `dropped` counts overflow losses before it. */
+export interface NotifyFrame {
+  kind: typeof Kind.notify;
+  seq: number;
+  payload: unknown;
+  dropped: number;
+}
+
+/** `[4, seq]` device → proxy: every notification up to seq is handled (cumulative). */
+export interface AckFrame {
+  kind: typeof Kind.ack;
+  seq: number;
+}
+
+/** `[5, version, token, info]` device → proxy; answered by a reply whose ref is the token. */
+export interface BeginFrame {
+  kind: typeof Kind.begin;
+  version: number;
+  token: Uint8Array;
+  info: unknown;
+}
+
+/** `[6, nonce, seq]` device → proxy: ends the session instance. */
+export interface EndFrame {
+  kind: typeof Kind.end;
+  nonce: Uint8Array;
+  seq: number;
+}
+
+/** `[7, ref, seq, code, message, data]` proxy → device; ref is null when nothing is answered. */
+export interface ErrorFrame {
+  kind: typeof Kind.error;
+  ref: Uint8Array | null;
+  seq: number;
+  code: string;
+  message: string;
+  data: unknown;
+}
+
+export type Frame =
+  | HelloFrame
+  | CallFrame
+  | ReplyFrame
+  | NotifyFrame
+  | AckFrame
+  | BeginFrame
+  | EndFrame
+  | ErrorFrame;
+
+/** The value of the reply to a begin: `[nonce, memento, crashed]`. */
+export interface Begun {
+  nonce: Uint8Array;
+  memento: unknown;
+  crashed: boolean;
+}
