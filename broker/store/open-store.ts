@@ -5,7 +5,14 @@ import type { Store } from './types.js';
 export type StoreFactory = (url: URL | string) => Store | Promise<Store>;
 
 /** Backends are chosen by URL and registered by scheme, so users can add their own (DESIGN §6). */
-const factories = new Map<string, StoreFactory>([['memory:', () => createMemoryStore()]]);
+const factories = new Map<string, StoreFactory>([
+  ['memory:', () => createMemoryStore()],
+  // Loaded on first use, so `memory:` users never load the native addon.
+  ['sqlite:', async (url) => {
+    const { createSqliteStore, sqlitePathFromUrl } = await import('./sqlite-store.js');
+    return createSqliteStore(sqlitePathFromUrl(url));
+  }],
+]);
 
 export function registerStore(scheme: string, factory: StoreFactory): void {
   factories.set(scheme.endsWith(':') ? scheme : `${scheme}:`, factory);

@@ -1,0 +1,83 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { CodecResults } from './codec.js';
+import type { RoundTripResults } from './round-trips.js';
+import { fixed, percent, table, times, whole } from './table.js';
+
+export interface Target {
+  name: string;
+  goal: string;
+  /** Null when the run did not measure it. */
+  actual: number | null;
+  met: boolean | null;
+}
+
+const MODE_LABELS = { raw: 'raw aedes', stead: 'stead', 'stead-shared': 'stead, 1 proxy' } as const;
+
+export function roundTripTables(results: RoundTripResults): string {
+  const rows = results.rows.map((r) => [
+    String(r.devices),
+    MODE_LABELS[r.mode],
+    r.mode === 'raw' ? '-' : String(r.proxies),
+    whole(r.callsPerSec),
+    fixed(r.p50Ms),
+    fixed(r.p99Ms),
+    fixed(r.maxMs, 1),
+    r.commits ? fixed(r.commits.perSync, 1) : '-',
+    String(r.failures),
+  ]);
+  const ratios = results.ratios.map((r) => [String(r.devices), MODE_LABELS[r.mode], percent(r.callsPerSec), times(r.p50), times(r.p99)]);
+  return [
+    table(['devices', 'mode', 'proxies', 'calls/s', 'p50 ms', 'p99 ms', 'max ms', 'commits/sync', 'failures'], rows),
+    '',
+    'Stead / raw, same devices',
+    table(['devices', 'mode', 'calls/s', 'p50', 'p99'], ratios),
+  ].join('\n');
+}
+
+export function codecTable(results: CodecResults): string {
+  const rows = results.frames.map((f) => [
+    f.name,
+    String(f.cborBytes),
+    String(f.jsonBytes),
+    String(f.jsonWithSessionBytes),
+    percent(f.cborBytes / f.jsonBytes),
+    whole(f.cborOps),
+    whole(f.jsonOps),
+    times(f.cborOps / f.jsonOps),
+  ]);
+  const t = results.totals;
+  rows.push(['mix (one of each)', String(t.cborBytes), String(t.jsonBytes), '', percent(t.bytesRatio), whole(t.cborOps), whole(t.jsonOps), times(t.speedRatio)]);
+  return table(['frame', 'cbor B', 'json B', 'json+session B', 'cbor/json', 'cbor rt/s', 'json rt/s', 'speed'], rows);
+}
+
+export function targets(roundTrips: RoundTripResults | null, codec: CodecResults | null): Target[] {
+  const at100 = roundTrips?.ratios.find((r) => r.devices === 100 && r.mode === 'stead')?.callsPerSec ?? null;
+  const bytes = codec?.totals.bytesRatio ?? null;
+  const speed = codec?.totals.speedRatio ?? null;
+  return [
+    { name: 'stead calls/s at 100 devices vs raw', goal: '>= 70%', actual: at100, met: at100 === null ? null : at100 >= 0.7 },
+    { name: 'frame bytes vs JSON (mix)', goal: '<= 40%', actual: bytes, met: bytes === null ? null : bytes <= 0.4 },
+    { name: 'codec round trip speed vs JSON (mix)', goal: '>= 1.5x', actual: speed, met: speed === null ? null : speed >= 1.5 },
+  ];
+}
+
+export function targetLines(list: readonly Target[]): string {
+  return list
+    .map((t) => {
+      const actual = t.actual === null ? 'not measured' : t.goal.endsWith('x') ? times(t.actual) : percent(t.actual);
+      const verdict = t.met === null ? '' : t.met ? 'met' : 'MISSED';
+      return `  ${t.name.padEnd(40)} goal ${t.goal.padEnd(7)} actual ${actual.padEnd(8)} ${verdict}`;
+    })
+    .join('\n');
+}
+
+/** Writes `bench/results/<timestamp>.json` and `bench/results/latest.json`; returns the first path. */
+export async function writeResults(report: object, startedAt: Date): Promise<string> {
+  const dir = new URL('./results/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const stamped = new URL(`${startedAt.toISOString().replaceAll(':', '-')}.json`, dir);
+  await writeFile(stamped, text);
+  await writeFile(new URL('latest.json', dir), text);
+  return stamped.pathname;
+}
