@@ -16,7 +16,7 @@ program
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 1883)
   .option('--app <path>', 'proxy app module (repeatable)', collect, [] as string[])
-  .option('--store <url>', 'session store: memory: or sqlite:<path>', 'memory:')
+  .option('--store <url>', 'session store: sqlite:<path> (durable) or memory:', 'sqlite:./data/stead.db')
   .option('--root <root>', 'topic root', 'stead')
   .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
   .action(runBrokerCommand);

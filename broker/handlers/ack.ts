@@ -3,7 +3,7 @@ import { ackQueue } from '../proxy/effects.js';
 import type { Proxy } from '../proxy/proxy.js';
 
 /** Cumulative acknowledgement of notifications: acknowledged items leave the queue. */
-export async function handleAck(proxy: Proxy, session: string, frame: AckFrame): Promise<void> {
+export function handleAck(proxy: Proxy, session: string, frame: AckFrame): void {
   const s = proxy.record.sessions.get(session);
-  if (s && ackQueue(s, frame.seq)) await proxy.commitBookkeeping([]);
+  if (s && ackQueue(s, frame.seq)) proxy.commitBookkeeping([]);
 }

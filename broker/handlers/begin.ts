@@ -10,7 +10,7 @@ import { toSteadError } from '../proxy/replies.js';
  * the memento and whether the previous instance ended. A repeated begin (same token) gets the
  * same answer, so a lost begin reply does not look like a crash.
  */
-export async function handleBegin(proxy: Proxy, session: string, frame: BeginFrame): Promise<void> {
+export function handleBegin(proxy: Proxy, session: string, frame: BeginFrame): void {
   const existing = proxy.record.sessions.get(session);
   if (existing?.begunReply && bytesEqual(existing.beginToken, frame.token)) {
     return proxy.send(session, existing.begunReply);
@@ -34,5 +34,5 @@ export async function handleBegin(proxy: Proxy, session: string, frame: BeginFra
   s.visits.previous = s.visits.latest;
   s.visits.latest = now;
   s.visits.info = frame.info;
-  await proxy.commitBookkeeping([{ session, bytes: s.begunReply }]);
+  proxy.commitBookkeeping([{ session, bytes: s.begunReply }]);
 }

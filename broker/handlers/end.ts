@@ -5,7 +5,7 @@ import { Kind, type EndFrame } from '../../shared/wire/frames.js';
 import type { Proxy } from '../proxy/proxy.js';
 
 /** Rule 8: end clears nonce and memento; a second end is harmless; a stale nonce fails. */
-export async function handleEnd(proxy: Proxy, session: string, frame: EndFrame): Promise<void> {
+export function handleEnd(proxy: Proxy, session: string, frame: EndFrame): void {
   const s = proxy.record.sessions.get(session);
   const done = encodeFrame({ kind: Kind.reply, ref: frame.nonce, seq: frame.seq, value: null });
   if (s && bytesEqual(s.endedNonce, frame.nonce)) return proxy.send(session, done);
@@ -20,5 +20,5 @@ export async function handleEnd(proxy: Proxy, session: string, frame: EndFrame):
   s.begunReply = null;
   s.replies.clear();
   s.lastSeq = 0;
-  await proxy.commitBookkeeping([{ session, bytes: done }]);
+  proxy.commitBookkeeping([{ session, bytes: done }]);
 }

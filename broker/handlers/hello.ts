@@ -8,7 +8,7 @@ import { toSteadError } from '../proxy/replies.js';
  * A device (re)attached to a session: apply its ack, answer hello, then send again every
  * notification it has not acknowledged, in order (at least once over the wire).
  */
-export async function handleHello(proxy: Proxy, session: string, frame: HelloFrame): Promise<void> {
+export function handleHello(proxy: Proxy, session: string, frame: HelloFrame): void {
   let s;
   try {
     s = openSession(proxy.record, session, proxy.now());
@@ -21,5 +21,5 @@ export async function handleHello(proxy: Proxy, session: string, frame: HelloFra
   for (const item of s.queue.items) {
     proxy.send(session, encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }));
   }
-  if (changed) await proxy.commitBookkeeping([]);
+  if (changed) proxy.commitBookkeeping([]);
 }

@@ -37,9 +37,42 @@ export class Effects {
 export type Delivery = Map<string, QueuedNotification[]>;
 
 /**
- * Applies a returned method's effects to the record. Throws QUEUE_FULL (refuse policy) or
- * SESSION_LIMIT before changing anything the caller cannot drop (the caller unloads on throw).
+ * Checks, without changing anything, that the effects can apply: sessions they would create fit
+ * the limit (SESSION_LIMIT) and no refusing queue overflows (QUEUE_FULL). Run inside the
+ * transaction, so a refusal aborts it like a throw from app code.
  */
+export function checkEffects(record: ProxyRecord, effects: Effects): void {
+  if (effects.empty) return;
+  const named = new Set<string>();
+  for (const { session } of effects.queueLimits) named.add(session);
+  for (const { target } of effects.notifications) if (typeof target === 'string') named.add(target);
+  let created = 0;
+  for (const name of named) if (!record.sessions.has(name)) created++;
+  if (created > 0 && record.sessions.size + created > LIMITS.maxSessionsPerProxy) {
+    throw new SteadError('SESSION_LIMIT', `proxy keeps ${LIMITS.maxSessionsPerProxy} sessions at most`);
+  }
+  const added = new Map<string, number>();
+  for (const { target } of effects.notifications) {
+    const names = typeof target === 'string' ? [target] : [...record.sessions.keys()].filter((name) => matches(target, name));
+    for (const name of names) added.set(name, (added.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of added) {
+    const queue = record.sessions.get(name)?.queue;
+    const override = effects.queueLimits.findLast((l) => l.session === name);
+    const policy = override?.policy ?? queue?.policy ?? 'drop-oldest';
+    const limit = override?.length ?? queue?.limit ?? LIMITS.defaultQueueLength;
+    if (policy === 'refuse' && (queue?.items.length ?? 0) + count > limit) {
+      throw new SteadError('QUEUE_FULL', `notification queue of ${name} is full (${limit})`);
+    }
+  }
+}
+
+function matches(pattern: RegExp, name: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(name);
+}
+
+/** Applies a returned method's effects to the record; {@link checkEffects} ran first. */
 export function applyEffects(record: ProxyRecord, effects: Effects, session: string | null, now: number): Delivery {
   const delivery: Delivery = new Map();
   for (const { session: name, length, policy } of effects.queueLimits) {
@@ -78,12 +111,7 @@ function targets(record: ProxyRecord, target: string | RegExp, now: number): str
     openSession(record, target, now);
     return [target];
   }
-  const matched: string[] = [];
-  for (const name of record.sessions.keys()) {
-    target.lastIndex = 0;
-    if (target.test(name)) matched.push(name);
-  }
-  return matched;
+  return [...record.sessions.keys()].filter((name) => matches(target, name));
 }
 
 function enqueue(session: SessionRecord, payload: unknown, key: string | null): QueuedNotification {

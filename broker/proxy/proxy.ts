@@ -12,9 +12,11 @@ import type { Store } from '../store/types.js';
 import { checkArgs } from './check-args.js';
 import { MethodContext, type ContextHost } from './context.js';
 import type { ProxyType } from './define-proxy.js';
-import { Effects, applyEffects, type Delivery } from './effects.js';
+import { Effects, applyEffects, checkEffects } from './effects.js';
 import { Inbox } from './inbox.js';
 import { decodeRecord, encodeRecord, wakeAt, type ProxyRecord } from './record.js';
+import { HeldRequests } from './held-requests.js';
+import { OutputGate, type Release } from './output-gate.js';
 import { replyBytes, errorBytes, toSteadError } from './replies.js';
 
 /** What every proxy shares with the runtime that hosts it. */
@@ -41,12 +43,6 @@ type Outcome =
   | { ok: true; value: unknown; effects: Effects; stateBytes: Uint8Array | null }
   | { ok: false; error: SteadError };
 
-/** Bytes to publish to a session once the commit is durable (the output gate, rule 7). */
-export interface Release {
-  session: string;
-  bytes: Uint8Array;
-}
-
 /**
  * One live proxy: its inbox, state and session records. Messages run one at a time across all
  * sessions; app code runs on a draft; effects are buffered and released only after the store
@@ -68,7 +64,8 @@ export class Proxy implements ContextHost<unknown> {
   #pulseQueued = false;
   #wakeTimer: ReturnType<typeof setTimeout> | null = null;
   #wakeQueued = false;
-  readonly #held = new Map<string, Map<number, { frame: CallFrame; timer: ReturnType<typeof setTimeout> }>>();
+  readonly #held: HeldRequests;
+  readonly #gate: OutputGate;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -76,6 +73,8 @@ export class Proxy implements ContextHost<unknown> {
     this.key = `${type.name}/${id}`;
     this.#type = type;
     this.#host = host;
+    this.#held = new HeldRequests(host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
+    this.#gate = new OutputGate(({ session, bytes }) => host.publish(host.topics.outbound(this.app, this.id, session), bytes));
   }
 
   get record(): ProxyRecord {
@@ -88,7 +87,7 @@ export class Proxy implements ContextHost<unknown> {
   }
 
   get idle(): boolean {
-    return !this.#draining && this.#inbox.length === 0;
+    return !this.#draining && this.#inbox.length === 0 && this.#gate.clear;
   }
 
   now(): number {
@@ -108,10 +107,12 @@ export class Proxy implements ContextHost<unknown> {
     return true;
   }
 
-  /** Resolves when the inbox is empty and nothing runs. */
-  whenIdle(): Promise<void> {
-    if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  /** Resolves when the inbox is empty, nothing runs and every commit has settled. */
+  async whenIdle(): Promise<void> {
+    while (!this.idle) {
+      if (this.#draining || this.#inbox.length > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      else await this.#gate.settled();
+    }
   }
 
   /** Stops pulses and timers and forgets held requests (devices retry them elsewhere or later). */
@@ -120,7 +121,7 @@ export class Proxy implements ContextHost<unknown> {
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     this.#pulseTimer = null;
     this.#wakeTimer = null;
-    this.#clearHeld();
+    this.#held.clear();
   }
 
   /** Loads the proxy now (used to wake proxies with due timers at start-up). */
@@ -139,6 +140,7 @@ export class Proxy implements ContextHost<unknown> {
   async #drain(): Promise<void> {
     try {
       for (let item = this.#inbox.shift(); item; item = this.#inbox.shift()) {
+        if (this.#gate.failed) await this.#recover();
         if (!this.#record && !(await this.#activate())) {
           this.#host.count('dropped.unloaded');
           continue;
@@ -202,10 +204,19 @@ export class Proxy implements ContextHost<unknown> {
     applyEffects(record, effects, null, this.now());
   }
 
-  /** Drops the in-memory copy after a failed commit; the next message reloads (rule 9). */
+  /**
+   * Rule 9: after a failed commit, wait for everything in flight to settle (none of it is
+   * released), drop the in-memory copy and let the next message reload from the store.
+   */
+  async #recover(): Promise<void> {
+    await this.#gate.settled();
+    this.#gate.reset();
+    this.#unload();
+  }
+
   #unload(): void {
     this.#record = null;
-    this.#clearHeld();
+    this.#held.clear();
   }
 
   /**
@@ -233,18 +244,21 @@ export class Proxy implements ContextHost<unknown> {
     s.replies.set(frame.seq, reply as Uint8Array);
     trimReplies(s.replies, frame.answered, this.limits.replyCacheSize);
     const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
-    if (result.ok) await this.#commitOutcome(result, session, releases);
-    else this.#release(releases);
+    if (result.ok) this.#commitOutcome(result, session, releases);
+    else this.#gate.release(releases);
   }
 
   /** Commits bookkeeping that changed the record (begin, end, acks), then releases. */
-  async commitBookkeeping(releases: Release[]): Promise<boolean> {
-    return this.#commit(releases);
+  commitBookkeeping(releases: Release[]): void {
+    this.#commit(releases);
   }
 
-  /** Sends bytes that need no commit (a cached reply, an error that changed nothing). */
+  /**
+   * Sends bytes that need no commit of their own (a cached reply, an error). They still wait
+   * behind commits in flight: what they say may depend on them.
+   */
   send(session: string, bytes: Uint8Array): void {
-    this.#host.publish(this.#host.topics.outbound(this.app, this.id, session), bytes);
+    this.#gate.release([{ session, bytes }]);
   }
 
   sendError(session: string, ref: Uint8Array | null, seq: number, error: SteadError): void {
@@ -252,17 +266,9 @@ export class Proxy implements ContextHost<unknown> {
     this.send(session, errorBytes(ref, seq, error));
   }
 
-  async #commitOutcome(outcome: Extract<Outcome, { ok: true }>, session: string | null, releases: Release[]): Promise<void> {
+  #commitOutcome(outcome: Extract<Outcome, { ok: true }>, session: string | null, releases: Release[]): void {
     const record = this.record;
-    let delivery: Delivery;
-    try {
-      delivery = applyEffects(record, outcome.effects, session, this.now());
-    } catch (error) {
-      // Effects that cannot apply (a session limit) abort the transaction like a throw would.
-      this.#host.log.warn({ err: error, proxy: this.key }, 'effects refused; reloading');
-      this.#unload();
-      return;
-    }
+    const delivery = applyEffects(record, outcome.effects, session, this.now());
     if (outcome.stateBytes) record.stateBytes = outcome.stateBytes;
     for (const [name, items] of delivery) {
       const dropped = record.sessions.get(name)?.queue.dropped ?? 0;
@@ -270,31 +276,26 @@ export class Proxy implements ContextHost<unknown> {
         releases.push({ session: name, bytes: encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }) });
       }
     }
-    // Rule 7: a method that changed nothing writes nothing; its reply still leaves.
-    if (outcome.stateBytes || !outcome.effects.empty) await this.#commit(releases);
-    else this.#release(releases);
+    // Rule 7: a method that changed nothing writes nothing; its reply still leaves (in order).
+    if (outcome.stateBytes || !outcome.effects.empty) this.#commit(releases);
+    else this.#gate.release(releases);
   }
 
-  async #commit(releases: Release[]): Promise<boolean> {
+  /**
+   * Rule 7: one atomic write of the whole record; its outputs leave through the gate once the
+   * store confirms. Not awaited: the next message runs while the write is in flight, and its
+   * write (expecting this version) can share the same group commit.
+   */
+  #commit(releases: Release[]): void {
     const record = this.record;
     const write = { key: this.key, expectVersion: this.#version, record: encodeRecord(record), wakeAt: wakeAt(record) };
-    try {
-      await this.#host.committer.write(write);
-    } catch (error) {
-      // Rule 9: nothing is released; reload from the store; the device's retry sees the truth.
+    this.#version++;
+    this.#gate.commit(this.#host.committer.write(write), releases, (error) => {
+      // Rule 9: nothing is released; the proxy reloads before its next message.
       this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
       this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
-      this.#unload();
-      return false;
-    }
-    this.#version++;
-    this.#release(releases);
+    });
     this.#scheduleWake();
-    return true;
-  }
-
-  #release(releases: Release[]): void {
-    for (const { session, bytes } of releases) this.send(session, bytes);
   }
 
   async #run(session: string | null, body: (ctx: MethodContext<unknown>) => unknown): Promise<Outcome> {
@@ -303,6 +304,7 @@ export class Proxy implements ContextHost<unknown> {
     try {
       let value = body(ctx);
       if (value instanceof Promise) value = await value;
+      checkEffects(this.record, effects);
       const stateBytes = encodeValue(this.state);
       if (stateBytes.length > this.limits.maxStateBytes) {
         throw new SteadError('STATE_TOO_LARGE', `state of ${stateBytes.length} bytes exceeds ${this.limits.maxStateBytes}`);
@@ -337,7 +339,7 @@ export class Proxy implements ContextHost<unknown> {
     const pulse = this.#type.pulse;
     if (!pulse) return;
     const outcome = await this.#run(null, (ctx) => pulse.run(ctx));
-    if (outcome.ok) await this.#commitOutcome(outcome, null, []);
+    if (outcome.ok) this.#commitOutcome(outcome, null, []);
     else this.#host.log.warn({ err: outcome.error, proxy: this.key }, 'pulse failed');
   }
 
@@ -366,10 +368,10 @@ export class Proxy implements ContextHost<unknown> {
     const outcome: Outcome = method
       ? await this.#run(null, (ctx) => method.run(ctx, ...(due.args as never[])))
       : { ok: false, error: new SteadError('UNKNOWN_METHOD', `timer method ${due.method} is gone`) };
-    if (outcome.ok) await this.#commitOutcome(outcome, null, []);
+    if (outcome.ok) this.#commitOutcome(outcome, null, []);
     else {
       this.#host.log.warn({ err: outcome.error, proxy: this.key, timer: due.method }, 'timer method failed; timer dropped');
-      await this.#commit([]);
+      this.#commit([]);
     }
     // More may be due: keep firing in order, one message each.
     if (this.#record && wakeAt(this.#record) !== null) this.#scheduleWake();
@@ -378,45 +380,24 @@ export class Proxy implements ContextHost<unknown> {
   // Rule 4: requests after a gap wait for it, or fail with OUT_OF_ORDER.
 
   hold(session: string, frame: CallFrame): void {
-    let held = this.#held.get(session);
-    if (!held) this.#held.set(session, (held = new Map()));
-    const previous = held.get(frame.seq);
-    if (previous) clearTimeout(previous.timer);
-    const timer = setTimeout(() => this.#enqueue({ kind: 'expire', session, seq: frame.seq }), this.limits.outOfOrderHoldMs);
-    held.set(frame.seq, { frame, timer });
+    this.#held.hold(session, frame);
   }
 
   /** After seq ran, the held request seq + 1 (if any) runs next, before anything else. */
   releaseNextHeld(session: string, seq: number): void {
-    const held = this.#held.get(session)?.get(seq + 1);
-    if (!held) return;
-    clearTimeout(held.timer);
-    this.#held.get(session)?.delete(seq + 1);
-    this.#inbox.unshift({ kind: 'frame', session, frame: held.frame });
+    const frame = this.#held.take(session, seq + 1);
+    if (frame) this.#inbox.unshift({ kind: 'frame', session, frame });
   }
 
   dropHeld(session: string): void {
-    const held = this.#held.get(session);
-    if (!held) return;
-    for (const { timer } of held.values()) clearTimeout(timer);
-    this.#held.delete(session);
+    this.#held.drop(session);
   }
 
   #expireHeld(session: string, seq: number): void {
-    const held = this.#held.get(session)?.get(seq);
-    if (!held) return;
-    this.#held.get(session)?.delete(seq);
-    const error = new SteadError('OUT_OF_ORDER', `seq ${seq} waited for a gap that did not fill`);
-    this.sendError(session, held.frame.nonce, seq, error);
+    const frame = this.#held.take(session, seq);
+    if (frame) this.sendError(session, frame.nonce, seq, new SteadError('OUT_OF_ORDER', `seq ${seq} waited for a gap that did not fill`));
   }
 
-  #clearHeld(): void {
-    for (const session of [...this.#held.keys()]) this.dropHeld(session);
-  }
-
-  isCurrentNonce(session: string, nonce: Uint8Array): boolean {
-    return bytesEqual(this.#record?.sessions.get(session)?.nonce, nonce);
-  }
 }
 
 /** Keeps replies the device may still ask for: above `answered`, at most `size` of them. */

@@ -47,8 +47,10 @@ export class GroupCommitter {
       try {
         const outcomes = await this.#store.commit(batch.map((entry) => entry.write));
         batch.forEach((entry, i) => {
-          if (outcomes[i] === 'committed') entry.resolve();
-          else entry.reject(new SteadError('VERSION_CONFLICT', `${entry.write.key} changed in the store since it was read`));
+          const outcome = outcomes[i];
+          if (outcome === 'committed') entry.resolve();
+          else if (outcome === 'conflict') entry.reject(new SteadError('VERSION_CONFLICT', `${entry.write.key} changed in the store since it was read`));
+          else entry.reject(new SteadError('STORE_FAILURE', `store gave no outcome for ${entry.write.key}`));
         });
       } catch (cause) {
         const error = new SteadError('STORE_FAILURE', 'store commit failed', { cause });

@@ -1,29 +1,30 @@
+import { SteadError } from '../../shared/errors.js';
 import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from './types.js';
 
 interface Entry extends StoredProxy {
   wakeAt: number | null;
 }
 
-/** `memory:` — tests and throwaway runs. Copies bytes in and out, like a real store. */
+/** `memory:` — tests and throwaway runs. Copies bytes in and out (Buffer#slice would share them). */
 export function createMemoryStore(): Store {
   const entries = new Map<string, Entry>();
   let closed = false;
   const open = (): void => {
-    if (closed) throw new Error('store is closed');
+    if (closed) throw new SteadError('CLOSED', 'store is closed');
   };
   return {
     url: 'memory:',
     async load(key) {
       open();
       const entry = entries.get(key);
-      return entry && { version: entry.version, record: entry.record.slice() };
+      return entry && { version: entry.version, record: new Uint8Array(entry.record) };
     },
     async commit(writes: readonly ProxyWrite[]): Promise<WriteOutcome[]> {
       open();
       return writes.map((write) => {
         const current = entries.get(write.key)?.version ?? 0;
         if (current !== write.expectVersion) return 'conflict';
-        entries.set(write.key, { version: current + 1, record: write.record.slice(), wakeAt: write.wakeAt });
+        entries.set(write.key, { version: current + 1, record: new Uint8Array(write.record), wakeAt: write.wakeAt });
         return 'committed';
       });
     },

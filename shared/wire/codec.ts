@@ -15,7 +15,9 @@ import {
 // Plain CBOR: no record extension (no structures shared between peers), byte strings untagged.
 const codecOptions = { useRecords: false, tagUint8Array: false, mapsAsObjects: true } as const;
 const encoder = new Encoder(codecOptions);
-const decoder = new Decoder(codecOptions);
+// Decoded byte strings (nonces, tokens, app bytes) are copies: a view would pin the whole MQTT
+// payload (or the socket chunk it is a slice of) in long-lived records, and change with it.
+const decoder = new Decoder({ ...codecOptions, copyBuffers: true });
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 

@@ -1,0 +1,53 @@
+import type { CallFrame } from '../../shared/wire/frames.js';
+
+interface Held {
+  frame: CallFrame;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * DESIGN §4 rule 4: a request after a gap waits here until the gap fills, or until its hold
+ * time runs out (the proxy then answers OUT_OF_ORDER). Held requests live in memory only: a
+ * device resends anything unanswered.
+ */
+export class HeldRequests {
+  readonly #bySession = new Map<string, Map<number, Held>>();
+  readonly #holdMs: number;
+  readonly #onExpire: (session: string, seq: number) => void;
+
+  constructor(holdMs: number, onExpire: (session: string, seq: number) => void) {
+    this.#holdMs = holdMs;
+    this.#onExpire = onExpire;
+  }
+
+  hold(session: string, frame: CallFrame): void {
+    let held = this.#bySession.get(session);
+    if (!held) this.#bySession.set(session, (held = new Map()));
+    const previous = held.get(frame.seq);
+    if (previous) clearTimeout(previous.timer);
+    const timer = setTimeout(() => this.#onExpire(session, frame.seq), this.#holdMs);
+    held.set(frame.seq, { frame, timer });
+  }
+
+  /** Removes and returns the held request with this seq, if any. */
+  take(session: string, seq: number): CallFrame | undefined {
+    const held = this.#bySession.get(session);
+    const entry = held?.get(seq);
+    if (!held || !entry) return undefined;
+    clearTimeout(entry.timer);
+    held.delete(seq);
+    if (held.size === 0) this.#bySession.delete(session);
+    return entry.frame;
+  }
+
+  drop(session: string): void {
+    const held = this.#bySession.get(session);
+    if (!held) return;
+    for (const { timer } of held.values()) clearTimeout(timer);
+    this.#bySession.delete(session);
+  }
+
+  clear(): void {
+    for (const session of [...this.#bySession.keys()]) this.drop(session);
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineProxy, type SteadBroker } from '../../broker/index.js';
+import toaster from '../../examples/toaster/app.js';
+import { connectDevice, type Device } from '../../device/index.js';
+import { startBroker } from '../helpers/broker.js';
+
+const lab = defineProxy({
+  name: 'lab',
+  init: () => ({ pulses: 0, blob: '', log: [] as string[] }),
+  pulse: {
+    every: 10,
+    run(ctx) {
+      ctx.state.pulses++;
+    },
+  },
+  methods: {
+    pulses: { args: [], run: (ctx) => ctx.state.pulses },
+    /** Keeps the inbox busy without blocking the event loop. */
+    wait: { args: ['integer'], run: (_ctx, ms: number) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    grow: { args: ['integer'], run: (ctx, bytes: number) => void (ctx.state.blob = 'x'.repeat(bytes)) },
+    echo: { args: ['integer'], run: (_ctx, bytes: number) => 'y'.repeat(bytes) },
+    note: { args: ['string'], run: (ctx, text: string) => void ctx.state.log.push(text) },
+    log: { args: [], run: (ctx) => ctx.state.log },
+  },
+});
+
+describe('transactions', () => {
+  let broker: SteadBroker;
+  let device: Device;
+
+  beforeEach(async () => {
+    broker = await startBroker({ apps: [toaster, lab] });
+    device = await connectDevice({ url: broker.url });
+  });
+
+  afterEach(async () => {
+    await device.close();
+    await broker.close();
+  });
+
+  it('a method that changed nothing writes nothing', async () => {
+    const shop = device.session('toaster/reads', 'kitchen');
+    await shop.call('buy', 'bread');
+    const before = broker.committer.stats.writes;
+    for (let i = 0; i < 20; i++) await shop.call('counters');
+    expect(broker.committer.stats.writes).toBe(before);
+    await shop.call('buy', 'bread');
+    expect(broker.committer.stats.writes).toBe(before + 1);
+  });
+
+  it('pulses coalesce while the inbox is busy', async () => {
+    const session = device.session('lab/coalesce', 'main');
+    const before = (await session.call('pulses')) as number;
+    await session.call('wait', 300);
+    const after = (await session.call('pulses')) as number;
+    // 300 ms at a 10 ms pulse would queue ~30 pulses; coalesced, one waits (plus timing slack).
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBeLessThanOrEqual(3);
+  });
+
+  it('refuses a state over the limit with STATE_TOO_LARGE and keeps the old state', async () => {
+    const session = device.session('lab/big', 'main');
+    await session.call('note', 'kept');
+    await expect(session.call('grow', 2 * 1024 * 1024)).rejects.toMatchObject({ code: 'STEAD_E_STATE_TOO_LARGE' });
+    expect(await session.call('log')).toEqual(['kept']);
+  });
+
+  it('refuses a reply that does not fit one frame with REPLY_TOO_LARGE', async () => {
+    const session = device.session('lab/echo', 'main');
+    await expect(session.call('echo', 70_000)).rejects.toMatchObject({ code: 'STEAD_E_REPLY_TOO_LARGE' });
+    expect(await session.call('echo', 3)).toBe('yyy');
+  });
+
+  it('keeps state, sessions and mementos across a broker restart on the same SQLite file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stead-restart-'));
+    try {
+      const store = `sqlite:${join(dir, 'stead.db')}`;
+      const first = await startBroker({ apps: [toaster], store });
+      const d1 = await connectDevice({ url: first.url });
+      const shop = d1.session('toaster/durable', 'kitchen');
+      await shop.begin();
+      await shop.call('buy', 'bread', 0);
+      await shop.call('buy', 'bread', 1);
+      await d1.close();
+      await first.close();
+      const second = await startBroker({ apps: [toaster], store });
+      const d2 = await connectDevice({ url: second.url });
+      const again = d2.session('toaster/durable', 'kitchen');
+      expect(await again.begin()).toEqual({ memento: 1, crashed: true });
+      expect(await again.call('counters')).toEqual({ bread: 2 });
+      await d2.close();
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
