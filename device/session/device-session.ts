@@ -3,6 +3,7 @@ import { SteadError, isErrorCode, type ErrorCode } from '../../shared/errors.js'
 import { LIMITS } from '../../shared/limits.js';
 import { bytesEqual, type Random } from '../../shared/random.js';
 import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
+import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
 import { deferred, type PendingCall, type PendingControl } from './pending.js';
@@ -115,6 +116,10 @@ export class DeviceSession {
   invoke(method: string, args: unknown[], options: { deadlineMs?: number } = {}): Promise<unknown> {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));
     if (this.#fenced) return Promise.reject(new SteadError('STALE_INSTANCE', 'a newer instance fenced this one; call begin'));
+    // The proxy could not tell which call an undecodable frame was: refuse it here, with a cause.
+    if (!isPlainData(args, LIMITS.maxValueDepth)) {
+      return Promise.reject(new SteadError('BAD_ARGUMENTS', 'arguments must be plain data (no Map, Set, Date, class instances)'));
+    }
     const { promise, resolve, reject } = deferred<unknown>();
     const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadline: null, resolve, reject };
     call.deadline = this.#link.clock.setTimeout(() => this.#expire(call), options.deadlineMs ?? this.#deadlineMs);

@@ -76,3 +76,19 @@ describe('calls and replies through a proxy', () => {
     await expect(shop.call('counters')).rejects.toMatchObject({ code: 'STEAD_E_CLOSED' });
   });
 });
+
+describe('arguments the wire cannot carry', () => {
+  it('are refused on the device with BAD_ARGUMENTS before anything is sent', async () => {
+    const broker = await startBroker();
+    const device = await connectDevice({ url: broker.url });
+    try {
+      const shop = device.session('toaster/shapes', 'kitchen');
+      await expect(shop.call('buy', new Map([['a', 1]]))).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
+      await expect(shop.call('buy', new Date())).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
+      expect(await shop.call('buy', 'bread')).toBe(1);
+    } finally {
+      await device.close();
+      await broker.close();
+    }
+  });
+});

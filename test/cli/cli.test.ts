@@ -1,19 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStead, spawnBroker, type BrokerProcess } from '../helpers/processes.js';
 
 describe('stead CLI', () => {
   let broker: BrokerProcess;
+  let dir: string;
 
   beforeAll(async () => {
-    broker = await spawnBroker(['--app', 'examples/toaster/app.ts', '--app', 'examples/hello/app.ts']);
+    dir = await mkdtemp(join(tmpdir(), 'stead-cli-'));
+    const store = `sqlite:${join(dir, 'stead.db')}`;
+    broker = await spawnBroker(['--store', store, '--app', 'examples/toaster/app.ts', '--app', 'examples/hello/app.ts']);
   });
 
   afterAll(async () => {
     expect(await broker.stop()).toBe(0);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('stead broker logs where it listens and which apps it loaded', () => {
-    expect(broker.logs.find((l) => l.msg === 'stead broker listening')).toMatchObject({ apps: ['toaster', 'hello'] });
+    expect(broker.logs.find((l) => l.msg === 'stead broker listening')).toMatchObject({
+      apps: ['toaster', 'hello'],
+      store: expect.stringMatching(/^sqlite:/),
+    });
   });
 
   it('stead call prints the reply as JSON and exits 0', async () => {

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { ERRORS, ERROR_CODES, SteadError, code, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
+
+const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+const lines = doc.split('\n');
+/** Lines that document a code: a heading or a table row. */
+const entries = lines.filter((line) => /^#{1,6} /.test(line) || line.startsWith('|'));
+const codesIn = (text: string): string[] => text.match(/STEAD_E_[A-Z0-9_]+/g) ?? [];
+
+describe('the catalogue is documented (STYLE §5)', () => {
+  test.each(ERROR_CODES)('%s has a heading or table row in docs/errors.md', (errorCode) => {
+    expect(entries.some((line) => codesIn(line).includes(errorCode))).toBe(true);
+  });
+
+  test('docs/errors.md names no code that is not in the catalogue', () => {
+    const unknown = codesIn(doc).filter((name) => !isErrorCode(name));
+    expect(unknown).toEqual([]);
+  });
+
+  test('docs/errors.md gives each code one heading of its own', () => {
+    const headed = lines.filter((line) => /^#{2,4} /.test(line)).flatMap(codesIn);
+    expect([...headed].sort()).toEqual([...ERROR_CODES].sort());
+  });
+});
+
+describe('codes', () => {
+  test('every code is STEAD_E_ and its key, and unique', () => {
+    expect(ERROR_CODES).toEqual(Object.keys(ERRORS).map((key) => `STEAD_E_${key}`));
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    for (const errorCode of ERROR_CODES) expect(errorCode).toMatch(/^STEAD_E_[A-Z][A-Z0-9_]*$/);
+  });
+
+  test('code() builds a typed code', () => {
+    expect(code('UNKNOWN_METHOD')).toBe('STEAD_E_UNKNOWN_METHOD');
+    expectTypeOf(code('CLOSED')).toEqualTypeOf<ErrorCode>();
+  });
+
+  test('isErrorCode knows exactly the catalogue', () => {
+    for (const errorCode of ERROR_CODES) expect(isErrorCode(errorCode)).toBe(true);
+    for (const other of ['STEAD_E_NOPE', 'UNKNOWN_METHOD', 'stead_e_closed', '', 42, null, undefined]) {
+      expect(isErrorCode(other)).toBe(false);
+    }
+  });
+});
+
+describe('SteadError', () => {
+  test('carries code, data and cause', () => {
+    const cause = new Error('disk on fire');
+    const error = new SteadError('STORE_FAILURE', 'store commit failed', { data: { key: 'toaster/shop-1' }, cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('SteadError');
+    expect(error.code).toBe('STEAD_E_STORE_FAILURE');
+    expect(error.data).toEqual({ key: 'toaster/shop-1' });
+    expect(error.cause).toBe(cause);
+    expect(error.stack).toBeTypeOf('string');
+  });
+
+  test('accepts a key or a full code', () => {
+    expect(new SteadError('DEADLINE').code).toBe('STEAD_E_DEADLINE');
+    expect(new SteadError('STEAD_E_DEADLINE').code).toBe('STEAD_E_DEADLINE');
+  });
+
+  test.each(Object.keys(ERRORS) as (keyof typeof ERRORS)[])('%s has a default message', (key) => {
+    const error = new SteadError(key);
+    expect(error.message).toBe(ERRORS[key]);
+    expect(error.message.length).toBeGreaterThan(0);
+  });
+
+  test('data and cause are undefined when not given', () => {
+    const error = new SteadError('CLOSED', 'session is closed');
+    expect(error.data).toBeUndefined();
+    expect(error.cause).toBeUndefined();
+  });
+});
+
+describe('isSteadError', () => {
+  test('recognises Stead errors, optionally of one code', () => {
+    const error = new SteadError('QUEUE_FULL');
+    expect(isSteadError(error)).toBe(true);
+    expect(isSteadError(error, 'QUEUE_FULL')).toBe(true);
+    expect(isSteadError(error, 'INBOX_FULL')).toBe(false);
+  });
+
+  test('refuses look-alikes', () => {
+    const plain = Object.assign(new Error('x'), { code: 'STEAD_E_QUEUE_FULL' });
+    for (const value of [plain, { name: 'SteadError', code: 'STEAD_E_QUEUE_FULL' }, 'STEAD_E_QUEUE_FULL', null, undefined]) {
+      expect(isSteadError(value)).toBe(false);
+    }
+  });
+
+  test('narrows the type', () => {
+    const value: unknown = new SteadError('APP_ERROR', 'no bread', { data: { code: 'SOLD_OUT' } });
+    if (!isSteadError(value, 'APP_ERROR')) throw new Error('expected a SteadError');
+    expectTypeOf(value).toEqualTypeOf<SteadError>();
+    expect(value.data).toEqual({ code: 'SOLD_OUT' });
+  });
+});
