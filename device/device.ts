@@ -151,8 +151,10 @@ export class Device extends EventEmitter<DeviceEvents> {
       subscribe: () =>
         new Promise((resolve, reject) => {
           client.subscribe(outTopic, { qos: 1 }, (error, granted) => {
-            if (error) return reject(error);
-            if (granted?.[0]?.qos === 128) return reject(new SteadError('REFUSED', `subscription to ${outTopic} refused`));
+            // mqtt.js 5 reports a SUBACK of 128 as an error; older versions as granted qos 128.
+            if (error || granted?.[0]?.qos === 128) {
+              return reject(new SteadError('REFUSED', `subscription to ${outTopic} refused`, { cause: error }));
+            }
             resolve();
           });
         }),

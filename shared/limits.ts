@@ -24,4 +24,4 @@ export const LIMITS = {
   maxValueDepth: 32,
 } as const;
 
-export type Limits = typeof LIMITS;
+export type Limits = { readonly [K in keyof typeof LIMITS]: number };

@@ -5,21 +5,28 @@ import type { AedesOptions } from 'aedes';
  * device cannot forge replies or read other devices' requests. Per-key ownership of proxies is
  * the authorization layer's job (DESIGN §7); this guard is the part that needs no identity.
  */
-export function directionGuard(root: string): Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe'> {
+export function directionGuard(
+  root: string,
+  onMisshapenRequest: () => void,
+): Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe'> {
   const prefix = `${root}/`;
+  const requestLevels = root.split('/').length + 4;
   return {
     authorizePublish(client, packet, callback) {
-      if (client && packet.topic.startsWith(prefix) && !packet.topic.endsWith('/in')) {
-        return callback(new Error(`devices may not publish to ${packet.topic}`));
-      }
       if (client && packet.topic.startsWith('$SYS')) return callback(new Error('$SYS is reserved'));
+      if (client && packet.topic.startsWith(prefix)) {
+        if (!packet.topic.endsWith('/in')) return callback(new Error(`devices may not publish to ${packet.topic}`));
+        // A request topic with the wrong number of levels reaches no proxy: count it (DESIGN §5).
+        if (packet.topic.split('/').length !== requestLevels) onMisshapenRequest();
+      }
       callback(null);
     },
     authorizeSubscribe(_client, subscription, callback) {
       const topic = subscription.topic;
       const underRoot = topic.startsWith(prefix) || topic === '#' || topic.startsWith('+/');
       if (underRoot && (!topic.startsWith(prefix) || topic.endsWith('/in') || topic.endsWith('#'))) {
-        return callback(new Error(`subscription to ${topic} is not allowed`));
+        // [MQTT-3.9.3] a refused subscription is granted 128; the connection stays up.
+        return callback(null, null);
       }
       callback(null, subscription);
     },

@@ -4,8 +4,8 @@ import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
 import type { Topics } from '../../shared/topics.js';
-import { decodeFrame } from '../../shared/wire/codec.js';
-import { Kind, type Frame } from '../../shared/wire/frames.js';
+import { decodeFrame, decodeValue } from '../../shared/wire/codec.js';
+import { Kind, NONCE_BYTES, type Frame } from '../../shared/wire/frames.js';
 import type { Metrics } from '../host/metrics.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -68,16 +68,20 @@ export class ProxyRuntime {
     try {
       frame = decodeFrame(payload, this.#host.limits.maxFrameBytes);
     } catch (error) {
-      return this.#answer(app, id, session, null, error);
+      // A begin in a version this side does not speak still names its token: answer to it, so
+      // the device sees UNSUPPORTED_VERSION instead of waiting out its deadline.
+      const ref = isSteadError(error, 'UNSUPPORTED_VERSION') ? beginToken(payload) : null;
+      return this.#answer(app, id, session, [ref, 0], error);
     }
     const type = this.#apps.get(app);
     if (!type) {
-      return this.#answer(app, id, session, frame, new SteadError('UNKNOWN_APP', `no proxy type named ${app}`));
+      return this.#answer(app, id, session, correlation(frame), new SteadError('UNKNOWN_APP', `no proxy type named ${app}`));
     }
     if (this.#closed) return this.#metrics.count('dropped.closing');
     const proxy = this.#proxy(type, id);
     if (!proxy.enqueueFrame(session, frame)) {
-      this.#answer(app, id, session, frame, new SteadError('INBOX_FULL', `${proxy.key} has too many waiting messages`));
+      const error = new SteadError('INBOX_FULL', `${proxy.key} has too many waiting messages`);
+      this.#answer(app, id, session, correlation(frame), error);
     }
   }
 
@@ -113,16 +117,17 @@ export class ProxyRuntime {
     return proxy;
   }
 
-  #answer(app: string, id: string, session: string, frame: Frame | null, error: unknown): void {
+  #answer(app: string, id: string, session: string, [ref, seq]: Correlation, error: unknown): void {
     const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
     this.#metrics.count(steadError.code);
-    const [ref, seq] = frame ? correlation(frame) : [null, 0];
     this.#host.publish(this.#host.topics.outbound(app, id, session), errorBytes(ref, seq, steadError));
   }
 }
 
 /** The ref and seq a device matches an error against. */
-function correlation(frame: Frame): [Uint8Array | null, number] {
+type Correlation = [ref: Uint8Array | null, seq: number];
+
+function correlation(frame: Frame): Correlation {
   switch (frame.kind) {
     case Kind.call:
     case Kind.end:
@@ -132,4 +137,12 @@ function correlation(frame: Frame): [Uint8Array | null, number] {
     default:
       return [null, 0];
   }
+}
+
+/** The token of a payload shaped `[begin, version, token, info]`, whatever its version. */
+function beginToken(payload: Uint8Array): Uint8Array | null {
+  const raw = decodeValue(payload);
+  if (!Array.isArray(raw) || raw.length !== 4 || raw[0] !== Kind.begin) return null;
+  const token: unknown = raw[2];
+  return token instanceof Uint8Array && token.length === NONCE_BYTES ? token : null;
 }

@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineProxy, type SteadBroker } from '../../broker/index.js';
+import { connectDevice, type Device } from '../../device/index.js';
+import { helloApp } from '../../examples/hello/app.js';
+import toaster from '../../examples/toaster/app.js';
+import { LIMITS } from '../../shared/limits.js';
+import { bytesEqual } from '../../shared/random.js';
+import { createTopics } from '../../shared/topics.js';
+import { encodeCall, encodeFrame, encodeValue, parseBegun } from '../../shared/wire/codec.js';
+import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame, type Frame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { startBroker } from '../helpers/broker.js';
+import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+
+// DESIGN §5: anything that does not decode, or decodes to the wrong shape, is answered with a
+// typed error frame where there is someone to answer, dropped and counted otherwise; the broker
+// keeps running and the other sessions are unaffected.
+
+const topics = createTopics();
+
+interface Endpoint {
+  in: string;
+  out: string;
+}
+
+function endpoint(app: string, id: string, session: string): Endpoint {
+  return { in: topics.inbound(app, id, session), out: topics.outbound(app, id, session) };
+}
+
+function token(): Uint8Array {
+  return new Uint8Array(randomBytes(NONCE_BYTES));
+}
+
+function beginBytes(ref: Uint8Array, version = PROTOCOL_VERSION): Buffer {
+  return encodeFrame({ kind: Kind.begin, version, token: ref, info: null });
+}
+
+function asReply(frame: Frame): ReplyFrame {
+  if (frame.kind !== Kind.reply) throw new Error(`expected a reply frame, got kind ${frame.kind}`);
+  return frame;
+}
+
+function asError(frame: Frame): ErrorFrame {
+  if (frame.kind !== Kind.error) throw new Error(`expected an error frame, got kind ${frame.kind}`);
+  return frame;
+}
+
+/** The reply or error answering (ref, seq) on a session's out topic. */
+function answer(rc: RawClient, ep: Endpoint, ref: Uint8Array, seq: number): Promise<Frame> {
+  return rc.nextFrame(ep.out, (f) => (f.kind === Kind.reply || f.kind === Kind.error) && bytesEqual(f.ref, ref) && f.seq === seq);
+}
+
+/** Publishes bytes and resolves with the first error frame with ref null on the out topic. */
+async function sendGarbage(rc: RawClient, ep: Endpoint, bytes: Uint8Array): Promise<ErrorFrame> {
+  const next = rc.nextFrame(ep.out, (f) => f.kind === Kind.error && f.ref === null);
+  await rc.publish(ep.in, bytes);
+  return asError(await next);
+}
+
+async function begin(rc: RawClient, ep: Endpoint): Promise<Uint8Array> {
+  const ref = token();
+  const next = answer(rc, ep, ref, 0);
+  await rc.publish(ep.in, beginBytes(ref));
+  return parseBegun(asReply(await next).value).nonce;
+}
+
+async function call(rc: RawClient, ep: Endpoint, nonce: Uint8Array, seq: number, method: string, args: unknown[]): Promise<Frame> {
+  const next = answer(rc, ep, nonce, seq);
+  await rc.publish(ep.in, encodeCall(nonce, seq, seq - 1, method, args));
+  return next;
+}
+
+describe('bad input (DESIGN §5)', () => {
+  let broker: SteadBroker;
+  const raws: RawClient[] = [];
+  const devices: Device[] = [];
+
+  async function raw(): Promise<RawClient> {
+    const rc = await connectRaw(broker.url);
+    raws.push(rc);
+    return rc;
+  }
+
+  /** A raw client subscribed to a session's out topic. */
+  async function rawOn(ep: Endpoint): Promise<RawClient> {
+    const rc = await raw();
+    await rc.subscribe(ep.out);
+    return rc;
+  }
+
+  /** Another session, through the real device library, still gets correct answers. */
+  async function expectOthersWork(): Promise<void> {
+    const device = await connectDevice({ url: broker.url, session: { deadlineMs: 5000 } });
+    devices.push(device);
+    const session = device.session('toaster/bystander', 'fine');
+    await expect(session.call('buy', 'check')).resolves.toBe(1);
+    await expect(session.call('buy', 'check')).resolves.toBe(2);
+  }
+
+  /** The session that sent bad input can still begin and call normally. */
+  async function expectSessionWorks(rc: RawClient, ep: Endpoint): Promise<void> {
+    const nonce = await begin(rc, ep);
+    expect(asReply(await call(rc, ep, nonce, 1, 'buy', ['after'])).value).toBe(1);
+  }
+
+  beforeEach(async () => {
+    broker = await startBroker();
+  });
+
+  afterEach(async () => {
+    await Promise.all(devices.splice(0).map((d) => d.close()));
+    await Promise.all(raws.splice(0).map((r) => r.close()));
+    await broker.close();
+  });
+
+  describe('frames that do not decode answer MALFORMED_FRAME with ref null', () => {
+    const nonce = new Uint8Array(NONCE_BYTES).fill(7);
+    const cases: [string, Uint8Array][] = [
+      ['bytes that are not CBOR', Buffer.from([0xff, 0xfe, 0x00])],
+      ['an empty payload', new Uint8Array(0)],
+      ['a truncated CBOR array', Buffer.from([0x9f, 0x01])],
+      ['a CBOR map', encodeValue({ kind: Kind.call, seq: 1 })],
+      ['a CBOR number', encodeValue(42)],
+      ['an empty array', encodeValue([])],
+      ['a call with too few elements', encodeValue([Kind.call, nonce, 1, 0, 'buy'])],
+      ['a call with too many elements', encodeValue([Kind.call, nonce, 1, 0, 'buy', ['toast'], 'extra'])],
+      ['a call whose nonce is not 8 bytes', encodeValue([Kind.call, new Uint8Array(3), 1, 0, 'buy', ['toast']])],
+      ['a call whose args are not an array', encodeValue([Kind.call, nonce, 1, 0, 'buy', 'toast'])],
+      ['a call with seq 0', encodeValue([Kind.call, nonce, 0, 0, 'buy', ['toast']])],
+      ['a begin with too few elements', encodeValue([Kind.begin, PROTOCOL_VERSION, token()])],
+      ['unknown kind 9', encodeValue([9, 1, 2])],
+      ['a reply sent device → proxy', encodeFrame({ kind: Kind.reply, ref: nonce, seq: 1, value: 'forged' })],
+      ['a notify sent device → proxy', encodeFrame({ kind: Kind.notify, seq: 1, payload: 'forged', dropped: 0 })],
+      [
+        'an error sent device → proxy',
+        encodeFrame({ kind: Kind.error, ref: null, seq: 0, code: 'STEAD_E_APP_ERROR', message: 'forged', data: null }),
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, bytes) => {
+      const ep = endpoint('toaster', 'shop', 'garbage');
+      const rc = await rawOn(ep);
+      const error = await sendGarbage(rc, ep, bytes);
+      expect(error).toMatchObject({ code: 'STEAD_E_MALFORMED_FRAME', ref: null, seq: 0 });
+      await expectSessionWorks(rc, ep);
+      await expectOthersWork();
+    });
+  });
+
+  it('answers an oversize frame with FRAME_TOO_LARGE', async () => {
+    const ep = endpoint('toaster', 'shop', 'big');
+    const rc = await rawOn(ep);
+    const error = await sendGarbage(rc, ep, new Uint8Array(LIMITS.maxFrameBytes + 1));
+    expect(error).toMatchObject({ code: 'STEAD_E_FRAME_TOO_LARGE', ref: null, seq: 0 });
+    await expectSessionWorks(rc, ep);
+    await expectOthersWork();
+  });
+
+  it('answers a begin with an unsupported protocol version with UNSUPPORTED_VERSION, ref = the token', async () => {
+    const ep = endpoint('toaster', 'shop', 'future');
+    const rc = await rawOn(ep);
+    const ref = token();
+    const next = answer(rc, ep, ref, 0);
+    await rc.publish(ep.in, beginBytes(ref, PROTOCOL_VERSION + 1));
+    const error = asError(await next);
+    expect(error.code).toBe('STEAD_E_UNSUPPORTED_VERSION');
+    expect(error.data).toEqual({ supported: [PROTOCOL_VERSION] });
+    await expectSessionWorks(rc, ep);
+    await expectOthersWork();
+  });
+
+  it('answers a begin for an unknown app with UNKNOWN_APP, ref = the begin token', async () => {
+    const ep = endpoint('nosuchapp', 'shop', 'lost');
+    const rc = await rawOn(ep);
+    const ref = token();
+    const next = answer(rc, ep, ref, 0);
+    await rc.publish(ep.in, beginBytes(ref));
+    expect(asError(await next).code).toBe('STEAD_E_UNKNOWN_APP');
+    // A call to an unknown app is correlated by its nonce and seq.
+    const nonce = token();
+    expect(asError(await call(rc, ep, nonce, 3, 'buy', ['toast'])).code).toBe('STEAD_E_UNKNOWN_APP');
+    await expectOthersWork();
+  });
+
+  it('answers an unknown method with UNKNOWN_METHOD and consumes its seq', async () => {
+    const ep = endpoint('toaster', 'shop', 'curious');
+    const rc = await rawOn(ep);
+    const nonce = await begin(rc, ep);
+    const error = asError(await call(rc, ep, nonce, 1, 'explode', []));
+    expect(error.code).toBe('STEAD_E_UNKNOWN_METHOD');
+    expect(bytesEqual(error.ref, nonce)).toBe(true);
+    expect(error.seq).toBe(1);
+    expect(asReply(await call(rc, ep, nonce, 2, 'buy', ['toast'])).value).toBe(1);
+    await expectOthersWork();
+  });
+
+  it('answers arguments of the wrong shape with BAD_ARGUMENTS and runs nothing', async () => {
+    const ep = endpoint('toaster', 'shop', 'sloppy');
+    const rc = await rawOn(ep);
+    const nonce = await begin(rc, ep);
+    const badCalls: unknown[][] = [[42], [], ['toast', 1, 2]];
+    for (const [i, args] of badCalls.entries()) {
+      const error = asError(await call(rc, ep, nonce, i + 1, 'buy', args));
+      expect(error).toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS', seq: i + 1 });
+    }
+    expect(asReply(await call(rc, ep, nonce, 4, 'counters', [])).value).toEqual({});
+    expect(asReply(await call(rc, ep, nonce, 5, 'buy', ['toast'])).value).toBe(1);
+    await expectOthersWork();
+  });
+
+  describe('topics that are not Stead topics are dropped and counted', () => {
+    const cases: [string, string][] = [
+      ['an uppercase app', 'stead/Toaster/shop/s1/in'],
+      ['an uppercase id', 'stead/toaster/Shop/s1/in'],
+      ['a session with a forbidden character', 'stead/toaster/shop/s!1/in'],
+      ['too many levels', 'stead/toaster/shop/s1/extra/in'],
+      ['too few levels', 'stead/toaster/shop/in'],
+    ];
+
+    it.each(cases)('%s', async (_name, topic) => {
+      const watcher = await raw();
+      // Whatever might answer would go to the matching out topic.
+      const outTopic = topic.replace(/\/in$/, '/out');
+      await watcher.subscribe(outTopic);
+      const before = broker.metrics.get('dropped.bad_topic');
+      await watcher.publish(topic, beginBytes(token()));
+      // A later valid request from the same connection is dispatched after the bad one, so
+      // once its answer is back the bad one has been handled: dropped, counted, unanswered.
+      const ep = endpoint('toaster', 'shop', 's1');
+      await watcher.subscribe(ep.out);
+      await expectSessionWorks(watcher, ep);
+      expect(watcher.frames(outTopic)).toEqual([]);
+      expect(broker.metrics.get('dropped.bad_topic')).toBe(before + 1);
+      await expectOthersWork();
+    });
+  });
+
+  it('refuses a client publishing a forged reply to another session’s out topic', async () => {
+    const ep = endpoint('toaster', 'shop', 'victim');
+    const victim = await rawOn(ep);
+    const nonce = await begin(victim, ep);
+    const forger = await raw();
+    const closed = new Promise<'closed'>((resolve) => forger.client.once('close', () => resolve('closed')));
+    const forged = encodeFrame({ kind: Kind.reply, ref: nonce, seq: 1, value: 'forged' });
+    const acked = forger.publish(ep.out, forged).then(
+      () => 'acked' as const,
+      () => 'closed' as const,
+    );
+    // The broker refuses the publish by dropping the forger's connection (MQTT-3.3.5-2).
+    expect(await Promise.race([closed, acked])).toBe('closed');
+    expect(asReply(await call(victim, ep, nonce, 1, 'buy', ['toast'])).value).toBe(1);
+    const replies = victim.frames(ep.out).filter((f) => f.kind === Kind.reply && f.seq === 1);
+    expect(replies).toHaveLength(1);
+    expect(replies.map((f) => asReply(f).value)).toEqual([1]);
+    await expectOthersWork();
+  });
+
+  describe('subscriptions that would read requests are refused with granted QoS 128', () => {
+    it.each(['stead/#', 'stead/+/+/+/in', 'stead/toaster/shop/s1/in', '#', '+/toaster/shop/s1/in'])('%s', async (filter) => {
+      const rc = await raw();
+      // The SUBACK's return code, or 'closed' when the broker drops the connection instead.
+      const outcome = await new Promise<number | 'closed'>((resolve) => {
+        rc.client.once('close', () => resolve('closed'));
+        rc.client.subscribe(filter, { qos: 1 }, (_error, _granted, suback) => {
+          const code = suback?.granted[0];
+          resolve(typeof code === 'number' ? code : 'closed');
+        });
+      });
+      expect(outcome).toBe(128);
+      // The same connection can still subscribe to an out topic and use its session.
+      const ep = endpoint('toaster', 'shop', 's1');
+      await rc.subscribe(ep.out);
+      await expectSessionWorks(rc, ep);
+      await expectOthersWork();
+    });
+  });
+
+  describe('an app method that throws', () => {
+    interface FlakyState {
+      value: number;
+      log: string[];
+    }
+    const flaky = defineProxy<FlakyState>({
+      name: 'flaky',
+      init: () => ({ value: 1, log: [] }),
+      methods: {
+        /** Mutates the draft, then fails: nothing of it may survive (DESIGN §4 rule 6). */
+        setThenThrow: {
+          args: ['integer'],
+          run(ctx, value: number) {
+            ctx.state.value = value;
+            ctx.state.log.push(`set ${value}`);
+            ctx.remember('never');
+            ctx.notify('never', /.*/);
+            throw Object.assign(new Error(`flaky refused ${value}`), { code: 'FLAKY' });
+          },
+        },
+        read: { args: [], run: (ctx) => ({ value: ctx.state.value, log: ctx.state.log }) },
+      },
+    });
+
+    beforeEach(async () => {
+      await broker.close();
+      broker = await startBroker({ apps: [toaster, helloApp(40), flaky] });
+    });
+
+    it('answers APP_ERROR with the app’s message and rolls the state back', async () => {
+      const ep = endpoint('flaky', 'one', 's1');
+      const rc = await rawOn(ep);
+      const nonce = await begin(rc, ep);
+      const error = asError(await call(rc, ep, nonce, 1, 'setThenThrow', [99]));
+      expect(error).toMatchObject({ code: 'STEAD_E_APP_ERROR', seq: 1, message: 'flaky refused 99' });
+      expect(error.data).toMatchObject({ code: 'FLAKY' });
+      // Rule 6: the error is cached like any reply; a retry sees it again and nothing runs.
+      const retry = asError(await call(rc, ep, nonce, 1, 'setThenThrow', [99]));
+      expect(retry).toMatchObject({ code: 'STEAD_E_APP_ERROR', seq: 1, message: 'flaky refused 99' });
+      expect(asReply(await call(rc, ep, nonce, 2, 'read', [])).value).toEqual({ value: 1, log: [] });
+      expect(rc.frames(ep.out).some((f) => f.kind === Kind.notify)).toBe(false);
+      // The memento was dropped with the draft: a new begin does not see it.
+      const ref = token();
+      const next = answer(rc, ep, ref, 0);
+      await rc.publish(ep.in, beginBytes(ref));
+      expect(parseBegun(asReply(await next).value)).toMatchObject({ memento: null, crashed: true });
+      await expectOthersWork();
+    });
+  });
+});
