@@ -2,7 +2,7 @@ import { SteadError } from '../../shared/errors.js';
 import { LIMITS } from '../../shared/limits.js';
 import { assertName } from '../../shared/names.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from './define-proxy.js';
-import { newSession, type ProxyRecord, type SessionRecord } from './record.js';
+import { newSession, touchSession, type ProxyRecord, type SessionRecord } from './record.js';
 
 /** What a method asked for; applied to the record only if the method returns (DESIGN §4 rule 5). */
 export class Effects {
@@ -94,9 +94,11 @@ export function applyEffects(record: ProxyRecord, effects: Effects, session: str
   return delivery;
 }
 
+/** The session, created if new; touched, because the caller is about to change it. */
 export function openSession(record: ProxyRecord, name: string, now: number): SessionRecord {
   let session = record.sessions.get(name);
-  if (!session) {
+  if (session) touchSession(session);
+  else {
     if (record.sessions.size >= LIMITS.maxSessionsPerProxy) {
       throw new SteadError('SESSION_LIMIT', `proxy keeps ${LIMITS.maxSessionsPerProxy} sessions at most`);
     }

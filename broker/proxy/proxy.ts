@@ -14,7 +14,7 @@ import { MethodContext, type ContextHost } from './context.js';
 import type { ProxyType } from './define-proxy.js';
 import { Effects, applyEffects, checkEffects } from './effects.js';
 import { Inbox } from './inbox.js';
-import { decodeRecord, encodeRecord, wakeAt, type ProxyRecord } from './record.js';
+import { decodeRecord, encodeRecord, touchSession, wakeAt, type ProxyRecord } from './record.js';
 import { HeldRequests } from './held-requests.js';
 import { OutputGate, type Release } from './output-gate.js';
 import { replyBytes, errorBytes, toSteadError } from './replies.js';
@@ -159,8 +159,12 @@ export class Proxy implements ContextHost<unknown> {
 
   #process(item: InboxItem): Promise<void> | void {
     switch (item.kind) {
-      case 'frame':
+      case 'frame': {
+        // Any frame may change its session's record: its cached encoding is stale from here on.
+        const session = this.#record?.sessions.get(item.session);
+        if (session) touchSession(session);
         return handleFrame(this, item.session, item.frame);
+      }
       case 'pulse':
         this.#pulseQueued = false;
         return this.#runPulse();

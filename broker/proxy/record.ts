@@ -78,18 +78,53 @@ export function wakeAt(record: ProxyRecord): number | null {
 
 const RECORD_FORMAT = 1;
 
+/**
+ * Encoded session tuples, reused until the session changes: a commit re-encodes only what it
+ * touched, so a proxy with many sessions does not pay for all of them on every write.
+ */
+const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
+
+/** Must be called for every session a message or an effect may change, before the next commit. */
+export function touchSession(session: SessionRecord): void {
+  encodedSessions.delete(session);
+}
+
+/** `[format, stateBytes, [session…], [timer…], nextTimerId]`, sessions spliced in pre-encoded. */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
-  const sessions: unknown[] = [];
-  for (const [name, s] of record.sessions) {
+  const parts: Uint8Array[] = [
+    arrayHeader(5),
+    encodeValue(RECORD_FORMAT),
+    encodeValue(record.stateBytes),
+    arrayHeader(record.sessions.size),
+  ];
+  for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
+  parts.push(encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])), encodeValue(record.nextTimerId));
+  return Buffer.concat(parts);
+}
+
+function encodedSession(name: string, s: SessionRecord): Uint8Array {
+  let bytes = encodedSessions.get(s);
+  if (!bytes) {
     const q = s.queue;
-    sessions.push([
-      name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
-      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
-      [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
-    ]);
+    // Copied: the encoder's output may share its working buffer.
+    bytes = new Uint8Array(
+      encodeValue([
+        name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
+        [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
+        [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
+      ]),
+    );
+    encodedSessions.set(s, bytes);
   }
-  const timers = record.timers.map((t) => [t.id, t.at, t.method, t.args]);
-  return encodeValue([RECORD_FORMAT, record.stateBytes, sessions, timers, record.nextTimerId]);
+  return bytes;
+}
+
+/** CBOR major type 4 header for an array of `length` items. */
+function arrayHeader(length: number): Uint8Array {
+  if (length < 24) return Uint8Array.of(0x80 + length);
+  if (length < 0x100) return Uint8Array.of(0x98, length);
+  if (length < 0x10000) return Uint8Array.of(0x99, length >> 8, length & 0xff);
+  return Uint8Array.of(0x9a, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
 }
 
 type Tuple = unknown[];

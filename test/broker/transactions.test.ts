@@ -74,6 +74,35 @@ describe('transactions', () => {
     expect(await session.call('echo', 3)).toBe('yyy');
   });
 
+  it('persists every session of a shared proxy exactly, after interleaved writes, reads and acks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stead-sessions-'));
+    try {
+      const store = `sqlite:${join(dir, 'stead.db')}`;
+      const first = await startBroker({ apps: [toaster], store });
+      const d1 = await connectDevice({ url: first.url });
+      const names = ['a', 'b', 'c', 'd'];
+      const sessions = names.map((name) => d1.session('toaster/shared', name));
+      await Promise.all(sessions.map((s) => s.begin()));
+      for (let round = 0; round < 5; round++) {
+        for (const [i, s] of sessions.entries()) {
+          await s.call('buy', names[i] as string, round * 10 + i);
+          if (round % 2 === 0) await s.call('counters');
+        }
+      }
+      await d1.close();
+      await first.close();
+      const second = await startBroker({ apps: [toaster], store });
+      const d2 = await connectDevice({ url: second.url });
+      const again = names.map((name) => d2.session('toaster/shared', name));
+      for (const [i, s] of again.entries()) expect(await s.begin()).toEqual({ memento: 40 + i, crashed: true });
+      expect(await again[0]?.call('counters')).toEqual({ a: 5, b: 5, c: 5, d: 5 });
+      await d2.close();
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps state, sessions and mementos across a broker restart on the same SQLite file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stead-restart-'));
     try {
