@@ -5,6 +5,8 @@ export const DEFAULT_ROOT = 'stead';
 
 export type Direction = 'in' | 'out';
 
+const PARSE_CACHE_SIZE = 65_536;
+
 /** Where a topic points: one logical session of one proxy, one direction. */
 export interface SessionTopic {
   app: string;
@@ -22,7 +24,7 @@ export interface Topics {
   outbound(app: string, id: string, session: string): string;
   /** The filter the broker subscribes to for every request. */
   readonly inboundFilter: string;
-  /** Parses a topic under this root; `undefined` when it is not a valid Stead topic. */
+  /** Parses a topic under this root; `undefined` when it is not a valid Stead topic (result frozen). */
   parse(topic: string): SessionTopic | undefined;
 }
 
@@ -30,25 +32,39 @@ export function createTopics(root: string = DEFAULT_ROOT): Topics {
   assertRoot(root);
   const prefix = `${root}/`;
   const rootLevels = root.split('/').length;
+  const parsed = new Map<string, SessionTopic>();
   const build = (app: string, id: string, session: string, direction: Direction): string => {
     assertName('app', app);
     assertName('id', id);
     assertName('session', session);
     return `${prefix}${app}/${id}/${session}/${direction}`;
   };
-  return {
+  const topics: Topics = {
     root,
     inbound: (app, id, session) => build(app, id, session, 'in'),
     outbound: (app, id, session) => build(app, id, session, 'out'),
     inboundFilter: `${prefix}+/+/+/in`,
     parse(topic) {
-      if (!topic.startsWith(prefix)) return undefined;
-      const levels = topic.split('/');
-      if (levels.length !== rootLevels + 4) return undefined;
-      const [app, id, session, direction] = levels.slice(rootLevels);
-      if (direction !== 'in' && direction !== 'out') return undefined;
-      if (!isValidName(app) || !isValidName(id) || !isValidName(session)) return undefined;
-      return { app, id, session, direction };
+      // Devices reuse a handful of topics each: remember parses (bounded) instead of re-splitting.
+      const known = parsed.get(topic);
+      if (known) return known;
+      const result = parseTopic(topic);
+      if (result) {
+        if (parsed.size >= PARSE_CACHE_SIZE) parsed.clear();
+        parsed.set(topic, result);
+      }
+      return result;
     },
   };
+  return topics;
+
+  function parseTopic(topic: string): SessionTopic | undefined {
+    if (!topic.startsWith(prefix)) return undefined;
+    const levels = topic.split('/');
+    if (levels.length !== rootLevels + 4) return undefined;
+    const [app, id, session, direction] = levels.slice(rootLevels);
+    if (direction !== 'in' && direction !== 'out') return undefined;
+    if (!isValidName(app) || !isValidName(id) || !isValidName(session)) return undefined;
+    return Object.freeze({ app, id, session, direction });
+  }
 }

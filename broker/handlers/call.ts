@@ -4,7 +4,7 @@ import type { CallFrame } from '../../shared/wire/frames.js';
 import type { Proxy } from '../proxy/proxy.js';
 
 /** DESIGN §4 rules 2–4, applied before any app code runs; then the method (rules 5–7). */
-export async function handleCall(proxy: Proxy, session: string, frame: CallFrame): Promise<void> {
+export function handleCall(proxy: Proxy, session: string, frame: CallFrame): Promise<void> | void {
   const s = proxy.record.sessions.get(session);
   if (!s?.nonce) {
     const ended = s && bytesEqual(s.endedNonce, frame.nonce);
@@ -33,6 +33,7 @@ export async function handleCall(proxy: Proxy, session: string, frame: CallFrame
     }
     return proxy.hold(session, frame);
   }
-  await proxy.invoke(session, frame);
+  const running = proxy.invoke(session, frame);
+  if (running) return running.then(() => proxy.releaseNextHeld(session, frame.seq));
   proxy.releaseNextHeld(session, frame.seq);
 }

@@ -52,7 +52,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const committer = new GroupCommitter(store);
   const metrics = new Metrics();
-  const aedes = await Aedes.createBroker(directionGuard(topics.root, () => metrics.count('dropped.bad_topic')));
+  const aedes = await Aedes.createBroker(directionGuard(topics, () => metrics.count('dropped.bad_topic')));
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
   };

@@ -1,4 +1,5 @@
 import type { AedesOptions } from 'aedes';
+import type { Topics } from '../../shared/topics.js';
 
 /**
  * Devices publish requests (`…/in`) and subscribe to replies (`…/out`), never the reverse, so a
@@ -6,18 +7,19 @@ import type { AedesOptions } from 'aedes';
  * the authorization layer's job (DESIGN §7); this guard is the part that needs no identity.
  */
 export function directionGuard(
-  root: string,
+  topics: Topics,
   onMisshapenRequest: () => void,
 ): Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe'> {
-  const prefix = `${root}/`;
-  const requestLevels = root.split('/').length + 4;
+  const prefix = `${topics.root}/`;
+  const requestLevels = topics.root.split('/').length + 4;
   return {
     authorizePublish(client, packet, callback) {
       if (client && packet.topic.startsWith('$SYS')) return callback(new Error('$SYS is reserved'));
       if (client && packet.topic.startsWith(prefix)) {
         if (!packet.topic.endsWith('/in')) return callback(new Error(`devices may not publish to ${packet.topic}`));
         // A request topic with the wrong number of levels reaches no proxy: count it (DESIGN §5).
-        if (packet.topic.split('/').length !== requestLevels) onMisshapenRequest();
+        // (Valid topics are answered from the parse cache; only the rest are split.)
+        if (!topics.parse(packet.topic) && packet.topic.split('/').length !== requestLevels) onMisshapenRequest();
       }
       callback(null);
     },

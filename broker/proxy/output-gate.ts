@@ -4,18 +4,24 @@ export interface Release {
   bytes: Uint8Array;
 }
 
+interface Link {
+  settled: boolean;
+  ok: boolean;
+  releases: readonly Release[];
+}
+
 /**
  * The output gate (DESIGN §4 rule 7): nothing leaves a proxy before the store confirms every
  * commit it may depend on. Commits are pipelined — the proxy runs its next message while a commit
  * is in flight, so one proxy's consecutive commits can share a group commit — and outputs leave
- * strictly in order. After a failed commit nothing more is released until `reset`.
+ * strictly in order, from a FIFO of links. After a failed commit nothing more is released until
+ * `reset`.
  */
 export class OutputGate {
   readonly #publish: (release: Release) => void;
-  /** Links in the chain not yet settled (commits and releases waiting behind them). */
-  #queued = 0;
-  #tail: Promise<boolean> = Promise.resolve(true);
+  #links: Link[] = [];
   #failed = false;
+  #waiters: (() => void)[] = [];
 
   constructor(publish: (release: Release) => void) {
     this.#publish = publish;
@@ -23,7 +29,7 @@ export class OutputGate {
 
   /** Nothing in flight: outputs leave at once. */
   get clear(): boolean {
-    return this.#queued === 0;
+    return this.#links.length === 0;
   }
 
   /** A commit failed: the proxy must wait for `settled`, then `reset` and reload. */
@@ -33,48 +39,49 @@ export class OutputGate {
 
   /** Releases after every earlier commit succeeded; at once when nothing is in flight. */
   release(releases: readonly Release[]): void {
-    if (releases.length === 0) return;
-    if (this.#queued === 0 && !this.#failed) {
+    if (releases.length === 0 || this.#failed) return;
+    if (this.#links.length === 0) {
       for (const release of releases) this.#publish(release);
       return;
     }
-    this.#link(Promise.resolve(true), releases);
+    this.#links.push({ settled: true, ok: true, releases });
   }
 
-  /** Releases the commit's outputs once `durable` resolves and every earlier commit succeeded. */
-  commit(durable: Promise<void>, releases: readonly Release[], onFailure: (error: unknown) => void): void {
-    this.#link(
-      durable.then(
-        () => true,
-        (error: unknown) => {
-          this.#failed = true;
-          onFailure(error);
-          return false;
-        },
-      ),
-      releases,
-    );
+  /**
+   * Queues a commit's outputs; call the returned function when the store answers (with the
+   * error if it failed). Outputs leave once it and every earlier commit succeeded.
+   */
+  commit(releases: readonly Release[], onFailure: (error: unknown) => void): (error?: unknown) => void {
+    const link: Link = { settled: false, ok: false, releases };
+    this.#links.push(link);
+    return (error?: unknown) => {
+      link.settled = true;
+      link.ok = error === undefined;
+      if (!link.ok && !this.#failed) {
+        this.#failed = true;
+        onFailure(error);
+      }
+      this.#flush();
+    };
   }
 
   /** Resolves when everything in flight has settled. */
-  async settled(): Promise<void> {
-    await this.#tail;
+  settled(): Promise<void> {
+    if (this.#links.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** After a failure has settled: start a fresh chain for the reloaded proxy. */
+  /** After a failure has settled: start afresh for the reloaded proxy. */
   reset(): void {
-    this.#tail = Promise.resolve(true);
     this.#failed = false;
   }
 
-  #link(outcome: Promise<boolean>, releases: readonly Release[]): void {
-    this.#queued++;
-    const previous = this.#tail;
-    this.#tail = Promise.all([previous, outcome]).then(([before, ok]) => {
-      this.#queued--;
-      if (!before || !ok) return false;
-      for (const release of releases) this.#publish(release);
-      return true;
-    });
+  #flush(): void {
+    while (this.#links.length > 0 && (this.#links[0] as Link).settled) {
+      const link = this.#links.shift() as Link;
+      // After a failure nothing is released: later commits built on the failed one's state.
+      if (!this.#failed) for (const release of link.releases) this.#publish(release);
+    }
+    if (this.#links.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
   }
 }

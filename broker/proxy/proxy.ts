@@ -66,6 +66,7 @@ export class Proxy implements ContextHost<unknown> {
   #wakeQueued = false;
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
+  readonly #outTopics = new Map<string, string>();
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -74,7 +75,7 @@ export class Proxy implements ContextHost<unknown> {
     this.#type = type;
     this.#host = host;
     this.#held = new HeldRequests(host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
-    this.#gate = new OutputGate(({ session, bytes }) => host.publish(host.topics.outbound(this.app, this.id, session), bytes));
+    this.#gate = new OutputGate(({ session, bytes }) => host.publish(this.#outbound(session), bytes));
   }
 
   get record(): ProxyRecord {
@@ -99,6 +100,16 @@ export class Proxy implements ContextHost<unknown> {
   }
 
   hasMethod = (name: string): boolean => this.#type.methods.has(name);
+
+  /** The session's reply topic, built (and its names checked) once. */
+  #outbound(session: string): string {
+    let topic = this.#outTopics.get(session);
+    if (topic === undefined) {
+      topic = this.#host.topics.outbound(this.app, this.id, session);
+      this.#outTopics.set(session, topic);
+    }
+    return topic;
+  }
 
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
@@ -146,7 +157,8 @@ export class Proxy implements ContextHost<unknown> {
           continue;
         }
         try {
-          await this.#process(item);
+          const pending = this.#process(item);
+          if (pending) await pending;
         } catch (error) {
           this.#host.log.error({ err: error, proxy: this.key }, 'proxy message failed');
         }
@@ -227,14 +239,21 @@ export class Proxy implements ContextHost<unknown> {
    * Runs a method for a call (rules 5–7): the caller has admitted the frame. Records the reply
    * in the session's cache, commits, then releases the reply and notifications.
    */
-  async invoke(session: string, frame: CallFrame): Promise<void> {
+  invoke(session: string, frame: CallFrame): Promise<void> | void {
     const method = this.#type.methods.get(frame.method);
-    const outcome: Outcome = !method
+    const outcome: Outcome | Promise<Outcome> = !method
       ? { ok: false, error: new SteadError('UNKNOWN_METHOD', `${this.app} has no method ${frame.method}`) }
-      : await this.#run(session, (ctx) => {
+      : this.#run(session, (ctx) => {
           if (method.args) checkArgs(frame.method, method.args, frame.args);
           return method.run(ctx, ...(frame.args as never[]));
         });
+    // Synchronous methods (the common case) finish without a promise.
+    if (outcome instanceof Promise) return outcome.then((settled) => this.#answerCall(session, frame, settled));
+    this.#answerCall(session, frame, outcome);
+  }
+
+  /** Rules 6–7 for a call: cache the reply (or error), commit what changed, release in order. */
+  #answerCall(session: string, frame: CallFrame, outcome: Outcome): void {
     let reply = outcome.ok ? replyBytes(frame.nonce, frame.seq, outcome.value, this.limits.maxFrameBytes) : null;
     let result = outcome;
     if (outcome.ok && !reply) {
@@ -294,20 +313,36 @@ export class Proxy implements ContextHost<unknown> {
     const record = this.record;
     const write = { key: this.key, expectVersion: this.#version, record: encodeRecord(record), wakeAt: wakeAt(record) };
     this.#version++;
-    this.#gate.commit(this.#host.committer.write(write), releases, (error) => {
+    const settle = this.#gate.commit(releases, (error) => {
       // Rule 9: nothing is released; the proxy reloads before its next message.
       this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
       this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
     });
+    this.#host.committer.submit(write, settle);
     this.#scheduleWake();
   }
 
-  async #run(session: string | null, body: (ctx: MethodContext<unknown>) => unknown): Promise<Outcome> {
+  /** Runs app code on the draft; returns a promise only when the app code did. */
+  #run(session: string | null, body: (ctx: MethodContext<unknown>) => unknown): Outcome | Promise<Outcome> {
     const effects = new Effects();
     const ctx = new MethodContext<unknown>(this, session, effects);
+    let value: unknown;
     try {
-      let value = body(ctx);
-      if (value instanceof Promise) value = await value;
+      value = body(ctx);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    if (value instanceof Promise) {
+      return value.then(
+        (resolved: unknown) => this.#finish(resolved, effects),
+        (error: unknown) => this.#fail(error),
+      );
+    }
+    return this.#finish(value, effects);
+  }
+
+  #finish(value: unknown, effects: Effects): Outcome {
+    try {
       checkEffects(this.record, effects);
       const stateBytes = encodeValue(this.state);
       if (stateBytes.length > this.limits.maxStateBytes) {
@@ -315,9 +350,13 @@ export class Proxy implements ContextHost<unknown> {
       }
       return { ok: true, value, effects, stateBytes: bytesEqual(stateBytes, this.record.stateBytes) ? null : stateBytes };
     } catch (error) {
-      this.#rollback();
-      return { ok: false, error: toSteadError(error) };
+      return this.#fail(error);
     }
+  }
+
+  #fail(error: unknown): Outcome {
+    this.#rollback();
+    return { ok: false, error: toSteadError(error) };
   }
 
   /** Rule 6: drop the draft by decoding the last committed state. */

@@ -1,5 +1,5 @@
 import { SteadError } from '../../shared/errors.js';
-import type { ProxyWrite, Store } from './types.js';
+import type { ProxyWrite, Store, WriteOutcome } from './types.js';
 
 export interface GroupCommitOptions {
   /** Most writes in one store transaction. */
@@ -19,7 +19,7 @@ export interface GroupCommitStats {
 export class GroupCommitter {
   readonly #store: Store;
   readonly #maxBatch: number;
-  #queue: { write: ProxyWrite; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #queue: { write: ProxyWrite; done: (error?: SteadError) => void }[] = [];
   #flushing = false;
   readonly stats: GroupCommitStats = { batches: 0, writes: 0 };
 
@@ -30,13 +30,18 @@ export class GroupCommitter {
 
   /** Resolves once the write is durable; rejects with VERSION_CONFLICT or STORE_FAILURE. */
   write(write: ProxyWrite): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
-      if (!this.#flushing) {
-        this.#flushing = true;
-        setImmediate(() => void this.#flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.submit(write, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Hot path: `done()` once the write is durable, `done(error)` with VERSION_CONFLICT or STORE_FAILURE. */
+  submit(write: ProxyWrite, done: (error?: SteadError) => void): void {
+    this.#queue.push({ write, done });
+    if (!this.#flushing) {
+      this.#flushing = true;
+      // A store that does I/O waits for the end of this turn, gathering every proxy's write.
+      if (this.#store.inline) queueMicrotask(() => void this.#flush());
+      else setImmediate(() => void this.#flush());
+    }
   }
 
   async #flush(): Promise<void> {
@@ -44,19 +49,21 @@ export class GroupCommitter {
       const batch = this.#queue.splice(0, this.#maxBatch);
       this.stats.batches++;
       this.stats.writes += batch.length;
+      let outcomes: readonly WriteOutcome[] = [];
+      let failure: SteadError | null = null;
       try {
-        const outcomes = await this.#store.commit(batch.map((entry) => entry.write));
-        batch.forEach((entry, i) => {
-          const outcome = outcomes[i];
-          if (outcome === 'committed') entry.resolve();
-          else if (outcome === 'conflict') entry.reject(new SteadError('VERSION_CONFLICT', `${entry.write.key} changed in the store since it was read`));
-          else entry.reject(new SteadError('STORE_FAILURE', `store gave no outcome for ${entry.write.key}`));
-        });
+        outcomes = await this.#store.commit(batch.map((entry) => entry.write));
       } catch (cause) {
-        const error = new SteadError('STORE_FAILURE', 'store commit failed', { cause });
-        for (const entry of batch) entry.reject(error);
+        failure = new SteadError('STORE_FAILURE', 'store commit failed', { cause });
       }
+      for (const [i, entry] of batch.entries()) entry.done(failure ?? outcomeError(entry.write.key, outcomes[i]));
     }
     this.#flushing = false;
   }
+}
+
+function outcomeError(key: string, outcome: WriteOutcome | undefined): SteadError | undefined {
+  if (outcome === 'committed') return undefined;
+  if (outcome === 'conflict') return new SteadError('VERSION_CONFLICT', `${key} changed in the store since it was read`);
+  return new SteadError('STORE_FAILURE', `store gave no outcome for ${key}`);
 }

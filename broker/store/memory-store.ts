@@ -14,6 +14,7 @@ export function createMemoryStore(): Store {
   };
   return {
     url: 'memory:',
+    inline: true,
     async load(key) {
       open();
       const entry = entries.get(key);

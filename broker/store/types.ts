@@ -23,6 +23,11 @@ export type WriteOutcome = 'committed' | 'conflict';
 
 export interface Store {
   readonly url: string;
+  /**
+   * True when a commit does no I/O (the memory store): the committer then flushes within the
+   * same turn, so a reply can leave together with the MQTT acknowledgement of its request.
+   */
+  readonly inline?: boolean;
   load(key: string): Promise<StoredProxy | undefined>;
   /** Commits the batch in one transaction; a conflicting write does not stop the others. */
   commit(writes: readonly ProxyWrite[]): Promise<WriteOutcome[]>;
