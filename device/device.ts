@@ -151,10 +151,13 @@ export class Device extends EventEmitter<DeviceEvents> {
       subscribe: () =>
         new Promise((resolve, reject) => {
           client.subscribe(outTopic, { qos: 1 }, (error, granted) => {
-            // mqtt.js 5 reports a SUBACK of 128 as an error; older versions as granted qos 128.
-            if (error || granted?.[0]?.qos === 128) {
+            // mqtt.js 5 reports a SUBACK of 128 as an error carrying the SUBACK; older versions as
+            // granted qos 128. An error without a SUBACK is the connection lost before the answer:
+            // not a refusal (the session subscribes again on the next connect).
+            if (granted?.[0]?.qos === 128 || (error && (error as { packet?: unknown }).packet)) {
               return reject(new SteadError('REFUSED', `subscription to ${outTopic} refused`, { cause: error }));
             }
+            if (error) return reject(error);
             resolve();
           });
         }),

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
-import { bytesEqual, type Random } from '../../shared/random.js';
+import type { Random } from '../../shared/random.js';
 import type { Topics } from '../../shared/topics.js';
 import { decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { Kind, type CallFrame, type Frame } from '../../shared/wire/frames.js';
@@ -12,12 +12,14 @@ import type { Store } from '../store/types.js';
 import { checkArgs } from './check-args.js';
 import { MethodContext, type ContextHost } from './context.js';
 import type { ProxyType } from './define-proxy.js';
-import { Effects, applyEffects, checkEffects } from './effects.js';
+import { Effects, applyEffects } from './effects.js';
 import { Inbox } from './inbox.js';
+import { Wakeups } from './wakeups.js';
 import { decodeRecord, encodeRecord, touchSession, wakeAt, type ProxyRecord } from './record.js';
 import { HeldRequests } from './held-requests.js';
 import { OutputGate, type Release } from './output-gate.js';
-import { replyBytes, errorBytes, toSteadError } from './replies.js';
+import { replyBytes, errorBytes } from './replies.js';
+import { rollback, runTransaction, type Outcome } from './transaction.js';
 
 /** What every proxy shares with the runtime that hosts it. */
 export interface ProxyHost {
@@ -38,10 +40,6 @@ type InboxItem =
   | { kind: 'timer' }
   | { kind: 'expire'; session: string; seq: number };
 
-/** Outcome of running app code in a transaction. */
-type Outcome =
-  | { ok: true; value: unknown; effects: Effects; stateBytes: Uint8Array | null }
-  | { ok: false; error: SteadError };
 
 /**
  * One live proxy: its inbox, state and session records. Messages run one at a time across all
@@ -60,13 +58,11 @@ export class Proxy implements ContextHost<unknown> {
   #version = 0;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
-  #pulseTimer: ReturnType<typeof setInterval> | null = null;
-  #pulseQueued = false;
-  #wakeTimer: ReturnType<typeof setTimeout> | null = null;
-  #wakeQueued = false;
+  readonly #wakeups = new Wakeups((kind) => this.#enqueue({ kind }));
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
   readonly #outTopics = new Map<string, string>();
+  #pushQueuesOnLoad = false;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -128,16 +124,13 @@ export class Proxy implements ContextHost<unknown> {
 
   /** Stops pulses and timers and forgets held requests (devices retry them elsewhere or later). */
   stop(): void {
-    if (this.#pulseTimer) clearInterval(this.#pulseTimer);
-    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
-    this.#pulseTimer = null;
-    this.#wakeTimer = null;
+    this.#wakeups.stop();
     this.#held.clear();
   }
 
   /** Loads the proxy now (used to wake proxies with due timers at start-up). */
   wake(): void {
-    this.#enqueue({ kind: 'timer' });
+    this.#wakeups.queueTimer();
   }
 
   #enqueue(item: InboxItem): void {
@@ -178,10 +171,10 @@ export class Proxy implements ContextHost<unknown> {
         return handleFrame(this, item.session, item.frame);
       }
       case 'pulse':
-        this.#pulseQueued = false;
+        this.#wakeups.taken('pulse');
         return this.#runPulse();
       case 'timer':
-        this.#wakeQueued = false;
+        this.#wakeups.taken('timer');
         return this.#runDueTimer();
       case 'expire':
         return this.#expireHeld(item.session, item.seq);
@@ -204,7 +197,11 @@ export class Proxy implements ContextHost<unknown> {
       this.#record = null;
       return false;
     }
-    this.#startPulse();
+    if (this.#pushQueuesOnLoad) {
+      this.#pushQueuesOnLoad = false;
+      this.#pushQueues();
+    }
+    if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#scheduleWake();
     return true;
   }
@@ -228,6 +225,20 @@ export class Proxy implements ContextHost<unknown> {
     await this.#gate.settled();
     this.#gate.reset();
     this.#unload();
+    this.#pushQueuesOnLoad = true;
+  }
+
+  /**
+   * After a reload, notifications a failed (but perhaps written) commit queued were never sent:
+   * push every queue once; devices skip what they already have.
+   */
+  #pushQueues(): void {
+    for (const [name, session] of this.record.sessions) {
+      const dropped = session.queue.dropped;
+      for (const item of session.queue.items) {
+        this.send(name, encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }));
+      }
+    }
   }
 
   #unload(): void {
@@ -243,7 +254,7 @@ export class Proxy implements ContextHost<unknown> {
     const method = this.#type.methods.get(frame.method);
     const outcome: Outcome | Promise<Outcome> = !method
       ? { ok: false, error: new SteadError('UNKNOWN_METHOD', `${this.app} has no method ${frame.method}`) }
-      : this.#run(session, (ctx) => {
+      : runTransaction(this, session, (ctx) => {
           if (method.args) checkArgs(frame.method, method.args, frame.args);
           return method.run(ctx, ...(frame.args as never[]));
         });
@@ -257,7 +268,7 @@ export class Proxy implements ContextHost<unknown> {
     let reply = outcome.ok ? replyBytes(frame.nonce, frame.seq, outcome.value, this.limits.maxFrameBytes) : null;
     let result = outcome;
     if (outcome.ok && !reply) {
-      this.#rollback();
+      rollback(this);
       result = { ok: false, error: new SteadError('REPLY_TOO_LARGE', `reply to ${frame.method} exceeds one frame`) };
     }
     if (!result.ok) reply = errorBytes(frame.nonce, frame.seq, result.error);
@@ -289,7 +300,7 @@ export class Proxy implements ContextHost<unknown> {
     this.send(session, errorBytes(ref, seq, error));
   }
 
-  #commitOutcome(outcome: Extract<Outcome, { ok: true }>, session: string | null, releases: Release[]): void {
+  #commitOutcome(outcome: Extract<Outcome, { ok: true }>, session: string | null, releases: Release[], recordChanged = false): void {
     const record = this.record;
     const delivery = applyEffects(record, outcome.effects, session, this.now());
     if (outcome.stateBytes) record.stateBytes = outcome.stateBytes;
@@ -300,7 +311,7 @@ export class Proxy implements ContextHost<unknown> {
       }
     }
     // Rule 7: a method that changed nothing writes nothing; its reply still leaves (in order).
-    if (outcome.stateBytes || !outcome.effects.empty) this.#commit(releases);
+    if (recordChanged || outcome.stateBytes || !outcome.effects.empty) this.#commit(releases);
     else this.#gate.release(releases);
   }
 
@@ -322,82 +333,18 @@ export class Proxy implements ContextHost<unknown> {
     this.#scheduleWake();
   }
 
-  /** Runs app code on the draft; returns a promise only when the app code did. */
-  #run(session: string | null, body: (ctx: MethodContext<unknown>) => unknown): Outcome | Promise<Outcome> {
-    const effects = new Effects();
-    const ctx = new MethodContext<unknown>(this, session, effects);
-    let value: unknown;
-    try {
-      value = body(ctx);
-    } catch (error) {
-      return this.#fail(error);
-    }
-    if (value instanceof Promise) {
-      return value.then(
-        (resolved: unknown) => this.#finish(resolved, effects),
-        (error: unknown) => this.#fail(error),
-      );
-    }
-    return this.#finish(value, effects);
-  }
-
-  #finish(value: unknown, effects: Effects): Outcome {
-    try {
-      checkEffects(this.record, effects);
-      const stateBytes = encodeValue(this.state);
-      if (stateBytes.length > this.limits.maxStateBytes) {
-        throw new SteadError('STATE_TOO_LARGE', `state of ${stateBytes.length} bytes exceeds ${this.limits.maxStateBytes}`);
-      }
-      return { ok: true, value, effects, stateBytes: bytesEqual(stateBytes, this.record.stateBytes) ? null : stateBytes };
-    } catch (error) {
-      return this.#fail(error);
-    }
-  }
-
-  #fail(error: unknown): Outcome {
-    this.#rollback();
-    return { ok: false, error: toSteadError(error) };
-  }
-
-  /** Rule 6: drop the draft by decoding the last committed state. */
-  #rollback(): void {
-    this.state = decodeValue(this.record.stateBytes);
-  }
-
   // Pulse and durable timers.
-
-  #startPulse(): void {
-    const pulse = this.#type.pulse;
-    if (!pulse || this.#pulseTimer) return;
-    this.#pulseTimer = setInterval(() => {
-      // Pulses coalesce: at most one waits in the inbox (DESIGN §4).
-      if (this.#pulseQueued) return;
-      this.#pulseQueued = true;
-      this.#enqueue({ kind: 'pulse' });
-    }, pulse.every);
-    this.#pulseTimer.unref();
-  }
 
   async #runPulse(): Promise<void> {
     const pulse = this.#type.pulse;
     if (!pulse) return;
-    const outcome = await this.#run(null, (ctx) => pulse.run(ctx));
+    const outcome = await runTransaction(this, null, (ctx) => pulse.run(ctx));
     if (outcome.ok) this.#commitOutcome(outcome, null, []);
     else this.#host.log.warn({ err: outcome.error, proxy: this.key }, 'pulse failed');
   }
 
   #scheduleWake(): void {
-    if (!this.#record) return;
-    const at = wakeAt(this.#record);
-    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = null;
-    if (at === null) return;
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeTimer = null;
-      if (this.#wakeQueued) return;
-      this.#wakeQueued = true;
-      this.#enqueue({ kind: 'timer' });
-    }, Math.max(0, at - this.now()));
+    if (this.#record) this.#wakeups.timerAt(wakeAt(this.#record), this.now());
   }
 
   /** Fires the earliest due timer; its removal commits with the method's effect (exactly once). */
@@ -409,9 +356,10 @@ export class Proxy implements ContextHost<unknown> {
     const method = this.#type.methods.get(due.method);
     record.timers = record.timers.filter((t) => t.id !== due.id);
     const outcome: Outcome = method
-      ? await this.#run(null, (ctx) => method.run(ctx, ...(due.args as never[])))
+      ? await runTransaction(this, null, (ctx) => method.run(ctx, ...(due.args as never[])))
       : { ok: false, error: new SteadError('UNKNOWN_METHOD', `timer method ${due.method} is gone`) };
-    if (outcome.ok) this.#commitOutcome(outcome, null, []);
+    // The timer's removal is a change of its own: commit it even if the method changed nothing.
+    if (outcome.ok) this.#commitOutcome(outcome, null, [], true);
     else {
       this.#host.log.warn({ err: outcome.error, proxy: this.key, timer: due.method }, 'timer method failed; timer dropped');
       this.#commit([]);

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
-import { SteadError, isErrorCode, type ErrorCode } from '../../shared/errors.js';
+import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { LIMITS } from '../../shared/limits.js';
 import { bytesEqual, type Random } from '../../shared/random.js';
 import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
@@ -67,6 +67,7 @@ export class DeviceSession {
   #begin: PendingControl<BeginResult> | null = null;
   #end: PendingControl<void> | null = null;
   #retryTimer: TimerHandle | null = null;
+  #helloSentAt = 0;
   #idle: (() => void)[] = [];
   /** The answer of the last begin: the memento and whether the previous instance crashed. */
   lastBegin: BeginResult | null = null;
@@ -83,6 +84,7 @@ export class DeviceSession {
       link.clock,
       (seq) => link.publish(encodeFrame({ kind: Kind.ack, seq })),
       (error) => this.#reportError(error),
+      () => this.#hello(),
     );
   }
 
@@ -186,7 +188,12 @@ export class DeviceSession {
         if (this.#end) this.#send(this.#end);
         this.#pump();
       },
-      (error: unknown) => this.#failAll(error instanceof SteadError ? error : new SteadError('REFUSED', String(error))),
+      (error: unknown) => {
+        // Only a refusal fails the calls; a subscription cut short by a lost connection is made
+        // again on the next connect, and the calls are resent then (DESIGN §4).
+        if (attempt !== this.#attaching || this.#closed || !isSteadError(error, 'REFUSED')) return;
+        this.#failAll(error);
+      },
     );
   }
 
@@ -219,7 +226,7 @@ export class DeviceSession {
       case Kind.notify:
         return this.#notifications.receive(frame.seq, frame.payload);
       case Kind.hello:
-        return;
+        return this.#notifications.helloAnswered(frame.acked);
       default:
         return this.#reportError(new SteadError('MALFORMED_FRAME', `unexpected frame kind ${frame.kind} from the proxy`));
     }
@@ -312,14 +319,19 @@ export class DeviceSession {
     this.#armRetry();
   }
 
+  /** Asks the proxy to (re)send what follows the last notification handed to the app. */
   #hello(): void {
-    if (!this.#notifications.hasHandlers) return;
+    if (!this.#notifications.hasHandlers || !this.#attached) return;
+    this.#notifications.helloSent();
+    this.#helloSentAt = this.#link.clock.now();
     this.#link.publish(encodeFrame(helloFrame(this.#notifications.lastDelivered, this.#link.agent)));
+    this.#armRetry();
   }
 
   /** One timer per session resends whatever has waited longer than retryMs. */
   #armRetry(): void {
-    const busy = this.#inflight.size > 0 || this.#begin !== null || this.#end !== null;
+    const helloUnanswered = this.#notifications.hasHandlers && !this.#notifications.synced;
+    const busy = this.#inflight.size > 0 || this.#begin !== null || this.#end !== null || helloUnanswered;
     if (!busy || this.#retryTimer || this.#closed) return;
     this.#retryTimer = this.#link.clock.setTimeout(() => {
       this.#retryTimer = null;
@@ -328,6 +340,7 @@ export class DeviceSession {
         if (this.#begin && this.#begin.sentAt <= stale) this.#send(this.#begin);
         for (const call of this.#inflight.values()) if (call.sentAt <= stale) this.#resend(call);
         if (this.#end && this.#end.sentAt <= stale) this.#send(this.#end);
+        if (this.#notifications.hasHandlers && !this.#notifications.synced && this.#helloSentAt <= stale) this.#hello();
       }
       this.#armRetry();
     }, this.#retryMs);

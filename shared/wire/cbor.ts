@@ -1,7 +1,8 @@
 /**
- * The cbor-x instances the wire uses, configured once (STYLE §7). Frame envelopes have their
- * own hand-written writer and reader (frame-writer.ts, frame-reader.ts); app values (arguments,
- * replies, payloads, state snapshots) always go through cbor-x with these settings.
+ * The cbor-x instances the wire uses, configured once (STYLE §7). Frames have a hand-written
+ * writer and reader for speed (writer.ts, reader.ts); cbor-x encodes and decodes what those
+ * leave aside (non-plain or deeply nested values, other spellings), the state snapshots, and
+ * is the reference their bytes and results must match.
  */
 import { Decoder, Encoder } from 'cbor-x';
 
@@ -26,7 +27,8 @@ const views: (Buffer | undefined)[] = [];
 /** Decodes `bytes[start, end)` as exactly one CBOR item; throws what cbor-x throws. */
 export function decodeSlice(bytes: Uint8Array, start: number, end: number): unknown {
   const length = end - start;
-  if (length > SCRATCH_BYTES) return decoder.decode(bytes.subarray(start, end));
+  // Byte strings decode to copies of the source's class: only a Buffer may go through the scratch.
+  if (length > SCRATCH_BYTES || !Buffer.isBuffer(bytes)) return decoder.decode(bytes.subarray(start, end));
   for (let i = 0; i < length; i++) scratch[i] = bytes[start + i] as number;
   let view = views[length];
   if (view === undefined) views[length] = view = scratch.subarray(0, length);

@@ -21,7 +21,11 @@ export const Kind = {
 
 export type KindName = keyof typeof Kind;
 
-/** `[0, version, acked, agent]` either way: "I am listening; resend notifications after acked". */
+/**
+ * `[0, version, acked, agent]`. Device → proxy: "I am listening; every notification up to acked
+ * is handled; send the rest again". Proxy → device, the answer: acked is the proxy's last
+ * notification seq, and the whole unacknowledged queue follows in order.
+ */
 export interface HelloFrame {
   kind: typeof Kind.hello;
   version: number;

@@ -73,3 +73,52 @@ export async function runStead(args: string[]): Promise<RunResult> {
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
 }
+
+export interface ScriptProcess {
+  readonly child: ChildProcess;
+  /** Every line the script printed on stdout so far. */
+  readonly lines: string[];
+  /** The first line (printed so far or later) that satisfies the predicate; rejects if the script exits first. */
+  line(predicate: (line: string) => boolean): Promise<string>;
+  /** Resolves with the exit code once the script has exited. */
+  readonly exited: Promise<number | null>;
+  /** kill -9. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Runs a TypeScript script as a child of this process with tsx as a loader (`node --import tsx`,
+ * not `npx tsx`, whose wrapper process would take a SIGKILL meant for the script).
+ */
+export function spawnScript(script: string, args: readonly string[]): ScriptProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: { predicate: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      if (!waiter.predicate(line)) continue;
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  });
+  // 'close', not 'exit': every line the script printed has been read by then.
+  const exited = (once(child, 'close') as Promise<[number | null]>).then(([code]) => code);
+  return {
+    child,
+    lines,
+    line: (predicate) => {
+      const seen = lines.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ predicate, resolve });
+        void exited.then((code) => reject(new Error(`${script} exited with ${code} before the expected line`)));
+      });
+    },
+    exited,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
