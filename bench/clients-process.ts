@@ -1,18 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, LatencySummary, RowSpec } from './protocol.js';
+import type { ChildMessage, GroupSpec, ModeOutcome, RowMode } from './protocol.js';
 
-export interface RowHooks {
-  /** The measured window opened (the orchestrator snapshots broker counters here). */
-  measuring(): void;
-  measured(): void;
-}
-
-export interface RowOutcome {
-  summary: LatencySummary;
-  failures: number;
-  setupMs: number;
+export interface SegmentHooks {
+  /** A measured segment of `mode` opened (the orchestrator snapshots broker counters here). */
+  measuring(mode: RowMode): void;
+  measured(mode: RowMode): void;
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -26,34 +20,35 @@ export class ClientsProcess {
     this.#child = child;
   }
 
-  static async spawn(): Promise<ClientsProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** `nodeArgs` go to the child's node, e.g. `--cpu-prof`. */
+  static async spawn(nodeArgs: readonly string[] = []): Promise<ClientsProcess> {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exited = once(child, 'exit').then(([code]) => Promise.reject(new Error(`clients process exited with ${String(code)}`)));
     await Promise.race([waitFor(child, (m) => m.type === 'ready'), exited]);
     return new ClientsProcess(child);
   }
 
-  /** Runs one row; resolves with the child's latency summary. */
-  async run(row: RowSpec, hooks: RowHooks): Promise<RowOutcome> {
-    const outcome = new Promise<RowOutcome>((resolve, reject) => {
+  /** Runs one group; resolves with each mode's latency summary. */
+  async run(group: GroupSpec, hooks: SegmentHooks): Promise<ModeOutcome[]> {
+    const outcome = new Promise<ModeOutcome[]>((resolve, reject) => {
       const onMessage = (raw: unknown): void => {
         const message = raw as ChildMessage;
-        if (message.type === 'ready' || message.label !== row.label) return;
-        if (message.type === 'measuring') return hooks.measuring();
-        if (message.type === 'measured') return hooks.measured();
+        if (message.type === 'ready' || message.label !== group.label) return;
+        if (message.type === 'measuring') return hooks.measuring(message.mode);
+        if (message.type === 'measured') return hooks.measured(message.mode);
         this.#child.off('message', onMessage);
         this.#child.off('exit', onExit);
-        if (message.type === 'failed') reject(new Error(`row ${row.label} failed in the clients process: ${message.message}`));
-        else resolve({ summary: message.summary, failures: message.failures, setupMs: message.setupMs });
+        if (message.type === 'failed') reject(new Error(`group ${group.label} failed in the clients process: ${message.message}`));
+        else resolve(message.outcomes);
       };
       const onExit = (code: number | null): void => {
         this.#child.off('message', onMessage);
-        reject(new Error(`clients process exited with ${String(code)} during row ${row.label}`));
+        reject(new Error(`clients process exited with ${String(code)} during group ${group.label}`));
       };
       this.#child.on('message', onMessage);
       this.#child.once('exit', onExit);
     });
-    this.#child.send({ type: 'row', row });
+    this.#child.send({ type: 'group', group });
     return outcome;
   }
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { CodecResults } from './codec.js';
-import type { RoundTripResults } from './round-trips.js';
+import type { RoundTripParams, RoundTripResults } from './round-trips.js';
 import { fixed, percent, table, times, whole } from './table.js';
 
 export interface Target {
@@ -13,7 +13,17 @@ export interface Target {
 
 const MODE_LABELS = { raw: 'raw aedes', stead: 'stead', 'stead-shared': 'stead, 1 proxy' } as const;
 
-export function roundTripTables(results: RoundTripResults): string {
+export function roundTripTables(results: RoundTripResults, params: RoundTripParams): string {
+  const header = [
+    'Round trips: QoS 1 both ways, closed loop, one request in flight per device; broker in this process,',
+    `clients in a child process over loopback TCP; store ${params.store}; ${params.durationMs / 1000} s measured per row in`,
+    `${params.segments} segments taking turns with the other rows of the same device count (raw, stead, stead, raw, …).`,
+    `Raw payloads: ${results.payloadBytes.request} B request, ${results.payloadBytes.reply} B reply (Stead's call and reply sizes).`,
+    'µs/call: CPU time (user + system) per call of each process; load: cores it kept busy.',
+    "spread = (max - min) / mean of the segments' calls/s: how steady the machine was.",
+    '',
+    '',
+  ].join('\n');
   const rows = results.rows.map((r) => [
     String(r.devices),
     MODE_LABELS[r.mode],
@@ -21,17 +31,33 @@ export function roundTripTables(results: RoundTripResults): string {
     whole(r.callsPerSec),
     fixed(r.p50Ms),
     fixed(r.p99Ms),
-    fixed(r.maxMs, 1),
     r.commits ? fixed(r.commits.perSync, 1) : '-',
+    `${fixed(r.cpuUsPerCall.broker, 1)} (${percent(r.cpuLoad.broker)})`,
+    `${fixed(r.cpuUsPerCall.clients, 1)} (${percent(r.cpuLoad.clients)})`,
+    percent(spread(r.segmentCallsPerSec)),
     String(r.failures),
   ]);
-  const ratios = results.ratios.map((r) => [String(r.devices), MODE_LABELS[r.mode], percent(r.callsPerSec), times(r.p50), times(r.p99)]);
-  return [
-    table(['devices', 'mode', 'proxies', 'calls/s', 'p50 ms', 'p99 ms', 'max ms', 'commits/sync', 'failures'], rows),
-    '',
-    'Stead / raw, same devices',
-    table(['devices', 'mode', 'calls/s', 'p50', 'p99'], ratios),
-  ].join('\n');
+  const ratios = results.ratios.map((r) => [
+    String(r.devices),
+    MODE_LABELS[r.mode],
+    percent(r.callsPerSec),
+    times(r.p50),
+    times(r.p99),
+    times(r.brokerCpuPerCall),
+    times(r.clientsCpuPerCall),
+  ]);
+  const main = table(
+    ['devices', 'mode', 'proxies', 'calls/s', 'p50 ms', 'p99 ms', 'commits/sync', 'broker µs/call (load)', 'clients µs/call (load)', 'spread', 'failures'],
+    rows,
+  );
+  if (ratios.length === 0) return header + main;
+  return [header + main, '', 'Stead / raw, same devices', table(['devices', 'mode', 'calls/s', 'p50', 'p99', 'broker cpu/call', 'clients cpu/call'], ratios)].join('\n');
+}
+
+function spread(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return mean > 0 ? (Math.max(...values) - Math.min(...values)) / mean : 0;
 }
 
 export function codecTable(results: CodecResults): string {
@@ -47,7 +73,7 @@ export function codecTable(results: CodecResults): string {
   ]);
   const t = results.totals;
   rows.push(['mix (one of each)', String(t.cborBytes), String(t.jsonBytes), '', percent(t.bytesRatio), whole(t.cborOps), whole(t.jsonOps), times(t.speedRatio)]);
-  return table(['frame', 'cbor B', 'json B', 'json+session B', 'cbor/json', 'cbor rt/s', 'json rt/s', 'speed'], rows);
+  return `Codec: ${results.method.replaceAll('. ', '.\n')}\n\n${table(['frame', 'cbor B', 'json B', 'json+session B', 'cbor/json', 'cbor rt/s', 'json rt/s', 'speed'], rows)}`;
 }
 
 export function targets(roundTrips: RoundTripResults | null, codec: CodecResults | null): Target[] {

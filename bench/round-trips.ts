@@ -3,7 +3,7 @@ import toaster from '../examples/toaster/app.js';
 import { encodeCall, encodeFrame } from '../shared/wire/codec.js';
 import { Kind, NONCE_BYTES } from '../shared/wire/frames.js';
 import { ClientsProcess } from './clients-process.js';
-import type { LatencySummary, RowMode, RowSpec } from './protocol.js';
+import type { GroupSpec, LatencySummary, RowMode } from './protocol.js';
 import { installRawEcho } from './raw-echo.js';
 
 export interface RoundTripParams {
@@ -13,7 +13,13 @@ export interface RoundTripParams {
   sharedDevices: number;
   warmupMs: number;
   durationMs: number;
+  /** The duration is measured in this many segments per row, taking turns with the other rows. */
+  segments: number;
   connectBatch: number;
+  /** Modes to run (default all); `--modes stead` with `--cpu-prof` profiles Stead alone. */
+  modes: readonly RowMode[];
+  /** Node flags for the clients process, e.g. `--cpu-prof`. */
+  clientNodeArgs: readonly string[];
 }
 
 export interface CommitStats {
@@ -31,6 +37,10 @@ export interface RoundTripRow extends LatencySummary {
   setupMs: number;
   /** Group-commit stats over the measured window; null for raw rows. */
   commits: CommitStats | null;
+  /** CPU time per call (user + system) of the broker process and of the clients process. */
+  cpuUsPerCall: { broker: number; clients: number };
+  /** Cores each process kept busy while measuring (1 = one core all the time). */
+  cpuLoad: { broker: number; clients: number };
 }
 
 export interface RoundTripRatio {
@@ -39,6 +49,8 @@ export interface RoundTripRatio {
   callsPerSec: number;
   p50: number;
   p99: number;
+  brokerCpuPerCall: number;
+  clientsCpuPerCall: number;
 }
 
 export interface RoundTripResults {
@@ -57,11 +69,18 @@ function wireSizes(): { request: number; reply: number } {
   };
 }
 
-function plan(params: RoundTripParams): { mode: RowMode; devices: number }[] {
-  const rows: { mode: RowMode; devices: number }[] = [];
-  for (const devices of params.devices) rows.push({ mode: 'raw', devices }, { mode: 'stead', devices });
-  if (params.sharedDevices > 0) rows.push({ mode: 'stead-shared', devices: params.sharedDevices });
-  return rows;
+/** One group per device count; the shared-proxy mode joins the group with its device count. */
+function plan(params: RoundTripParams): { devices: number; modes: RowMode[] }[] {
+  const groups = params.devices.map((devices): { devices: number; modes: RowMode[] } => ({
+    devices,
+    modes: devices === params.sharedDevices ? ['raw', 'stead', 'stead-shared'] : ['raw', 'stead'],
+  }));
+  if (params.sharedDevices > 0 && !params.devices.includes(params.sharedDevices)) {
+    groups.push({ devices: params.sharedDevices, modes: ['raw', 'stead-shared'] });
+  }
+  return groups
+    .map((group) => ({ ...group, modes: group.modes.filter((mode) => params.modes.includes(mode)) }))
+    .filter((group) => group.modes.length > 0);
 }
 
 /** Raw aedes and Stead rows against one broker, driven by one clients process. */
@@ -71,21 +90,25 @@ export async function runRoundTrips(params: RoundTripParams, progress: (line: st
   await installRawEcho(broker.aedes, payloadBytes.reply);
   let clients: ClientsProcess | null = null;
   try {
-    clients = await ClientsProcess.spawn();
+    clients = await ClientsProcess.spawn(params.clientNodeArgs);
     const rows: RoundTripRow[] = [];
     for (const [index, step] of plan(params).entries()) {
-      const row = await runRow(clients, broker, {
-        label: `r${index}-${step.mode}-${step.devices}`,
-        mode: step.mode,
+      const group = await runGroup(clients, broker, {
+        label: `g${index}-${step.devices}`,
+        modes: step.modes,
         devices: step.devices,
         url: broker.url,
         warmupMs: params.warmupMs,
-        durationMs: params.durationMs,
+        settleMs: Math.min(params.warmupMs, 250),
+        segmentMs: params.durationMs / params.segments,
+        segments: params.segments,
         connectBatch: params.connectBatch,
         rawRequestBytes: payloadBytes.request,
       });
-      progress(`  ${step.mode.padEnd(12)} ${String(step.devices).padStart(5)} devices: ${Math.round(row.callsPerSec)} calls/s, p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms`);
-      rows.push(row);
+      for (const row of group) {
+        progress(`  ${row.mode.padEnd(12)} ${String(row.devices).padStart(5)} devices: ${Math.round(row.callsPerSec)} calls/s, p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms`);
+      }
+      rows.push(...group);
     }
     return { payloadBytes, rows, ratios: ratios(rows) };
   } finally {
@@ -94,25 +117,43 @@ export async function runRoundTrips(params: RoundTripParams, progress: (line: st
   }
 }
 
-async function runRow(clients: ClientsProcess, broker: SteadBroker, spec: RowSpec): Promise<RoundTripRow> {
+/** Runs a group; commit stats add up over each mode's measured segments. */
+async function runGroup(clients: ClientsProcess, broker: SteadBroker, spec: GroupSpec): Promise<RoundTripRow[]> {
   const stats = broker.committer.stats;
+  const totals = new Map<RowMode, { writes: number; batches: number; cpuMs: number }>();
   let before = { writes: 0, batches: 0 };
-  let after = { writes: 0, batches: 0 };
-  const outcome = await clients.run(spec, {
-    measuring: () => (before = { ...stats }),
-    measured: () => (after = { ...stats }),
+  let cpu = process.cpuUsage();
+  const outcomes = await clients.run(spec, {
+    measuring: () => {
+      before = { ...stats };
+      cpu = process.cpuUsage();
+    },
+    measured: (mode) => {
+      const used = process.cpuUsage(cpu);
+      const sum = totals.get(mode) ?? { writes: 0, batches: 0, cpuMs: 0 };
+      totals.set(mode, {
+        writes: sum.writes + stats.writes - before.writes,
+        batches: sum.batches + stats.batches - before.batches,
+        cpuMs: sum.cpuMs + (used.user + used.system) / 1000,
+      });
+    },
   });
-  const writes = after.writes - before.writes;
-  const batches = after.batches - before.batches;
-  return {
-    mode: spec.mode,
-    devices: spec.devices,
-    proxies: spec.mode === 'raw' ? 0 : spec.mode === 'stead' ? spec.devices : 1,
-    ...outcome.summary,
-    failures: outcome.failures,
-    setupMs: outcome.setupMs,
-    commits: spec.mode === 'raw' ? null : { writes, batches, perSync: batches > 0 ? writes / batches : 0 },
-  };
+  return outcomes.map(({ mode, summary, failures, setupMs, cpuMs }) => {
+    const { cpuMs: brokerCpuMs, ...c } = totals.get(mode) ?? { writes: 0, batches: 0, cpuMs: 0 };
+    const perCall = (ms: number): number => (summary.calls > 0 ? (ms * 1000) / summary.calls : 0);
+    const load = (ms: number): number => (summary.seconds > 0 ? ms / 1000 / summary.seconds : 0);
+    return {
+      mode,
+      devices: spec.devices,
+      proxies: mode === 'raw' ? 0 : mode === 'stead' ? spec.devices : 1,
+      ...summary,
+      failures,
+      setupMs,
+      commits: mode === 'raw' ? null : { ...c, perSync: c.batches > 0 ? c.writes / c.batches : 0 },
+      cpuUsPerCall: { broker: perCall(brokerCpuMs), clients: perCall(cpuMs) },
+      cpuLoad: { broker: load(brokerCpuMs), clients: load(cpuMs) },
+    };
+  });
 }
 
 /** Stead over raw for each Stead row, against the raw row with the same number of devices. */
@@ -128,6 +169,8 @@ function ratios(rows: readonly RoundTripRow[]): RoundTripRatio[] {
       callsPerSec: row.callsPerSec / raw.callsPerSec,
       p50: row.p50Ms / raw.p50Ms,
       p99: row.p99Ms / raw.p99Ms,
+      brokerCpuPerCall: row.cpuUsPerCall.broker / raw.cpuUsPerCall.broker,
+      clientsCpuPerCall: row.cpuUsPerCall.clients / raw.cpuUsPerCall.clients,
     });
   }
   return result;

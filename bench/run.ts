@@ -3,26 +3,35 @@
  * and the clients in a child process, then the codec against JSON. Prints tables and writes
  * bench/results/<timestamp>.json and bench/results/latest.json.
  *
- *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--warmup-ms 1500]
+ *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--segments 4] [--warmup-ms 1500]
  *                    [--devices 1,100,1000] [--shared-devices 100] [--connect-batch 50]
- *                    [--only round-trips|codec]
+ *                    [--only round-trips|codec] [--modes raw,stead,stead-shared] [--cpu-prof <dir>]
+ *
+ * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
+ * clients process into dir; with `--modes stead` they show Stead's costs alone.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startCpuProfile } from './cpu-profile.js';
 import { runCodecBench, type CodecResults } from './codec.js';
 import { codecTable, roundTripTables, targetLines, targets, writeResults } from './report.js';
+import type { RowMode } from './protocol.js';
 import { runRoundTrips, type RoundTripParams, type RoundTripResults } from './round-trips.js';
 
 const { values } = parseArgs({
   options: {
     store: { type: 'string', default: 'memory:' },
     'duration-ms': { type: 'string', default: '5000' },
+    segments: { type: 'string', default: '4' },
     'warmup-ms': { type: 'string', default: '1500' },
     devices: { type: 'string', default: '1,100,1000' },
     'shared-devices': { type: 'string', default: '100' },
     'connect-batch': { type: 'string', default: '50' },
     only: { type: 'string' },
+    modes: { type: 'string', default: 'raw,stead,stead-shared' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -32,15 +41,28 @@ function count(name: string, text: string | undefined): number {
   return value;
 }
 
+const MODES: readonly RowMode[] = ['raw', 'stead', 'stead-shared'];
+
+function modes(text: string): RowMode[] {
+  const list = text.split(',');
+  const unknown = list.filter((m) => !MODES.some((known) => known === m));
+  if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.join(', ')}; known: ${MODES.join(', ')}`);
+  return MODES.filter((m) => list.includes(m));
+}
+
+const profileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
 const params: RoundTripParams = {
   store: values.store,
   devices: values.devices.split(',').map((d) => count('devices', d)),
   sharedDevices: count('shared-devices', values['shared-devices']),
   warmupMs: count('warmup-ms', values['warmup-ms']),
   durationMs: count('duration-ms', values['duration-ms']),
+  segments: Math.max(1, count('segments', values.segments)),
   connectBatch: Math.max(1, count('connect-batch', values['connect-batch'])),
+  modes: modes(values.modes),
+  clientNodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
 };
-const codecParams = { rounds: 5, roundMs: 60 };
+const codecParams = { rounds: 7, roundMs: 100 };
 
 async function versionOf(pkg: string): Promise<string> {
   const text = await readFile(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8');
@@ -59,22 +81,15 @@ async function main(): Promise<void> {
   }
   if (values.only !== 'codec') {
     log(`round trips: store ${params.store}, ${params.warmupMs} ms warm-up + ${params.durationMs} ms per row …`);
+    const stopProfile = profileDir ? await startCpuProfile() : null;
     roundTrips = await runRoundTrips(params, log);
+    if (stopProfile && profileDir) log(`broker profile: ${await stopProfile(profileDir)}; clients profile: ${profileDir}/CPU.*`);
   }
 
   const met = targets(roundTrips, codec);
-  if (roundTrips) {
-    console.log(`\nRound trips: QoS 1 both ways, closed loop, one request in flight per device; broker in this process,`);
-    console.log(`clients in a child process over loopback TCP; store ${params.store}; ${params.durationMs / 1000} s measured per row.`);
-    console.log(`Raw payloads: ${roundTrips.payloadBytes.request} B request, ${roundTrips.payloadBytes.reply} B reply (Stead's call and reply sizes).\n`);
-    console.log(roundTripTables(roundTrips));
-  }
-  if (codec) {
-    console.log(`\nCodec: ${codec.method}\n`);
-    console.log(codecTable(codec));
-  }
-  console.log('\nTargets');
-  console.log(targetLines(met));
+  if (roundTrips) console.log(`\n${roundTripTables(roundTrips, params)}`);
+  if (codec) console.log(`\n${codecTable(codec)}`);
+  console.log(`\nTargets\n${targetLines(met)}`);
 
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',

@@ -1,27 +1,37 @@
 import type { LatencySummary } from './protocol.js';
 
-/** Collects per-call latencies of the calls that complete inside the measured window. */
+/**
+ * Collects per-call latencies of the calls answered inside measured windows; a recorder may
+ * measure several windows (segments), whose durations add up.
+ */
 export class LatencyRecorder {
   #samples = new Float64Array(1 << 16);
   #count = 0;
   #measuring = false;
   #startedAt = 0;
-  #stoppedAt = 0;
+  #measuredMs = 0;
+  #countAtStart = 0;
+  readonly #segments: number[] = [];
 
   start(now: number): void {
-    this.#count = 0;
     this.#measuring = true;
     this.#startedAt = now;
+    this.#countAtStart = this.#count;
   }
 
   stop(now: number): void {
+    if (!this.#measuring) return;
     this.#measuring = false;
-    this.#stoppedAt = now;
+    this.#measuredMs += now - this.#startedAt;
+    this.#segments.push(((this.#count - this.#countAtStart) / (now - this.#startedAt)) * 1000);
   }
 
-  /** A call sent at `sentAt` was answered at `now`; counted only if it lies wholly in the window. */
+  /**
+   * A call sent at `sentAt` was answered at `now`; counted when answered inside a window (a
+   * closed loop's throughput is its answers per second, whenever each request left).
+   */
   record(sentAt: number, now: number): void {
-    if (!this.#measuring || sentAt < this.#startedAt) return;
+    if (!this.#measuring) return;
     if (this.#count === this.#samples.length) {
       const grown = new Float64Array(this.#samples.length * 2);
       grown.set(this.#samples);
@@ -32,7 +42,7 @@ export class LatencyRecorder {
 
   summary(): LatencySummary {
     const samples = this.#samples.subarray(0, this.#count).sort();
-    const seconds = (this.#stoppedAt - this.#startedAt) / 1000;
+    const seconds = this.#measuredMs / 1000;
     let sum = 0;
     for (const sample of samples) sum += sample;
     return {
@@ -43,6 +53,7 @@ export class LatencyRecorder {
       p99Ms: percentile(samples, 0.99),
       meanMs: samples.length > 0 ? sum / samples.length : 0,
       maxMs: samples.length > 0 ? (samples[samples.length - 1] ?? 0) : 0,
+      segmentCallsPerSec: [...this.#segments],
     };
   }
 }
