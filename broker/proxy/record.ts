@@ -106,14 +106,11 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
   let bytes = encodedSessions.get(s);
   if (!bytes) {
     const q = s.queue;
-    // Copied: the encoder's output may share its working buffer.
-    bytes = new Uint8Array(
-      encodeValue([
-        name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
-        [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
-        [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
-      ]),
-    );
+    bytes = encodeValue([
+      name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
+      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
+      [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
+    ]);
     encodedSessions.set(s, bytes);
   }
   return bytes;

@@ -6,15 +6,16 @@
  */
 import { SteadError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { decoder, encoder } from './cbor.js';
+import { decoder } from './cbor.js';
 import { checkFrame, malformed, nonce } from './frame-check.js';
 import { readFrame } from './frame-reader.js';
 import { writeCall, writeFrame } from './frame-writer.js';
+import { single } from './writer.js';
 import { Kind, PROTOCOL_VERSION, type Begun, type Frame, type HelloFrame } from './frames.js';
 
-/** Encodes any plain value with the frame codec's settings (also used for state snapshots). */
+/** Encodes any value as cbor-x would, through the fast writer (state snapshots, records). */
 export function encodeValue(value: unknown): Buffer {
-  return encoder.encode(value);
+  return single(value);
 }
 
 export function decodeValue(bytes: Uint8Array): unknown {

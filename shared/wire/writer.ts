@@ -118,6 +118,13 @@ export function text(value: unknown): boolean {
   return true;
 }
 
+/** One value on its own (state snapshots, proxy records): exactly the bytes cbor-x writes. */
+export function single(item: unknown): Buffer {
+  at = 0;
+  value(item);
+  return done();
+}
+
 /** Appends an app value; throws what cbor-x throws for a value it cannot encode. */
 export function value(item: unknown): void {
   const from = at;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
@@ -8,8 +7,9 @@ import { LIMITS } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/random.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeCall, encodeFrame, encodeValue, parseBegun } from '../../shared/wire/codec.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame, type Frame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame, type Frame } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
+import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
 
 // DESIGN §5: anything that does not decode, or decodes to the wrong shape, is answered with a
@@ -27,27 +27,13 @@ function endpoint(app: string, id: string, session: string): Endpoint {
   return { in: topics.inbound(app, id, session), out: topics.outbound(app, id, session) };
 }
 
-function token(): Uint8Array {
-  return new Uint8Array(randomBytes(NONCE_BYTES));
-}
-
 function beginBytes(ref: Uint8Array, version = PROTOCOL_VERSION): Buffer {
   return encodeFrame({ kind: Kind.begin, version, token: ref, info: null });
 }
 
-function asReply(frame: Frame): ReplyFrame {
-  if (frame.kind !== Kind.reply) throw new Error(`expected a reply frame, got kind ${frame.kind}`);
-  return frame;
-}
-
-function asError(frame: Frame): ErrorFrame {
-  if (frame.kind !== Kind.error) throw new Error(`expected an error frame, got kind ${frame.kind}`);
-  return frame;
-}
-
 /** The reply or error answering (ref, seq) on a session's out topic. */
 function answer(rc: RawClient, ep: Endpoint, ref: Uint8Array, seq: number): Promise<Frame> {
-  return rc.nextFrame(ep.out, (f) => (f.kind === Kind.reply || f.kind === Kind.error) && bytesEqual(f.ref, ref) && f.seq === seq);
+  return rc.nextFrame(ep.out, (f) => isAnswer(f, ref, seq));
 }
 
 /** Publishes bytes and resolves with the first error frame with ref null on the out topic. */

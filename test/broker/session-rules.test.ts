@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { LIMITS, type Limits } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/random.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Begun, type ErrorFrame, type Frame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Begun, type Frame } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
+import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
 
 // DESIGN §4: the session rules, driven by hand-made frames from a raw MQTT client.
@@ -14,24 +14,6 @@ import { connectRaw, type RawClient } from '../helpers/raw-client.js';
 const topics = createTopics();
 const IN = topics.inbound('toaster', 'shop', 'till');
 const OUT = topics.outbound('toaster', 'shop', 'till');
-
-function token(): Uint8Array {
-  return new Uint8Array(randomBytes(NONCE_BYTES));
-}
-
-function asReply(frame: Frame): ReplyFrame {
-  if (frame.kind !== Kind.reply) throw new Error(`expected a reply frame, got kind ${frame.kind}`);
-  return frame;
-}
-
-function asError(frame: Frame): ErrorFrame {
-  if (frame.kind !== Kind.error) throw new Error(`expected an error frame, got kind ${frame.kind}`);
-  return frame;
-}
-
-function isAnswer(frame: Frame, ref: Uint8Array, seq: number): boolean {
-  return (frame.kind === Kind.reply || frame.kind === Kind.error) && bytesEqual(frame.ref, ref) && frame.seq === seq;
-}
 
 /** One logical session (toaster/shop, session `till`) spoken frame by frame. */
 class Till {
