@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
-import type { Topics } from '../../shared/topics.js';
+import type { SessionTopic, Topics } from '../../shared/topics.js';
 import { decodeFrame, decodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, type Frame } from '../../shared/wire/frames.js';
 import type { Metrics } from '../host/metrics.js';
@@ -34,6 +34,7 @@ export interface RuntimeOptions {
 export class ProxyRuntime {
   readonly #apps: ReadonlyMap<string, ProxyType>;
   readonly #proxies = new Map<string, Proxy>();
+  readonly #byTopic = new WeakMap<SessionTopic, Proxy>();
   readonly #host: ProxyHost;
   readonly #metrics: Metrics;
   #closed = false;
@@ -78,7 +79,12 @@ export class ProxyRuntime {
       return this.#answer(app, id, session, correlation(frame), new SteadError('UNKNOWN_APP', `no proxy type named ${app}`));
     }
     if (this.#closed) return this.#metrics.count('dropped.closing');
-    const proxy = this.#proxy(type, id);
+    // Parsed topics are cached objects: remember their proxy too, saving a key build and lookup.
+    let proxy = this.#byTopic.get(target);
+    if (!proxy) {
+      proxy = this.#proxy(type, id);
+      this.#byTopic.set(target, proxy);
+    }
     if (!proxy.enqueueFrame(session, frame)) {
       const error = new SteadError('INBOX_FULL', `${proxy.key} has too many waiting messages`);
       this.#answer(app, id, session, correlation(frame), error);

@@ -6,7 +6,7 @@ import { createSqliteStore } from '../../broker/store/sqlite-store.js';
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: sqlite-commit-child.ts <db path>');
-const store = createSqliteStore(path);
+const store = await createSqliteStore(path);
 const writes = Array.from({ length: 50 }, (_, i) => ({
   key: `killed/${i}`,
   expectVersion: 0,

@@ -19,7 +19,7 @@ const backends: [string, () => Promise<Backend>][] = [
   }],
   ['sqlite', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stead-group-'));
-    const store = createSqliteStore(join(dir, 'stead.db'));
+    const store = await createSqliteStore(join(dir, 'stead.db'));
     return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
   }],
 ];

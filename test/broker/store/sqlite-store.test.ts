@@ -13,7 +13,7 @@ const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
 
 runStoreContract('sqlite', async () => {
   const dir = await tempDir();
-  const store = createSqliteStore(join(dir, 'stead.db'));
+  const store = await createSqliteStore(join(dir, 'stead.db'));
   return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
 });
 
@@ -28,10 +28,10 @@ describe('sqlite store', () => {
 
   it('keeps commits across close and reopen, and continues their versions', async () => {
     const path = join(dir, 'stead.db');
-    const first = createSqliteStore(path);
+    const first = await createSqliteStore(path);
     await first.commit([{ key: 'app/a', expectVersion: 0, record: Uint8Array.of(7, 8), wakeAt: 100 }]);
     await first.close();
-    const second = createSqliteStore(path);
+    const second = await createSqliteStore(path);
     expect(await second.load('app/a')).toEqual({ version: 1, record: Uint8Array.of(7, 8) });
     expect(await second.listWaking(100)).toEqual(['app/a']);
     expect(await second.commit([{ key: 'app/a', expectVersion: 1, record: Uint8Array.of(9), wakeAt: null }])).toEqual(['committed']);
@@ -52,20 +52,20 @@ describe('sqlite store', () => {
     const [exitCode, signal] = await exited;
     expect(output).toBe('committed\n');
     expect([exitCode, signal]).toEqual([null, 'SIGKILL']);
-    const store = createSqliteStore(path);
+    const store = await createSqliteStore(path);
     expect(await store.list('killed/')).toHaveLength(50);
     expect(await store.load('killed/49')).toEqual({ version: 1, record: Uint8Array.of(49, 42) });
     await store.close();
   });
 
   it('creates missing parent directories', async () => {
-    const store = createSqliteStore(join(dir, 'a', 'b', 'stead.db'));
+    const store = await createSqliteStore(join(dir, 'a', 'b', 'stead.db'));
     expect(await store.commit([{ key: 'app/a', expectVersion: 0, record: Uint8Array.of(1), wakeAt: null }])).toEqual(['committed']);
     await store.close();
   });
 
   it('rejects calls after close with STEAD_E_CLOSED', async () => {
-    const store = createSqliteStore(join(dir, 'stead.db'));
+    const store = await createSqliteStore(join(dir, 'stead.db'));
     await store.close();
     await expect(store.load('app/a')).rejects.toMatchObject({ code: 'STEAD_E_CLOSED' });
     await expect(store.commit([])).rejects.toMatchObject({ code: 'STEAD_E_CLOSED' });
@@ -74,7 +74,7 @@ describe('sqlite store', () => {
   it('fails to open a file that is not a database with STEAD_E_STORE_FAILURE', async () => {
     const path = join(dir, 'garbage.db');
     await writeFile(path, 'this is not a SQLite database, just some text that is long enough'.repeat(20));
-    expect(() => createSqliteStore(path)).toThrow(expect.objectContaining({ code: 'STEAD_E_STORE_FAILURE' }));
+    await expect(createSqliteStore(path)).rejects.toMatchObject({ code: 'STEAD_E_STORE_FAILURE' });
   });
 
   it('is opened by URL through openStore', async () => {
