@@ -6,7 +6,8 @@ import { parseProxyAddress, assertName } from '../shared/names.js';
 import { systemRandom, toHex, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { DeviceSession, type SessionOptions, type SessionLink } from './session/device-session.js';
+import { DeviceSession } from './session/device-session.js';
+import type { SessionLink, SessionOptions } from './session/types.js';
 
 export interface DeviceOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */

@@ -1,4 +1,5 @@
 export { connectDevice, Device, type DeviceOptions, type DeviceEvents } from './device.js';
-export { DeviceSession, type SessionOptions, type BeginResult } from './session/device-session.js';
+export { DeviceSession } from './session/device-session.js';
+export type { SessionOptions, BeginResult } from './session/types.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
 export type { BackoffOptions } from './backoff.js';

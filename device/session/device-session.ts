@@ -1,39 +1,14 @@
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import type { TimerHandle } from '../../shared/clock.js';
 import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { LIMITS } from '../../shared/limits.js';
-import { bytesEqual, type Random } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/random.js';
 import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
+import { CallWindow } from './call-window.js';
+import type { BeginResult, SessionLink, SessionOptions } from './types.js';
 import { deferred, type PendingCall, type PendingControl } from './pending.js';
-
-export interface SessionOptions {
-  /** Per-call deadline; default 30 s. The call fails with DEADLINE, its outcome unknown. */
-  deadlineMs?: number;
-  /** Requests in flight at once; default 1 (DESIGN §4). */
-  window?: number;
-  /** Unanswered requests are sent again after this long; default 1 s. */
-  retryMs?: number;
-  /** Begin a new instance by itself when a call needs one; default true. */
-  autoBegin?: boolean;
-}
-
-/** What a session needs from its device. */
-export interface SessionLink {
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly agent: string;
-  connected(): boolean;
-  publish(payload: Uint8Array): void;
-  subscribe(): Promise<void>;
-  forget(): void;
-}
-
-export interface BeginResult {
-  memento: unknown;
-  crashed: boolean;
-}
 
 type ErrorHandler = (error: unknown) => void;
 
@@ -51,19 +26,16 @@ export class DeviceSession {
   readonly name: string;
   readonly #link: SessionLink;
   readonly #deadlineMs: number;
-  readonly #window: number;
   readonly #retryMs: number;
   readonly #autoBegin: boolean;
   readonly #notifications: NotificationDelivery;
   readonly #errorHandlers: ErrorHandler[] = [];
   #nonce: Uint8Array | null = null;
-  #nextSeq = 1;
   #fenced = false;
   #closed = false;
   #attached = false;
   #attaching = 0;
-  readonly #inflight = new Map<number, PendingCall>();
-  #waiting: PendingCall[] = [];
+  readonly #calls: CallWindow;
   #begin: PendingControl<BeginResult> | null = null;
   #end: PendingControl<void> | null = null;
   #retryTimer: TimerHandle | null = null;
@@ -77,7 +49,7 @@ export class DeviceSession {
     this.proxy = proxy;
     this.name = name;
     this.#deadlineMs = options.deadlineMs ?? LIMITS.callDeadlineMs;
-    this.#window = Math.min(Math.max(1, options.window ?? 1), LIMITS.maxWindow);
+    this.#calls = new CallWindow(Math.min(Math.max(1, options.window ?? 1), LIMITS.maxWindow));
     this.#retryMs = options.retryMs ?? 1000;
     this.#autoBegin = options.autoBegin ?? true;
     this.#notifications = new NotificationDelivery(
@@ -125,7 +97,7 @@ export class DeviceSession {
     const { promise, resolve, reject } = deferred<unknown>();
     const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadline: null, resolve, reject };
     call.deadline = this.#link.clock.setTimeout(() => this.#expire(call), options.deadlineMs ?? this.#deadlineMs);
-    this.#waiting.push(call);
+    this.#calls.queue(call);
     if (!this.#nonce && !this.#begin) {
       if (!this.#autoBegin) {
         this.#settle(call, new SteadError('NOT_BEGUN', 'call begin first'));
@@ -143,7 +115,7 @@ export class DeviceSession {
     if (!this.#nonce || this.#closed) return;
     if (this.#end) return this.#end.promise;
     const ref = this.#nonce;
-    const seq = this.#nextSeq++;
+    const seq = this.#calls.nextSeq();
     const control: PendingControl<void> = { ref, seq, bytes: encodeFrame({ kind: Kind.end, nonce: ref, seq }), sentAt: 0, deadline: null, ...deferred<void>() };
     control.deadline = this.#link.clock.setTimeout(() => this.#finishEnd(new SteadError('DEADLINE', 'end got no answer in time')), this.#deadlineMs);
     this.#end = control;
@@ -184,7 +156,7 @@ export class DeviceSession {
         this.#attached = true;
         this.#hello();
         if (this.#begin) this.#send(this.#begin);
-        for (const call of this.#inflight.values()) this.#resend(call);
+        for (const call of this.#calls.inflight()) this.#resend(call);
         if (this.#end) this.#send(this.#end);
         this.#pump();
       },
@@ -244,14 +216,14 @@ export class DeviceSession {
       this.#clearControl(control);
       this.#begin = null;
       this.#nonce = begun.nonce;
-      this.#nextSeq = 1;
+      this.#calls.restart();
       this.lastBegin = { memento: begun.memento, crashed: begun.crashed };
       control.resolve(this.lastBegin);
       return this.#pump();
     }
     if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(null);
     if (!bytesEqual(frame.ref, this.#nonce)) return;
-    const call = this.#inflight.get(frame.seq);
+    const call = this.#calls.get(frame.seq);
     if (call) this.#settle(call, null, frame.value);
   }
 
@@ -259,7 +231,7 @@ export class DeviceSession {
     const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
     if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) return this.#failBegin(error);
     if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(error);
-    const call = bytesEqual(frame.ref, this.#nonce) ? this.#inflight.get(frame.seq) : undefined;
+    const call = bytesEqual(frame.ref, this.#nonce) ? this.#calls.get(frame.seq) : undefined;
     if (!call) return this.#reportError(error);
     if (FENCED.has(error.code)) {
       // Another instance owns the session now: do not fight it with automatic begins.
@@ -277,18 +249,15 @@ export class DeviceSession {
 
   /** Sends waiting calls while the window has room; each gets the next seq. */
   #pump(): void {
-    if (this.#waiting.length > 0 && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
+    if (this.#calls.hasWaiting && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
       this.begin().catch(() => undefined);
     }
     const nonce = this.#nonce;
-    while (nonce && this.#waiting.length > 0 && this.#inflight.size < this.#window) {
-      const call = this.#waiting.shift() as PendingCall;
-      call.seq = this.#nextSeq++;
-      this.#inflight.set(call.seq, call);
-      const bytes = encodeCall(nonce, call.seq, this.#answered(), call.method, call.args);
+    for (let call = nonce && this.#calls.admit(); nonce && call; call = this.#calls.admit()) {
+      const bytes = encodeCall(nonce, call.seq, this.#calls.answered(), call.method, call.args);
       if (bytes.length > LIMITS.maxFrameBytes) {
-        this.#inflight.delete(call.seq);
-        this.#nextSeq--;
+        this.#calls.withdraw(call);
+        call.seq = 0;
         this.#settle(call, new SteadError('FRAME_TOO_LARGE', `call of ${bytes.length} bytes exceeds ${LIMITS.maxFrameBytes}`));
         continue;
       }
@@ -296,14 +265,7 @@ export class DeviceSession {
       this.#resend(call);
     }
     this.#armRetry();
-    if (this.#inflight.size === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
-  }
-
-  /** Highest seq up to which every reply has arrived. */
-  #answered(): number {
-    let lowest = this.#nextSeq;
-    for (const seq of this.#inflight.keys()) if (seq < lowest) lowest = seq;
-    return lowest - 1;
+    if (this.#calls.idle) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #resend(call: PendingCall): void {
@@ -331,14 +293,14 @@ export class DeviceSession {
   /** One timer per session resends whatever has waited longer than retryMs. */
   #armRetry(): void {
     const helloUnanswered = this.#notifications.hasHandlers && !this.#notifications.synced;
-    const busy = this.#inflight.size > 0 || this.#begin !== null || this.#end !== null || helloUnanswered;
+    const busy = this.#calls.hasInflight || this.#begin !== null || this.#end !== null || helloUnanswered;
     if (!busy || this.#retryTimer || this.#closed) return;
     this.#retryTimer = this.#link.clock.setTimeout(() => {
       this.#retryTimer = null;
       const stale = this.#link.clock.now() - this.#retryMs;
       if (this.#attached) {
         if (this.#begin && this.#begin.sentAt <= stale) this.#send(this.#begin);
-        for (const call of this.#inflight.values()) if (call.sentAt <= stale) this.#resend(call);
+        for (const call of this.#calls.inflight()) if (call.sentAt <= stale) this.#resend(call);
         if (this.#end && this.#end.sentAt <= stale) this.#send(this.#end);
         if (this.#notifications.hasHandlers && !this.#notifications.synced && this.#helloSentAt <= stale) this.#hello();
       }
@@ -347,12 +309,8 @@ export class DeviceSession {
   }
 
   #expire(call: PendingCall): void {
-    const waitingAt = this.#waiting.indexOf(call);
     const error = new SteadError('DEADLINE', `${call.method} did not complete in time; its outcome is unknown`);
-    if (waitingAt >= 0) {
-      this.#waiting.splice(waitingAt, 1);
-      return this.#settle(call, error);
-    }
+    if (this.#calls.isWaiting(call)) return this.#settle(call, error);
     // A request that may or may not have run leaves a gap: this instance cannot go on.
     this.#nonce = null;
     this.#failInflight(error);
@@ -362,32 +320,30 @@ export class DeviceSession {
   #settle(call: PendingCall, error: SteadError | null, value?: unknown): void {
     if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
     call.deadline = null;
-    if (call.seq > 0) this.#inflight.delete(call.seq);
+    this.#calls.remove(call);
     if (error) call.reject(error);
     else call.resolve(value);
     this.#pump();
   }
 
   #failInflight(error: SteadError): void {
-    const calls = [...this.#inflight.values()];
-    this.#inflight.clear();
-    for (const call of calls) {
-      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
-      call.reject(error);
-    }
+    this.#reject(this.#calls.takeInflight(), error);
   }
 
   #failAll(error: SteadError): void {
     this.#failInflight(error);
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const call of waiting) {
-      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
-      call.reject(error);
-    }
+    this.#reject(this.#calls.takeWaiting(), error);
     if (this.#begin) this.#failBegin(error);
     if (this.#end) this.#finishEnd(error);
     for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #reject(calls: PendingCall[], error: SteadError): void {
+    for (const call of calls) {
+      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
+      call.deadline = null;
+      call.reject(error);
+    }
   }
 
   #failBegin(error: SteadError): void {
@@ -397,9 +353,8 @@ export class DeviceSession {
     this.#begin = null;
     control.reject(error);
     // Calls that waited for this begin cannot be sent.
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const call of waiting) this.#settle(call, error);
+    this.#reject(this.#calls.takeWaiting(), error);
+    this.#pump();
   }
 
   #finishEnd(error: SteadError | null): void {
@@ -418,7 +373,7 @@ export class DeviceSession {
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#inflight.size === 0 && this.#waiting.length === 0) return Promise.resolve();
+    if (this.#calls.idle) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 

@@ -1,0 +1,100 @@
+import type { PendingCall } from './pending.js';
+
+/**
+ * The calls of one session instance: waiting to be sent, and in flight under a seq, at most
+ * `size` at once (DESIGN §4: the device's in-flight window, default 1). Seqs are handed out in
+ * call order with no gaps.
+ */
+export class CallWindow {
+  readonly size: number;
+  readonly #inflight = new Map<number, PendingCall>();
+  #waiting: PendingCall[] = [];
+  #nextSeq = 1;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  get idle(): boolean {
+    return this.#inflight.size === 0 && this.#waiting.length === 0;
+  }
+
+  get hasWaiting(): boolean {
+    return this.#waiting.length > 0;
+  }
+
+  get hasInflight(): boolean {
+    return this.#inflight.size > 0;
+  }
+
+  inflight(): IterableIterator<PendingCall> {
+    return this.#inflight.values();
+  }
+
+  queue(call: PendingCall): void {
+    this.#waiting.push(call);
+  }
+
+  /** The next waiting call, now in flight under the next seq; undefined when the window is full. */
+  admit(): PendingCall | undefined {
+    if (this.#inflight.size >= this.size) return undefined;
+    const call = this.#waiting.shift();
+    if (!call) return undefined;
+    call.seq = this.#nextSeq++;
+    this.#inflight.set(call.seq, call);
+    return call;
+  }
+
+  /** Takes back the call just admitted (it could not be sent): its seq is reused. */
+  withdraw(call: PendingCall): void {
+    if (call.seq !== this.#nextSeq - 1) throw new Error('only the last admitted call can be withdrawn');
+    this.#inflight.delete(call.seq);
+    this.#nextSeq--;
+  }
+
+  /** A seq outside the call sequence, for end. */
+  nextSeq(): number {
+    return this.#nextSeq++;
+  }
+
+  /** Highest seq up to which every reply has arrived. */
+  answered(): number {
+    let lowest = this.#nextSeq;
+    for (const seq of this.#inflight.keys()) if (seq < lowest) lowest = seq;
+    return lowest - 1;
+  }
+
+  get(seq: number): PendingCall | undefined {
+    return this.#inflight.get(seq);
+  }
+
+  /** Removes a call wherever it is; false if it was neither waiting nor in flight. */
+  remove(call: PendingCall): boolean {
+    if (call.seq > 0 && this.#inflight.get(call.seq) === call) return this.#inflight.delete(call.seq);
+    const at = this.#waiting.indexOf(call);
+    if (at < 0) return false;
+    this.#waiting.splice(at, 1);
+    return true;
+  }
+
+  isWaiting(call: PendingCall): boolean {
+    return this.#waiting.includes(call);
+  }
+
+  takeInflight(): PendingCall[] {
+    const calls = [...this.#inflight.values()];
+    this.#inflight.clear();
+    return calls;
+  }
+
+  takeWaiting(): PendingCall[] {
+    const calls = this.#waiting;
+    this.#waiting = [];
+    return calls;
+  }
+
+  /** A new instance: seqs start again at 1. */
+  restart(): void {
+    this.#nextSeq = 1;
+  }
+}
