@@ -56,9 +56,10 @@ describe('transactions', () => {
     const before = (await session.call('pulses')) as number;
     await session.call('wait', 300);
     const after = (await session.call('pulses')) as number;
-    // 300 ms at a 10 ms pulse would queue ~30 pulses; coalesced, one waits (plus timing slack).
+    // 300 ms at a 10 ms pulse would queue ~30 pulses; coalesced, one waits, plus the few that
+    // fire between the calls (slack for a loaded machine, still far below 30).
     expect(after - before).toBeGreaterThanOrEqual(1);
-    expect(after - before).toBeLessThanOrEqual(3);
+    expect(after - before).toBeLessThanOrEqual(6);
   });
 
   it('refuses a state over the limit with STATE_TOO_LARGE and keeps the old state', async () => {
