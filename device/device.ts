@@ -67,6 +67,10 @@ export class Device extends EventEmitter<DeviceEvents> {
       keepalive: options.keepaliveSec ?? 30,
       connectTimeout: options.connectTimeoutMs ?? 10_000,
     });
+    // The PUBACK of a reply is written from a microtask, not at once: mqtt-packet corks the socket
+    // until the next process.nextTick, which runs only after every microtask, so a call the app
+    // makes as soon as its promise resolves shares the PUBACK's write (one syscall, not two).
+    this.#client.handleMessage = (_packet, done) => queueMicrotask(() => done());
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('close', () => this.#onClose());
     this.#client.on('error', (error) => {
