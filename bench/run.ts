@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     if (stopProfile && profileDir) log(`broker profile: ${await stopProfile(profileDir)}; clients profile: ${profileDir}/CPU.*`);
   }
 
-  const met = targets(roundTrips, codec);
+  const met = targets(roundTrips, codec, params.store);
   if (roundTrips) console.log(`\n${roundTripTables(roundTrips, params)}`);
   if (codec) console.log(`\n${codecTable(codec)}`);
   console.log(`\nTargets\n${targetLines(met)}`);
