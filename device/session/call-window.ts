@@ -77,6 +77,26 @@ export class CallWindow {
     return true;
   }
 
+  /** Calls, waiting or in flight, whose deadline is at or before `now`. */
+  due(now: number): PendingCall[] {
+    const due = this.#waiting.filter((call) => call.deadlineAt <= now);
+    for (const call of this.#inflight.values()) if (call.deadlineAt <= now) due.push(call);
+    return due;
+  }
+
+  /** The earliest deadline of any call, or Infinity. */
+  earliestDeadline(): number {
+    let earliest = Infinity;
+    for (const call of this.#waiting) if (call.deadlineAt < earliest) earliest = call.deadlineAt;
+    for (const call of this.#inflight.values()) if (call.deadlineAt < earliest) earliest = call.deadlineAt;
+    return earliest;
+  }
+
+  /** Whether the call is still waiting or in flight. */
+  holds(call: PendingCall): boolean {
+    return (call.seq > 0 && this.#inflight.get(call.seq) === call) || this.#waiting.includes(call);
+  }
+
   isWaiting(call: PendingCall): boolean {
     return this.#waiting.includes(call);
   }

@@ -39,6 +39,8 @@ export class DeviceSession {
   #begin: PendingControl<BeginResult> | null = null;
   #end: PendingControl<void> | null = null;
   #retryTimer: TimerHandle | null = null;
+  #deadlineTimer: TimerHandle | null = null;
+  #deadlineTimerAt = Infinity;
   #helloSentAt = 0;
   #idle: (() => void)[] = [];
   /** The answer of the last begin: the memento and whether the previous instance crashed. */
@@ -95,8 +97,9 @@ export class DeviceSession {
       return Promise.reject(new SteadError('BAD_ARGUMENTS', 'arguments must be plain data (no Map, Set, Date, class instances)'));
     }
     const { promise, resolve, reject } = deferred<unknown>();
-    const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadline: null, resolve, reject };
-    call.deadline = this.#link.clock.setTimeout(() => this.#expire(call), options.deadlineMs ?? this.#deadlineMs);
+    const deadlineAt = this.#link.clock.now() + (options.deadlineMs ?? this.#deadlineMs);
+    const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadlineAt, resolve, reject };
+    this.#armDeadline(deadlineAt);
     this.#calls.queue(call);
     if (!this.#nonce && !this.#begin) {
       if (!this.#autoBegin) {
@@ -181,6 +184,7 @@ export class DeviceSession {
     this.#closed = true;
     this.#notifications.stop();
     if (this.#retryTimer) this.#link.clock.clearTimeout(this.#retryTimer);
+    if (this.#deadlineTimer) this.#link.clock.clearTimeout(this.#deadlineTimer);
   }
 
   receive(payload: Uint8Array): void {
@@ -317,9 +321,24 @@ export class DeviceSession {
     this.#pump();
   }
 
+  /**
+   * One timer per session for every call's deadline, armed for the earliest and moved only when
+   * it fires: calls that finish in time cost no timer work (the hot path makes many of them).
+   */
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer && this.#deadlineTimerAt <= at) return;
+    if (this.#deadlineTimer) this.#link.clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimerAt = at;
+    this.#deadlineTimer = this.#link.clock.setTimeout(() => {
+      this.#deadlineTimer = null;
+      this.#deadlineTimerAt = Infinity;
+      for (const call of this.#calls.due(this.#link.clock.now())) if (this.#calls.holds(call)) this.#expire(call);
+      const next = this.#calls.earliestDeadline();
+      if (next !== Infinity && !this.#closed) this.#armDeadline(next);
+    }, Math.max(0, at - this.#link.clock.now()));
+  }
+
   #settle(call: PendingCall, error: SteadError | null, value?: unknown): void {
-    if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
-    call.deadline = null;
     this.#calls.remove(call);
     if (error) call.reject(error);
     else call.resolve(value);
@@ -339,11 +358,7 @@ export class DeviceSession {
   }
 
   #reject(calls: PendingCall[], error: SteadError): void {
-    for (const call of calls) {
-      if (call.deadline) this.#link.clock.clearTimeout(call.deadline);
-      call.deadline = null;
-      call.reject(error);
-    }
+    for (const call of calls) call.reject(error);
   }
 
   #failBegin(error: SteadError): void {

@@ -8,7 +8,8 @@ export interface PendingCall {
   seq: number;
   bytes: Uint8Array | null;
   sentAt: number;
-  deadline: TimerHandle | null;
+  /** When the call fails with DEADLINE (ms, clock time); one session timer watches them all. */
+  deadlineAt: number;
   resolve(value: unknown): void;
   reject(error: SteadError): void;
 }
