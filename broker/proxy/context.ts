@@ -78,7 +78,7 @@ export class MethodContext<S> implements ProxyContext<S> {
   at(time: number, method: string, args: unknown[] = []): void {
     if (!Number.isFinite(time)) throw new SteadError('BAD_OPTIONS', 'timer time must be a number (ms since the epoch)');
     if (!this.#host.hasMethod(method)) throw new SteadError('UNKNOWN_METHOD', `no method ${method} for a timer`);
-    this.#effects.timers.push({ at: time, method, args });
+    this.#effects.addTimer(time, method, args);
   }
 
   now(): number {

@@ -4,21 +4,58 @@ import { assertName } from '../../shared/names.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from './define-proxy.js';
 import { newSession, touchSession, type ProxyRecord, type SessionRecord } from './record.js';
 
+interface PendingNotification {
+  payload: unknown;
+  target: string | RegExp;
+  key: string | null;
+}
+
+interface QueueLimit {
+  session: string;
+  length: number;
+  policy: QueuePolicy;
+}
+
+interface TimerRequest {
+  at: number;
+  method: string;
+  args: unknown[];
+}
+
+/** Shared until a method asks for something: most calls buffer nothing (one transaction each). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** What a method asked for; applied to the record only if the method returns (DESIGN §4 rule 5). */
 export class Effects {
-  notifications: { payload: unknown; target: string | RegExp; key: string | null }[] = [];
-  queueLimits: { session: string; length: number; policy: QueuePolicy }[] = [];
+  #notifications: PendingNotification[] | null = null;
+  #queueLimits: QueueLimit[] | null = null;
+  #timers: TimerRequest[] | null = null;
   memento: { value: unknown } | null = null;
-  timers: { at: number; method: string; args: unknown[] }[] = [];
+
+  get notifications(): readonly PendingNotification[] {
+    return this.#notifications ?? NONE;
+  }
+
+  get queueLimits(): readonly QueueLimit[] {
+    return this.#queueLimits ?? NONE;
+  }
+
+  get timers(): readonly TimerRequest[] {
+    return this.#timers ?? NONE;
+  }
+
+  addTimer(at: number, method: string, args: unknown[]): void {
+    (this.#timers ??= []).push({ at, method, args });
+  }
 
   get empty(): boolean {
-    return this.notifications.length === 0 && this.queueLimits.length === 0 && this.memento === null && this.timers.length === 0;
+    return this.#notifications === null && this.#queueLimits === null && this.memento === null && this.#timers === null;
   }
 
   notify(payload: unknown, target: string | RegExp, options: NotifyOptions | undefined): void {
     if (typeof target === 'string') assertName('session', target);
     else if (!(target instanceof RegExp)) throw new SteadError('BAD_OPTIONS', 'notify target is a session name or a RegExp');
-    this.notifications.push({ payload, target, key: options?.key ?? null });
+    (this.#notifications ??= []).push({ payload, target, key: options?.key ?? null });
   }
 
   limitQueue(length: number, session: string, policy: QueuePolicy = 'drop-oldest'): void {
@@ -29,7 +66,7 @@ export class Effects {
     if (policy !== 'drop-oldest' && policy !== 'coalesce' && policy !== 'refuse') {
       throw new SteadError('BAD_OPTIONS', `unknown queue policy ${String(policy)}`);
     }
-    this.queueLimits.push({ session, length, policy });
+    (this.#queueLimits ??= []).push({ session, length, policy });
   }
 }
 

@@ -89,16 +89,18 @@ export function touchSession(session: SessionRecord): void {
   encodedSessions.delete(session);
 }
 
+/** `[5-array header, format 1]`: the record's fixed start. */
+const RECORD_START = Uint8Array.of(0x85, RECORD_FORMAT);
+const NO_TIMERS = Uint8Array.of(0x80);
+
 /** `[format, stateBytes, [session…], [timer…], nextTimerId]`, sessions spliced in pre-encoded. */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
-  const parts: Uint8Array[] = [
-    arrayHeader(5),
-    encodeValue(RECORD_FORMAT),
-    encodeValue(record.stateBytes),
-    arrayHeader(record.sessions.size),
-  ];
+  const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
   for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
-  parts.push(encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])), encodeValue(record.nextTimerId));
+  parts.push(
+    record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
+    encodeValue(record.nextTimerId),
+  );
   return Buffer.concat(parts);
 }
 
@@ -116,12 +118,21 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
   return bytes;
 }
 
-/** CBOR major type 4 header for an array of `length` items. */
+/** CBOR header of major type 4 (array of `length` items). */
 function arrayHeader(length: number): Uint8Array {
-  if (length < 24) return Uint8Array.of(0x80 + length);
-  if (length < 0x100) return Uint8Array.of(0x98, length);
-  if (length < 0x10000) return Uint8Array.of(0x99, length >> 8, length & 0xff);
-  return Uint8Array.of(0x9a, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
+  return header(0x80, length);
+}
+
+/** CBOR header of major type 2 (byte string of `length` bytes). */
+function byteStringHeader(length: number): Uint8Array {
+  return header(0x40, length);
+}
+
+function header(major: number, length: number): Uint8Array {
+  if (length < 24) return Uint8Array.of(major + length);
+  if (length < 0x100) return Uint8Array.of(major + 24, length);
+  if (length < 0x10000) return Uint8Array.of(major + 25, length >> 8, length & 0xff);
+  return Uint8Array.of(major + 26, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
 }
 
 type Tuple = unknown[];
