@@ -28,7 +28,8 @@ export class RawClient implements BenchClient {
   }
 
   static async open(url: string, clientId: string, index: number, payload: Buffer, recorder: LatencyRecorder): Promise<RawClient> {
-    const client = await mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0, keepalive: 30, connectTimeout: 30_000 });
+    // Logging off as in Stead's device (mqtt.js otherwise formats every packet for `debug`).
+    const client = await mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0, keepalive: 30, connectTimeout: 30_000, log: () => undefined });
     if (client.stream instanceof Socket) client.stream.setNoDelay(true);
     await client.subscribeAsync(`raw/${index}/out`, { qos: 1 });
     return new RawClient(client, index, payload, recorder);
