@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineProxy, type QueuePolicy, type SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device, type DeviceSession, type NotificationInfo } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { defineProxy, type QueuePolicy } from '../../broker/index.js';
+import type { DeviceSession, NotificationInfo } from '../../device/index.js';
+import { withBrokerAndDevice } from '../helpers/broker.js';
 
 /** A proxy whose methods notify on demand, for exact control over queues. */
 const notifier = defineProxy({
@@ -40,22 +40,11 @@ function collect(session: DeviceSession): Received[] {
 }
 
 describe('notifications', () => {
-  let broker: SteadBroker;
-  let device: Device;
-
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notifier] });
-    device = await connectDevice({ url: broker.url });
-  });
-
-  afterEach(async () => {
-    await device.close();
-    await broker.close();
-  });
+  const env = withBrokerAndDevice({ apps: [notifier] });
 
   it('delivers to one session, in order, with per-session sequence numbers', async () => {
-    const control = device.session('notifier/n1', 'control');
-    const kitchen = device.session('notifier/n1', 'kitchen');
+    const control = env.device.session('notifier/n1', 'control');
+    const kitchen = env.device.session('notifier/n1', 'kitchen');
     const received = collect(kitchen);
     for (let i = 1; i <= 5; i++) await control.call('send', i, 'kitchen');
     await control.call('send', 'not for kitchen', 'phone');
@@ -67,10 +56,10 @@ describe('notifications', () => {
   });
 
   it('delivers to every session matching a pattern', async () => {
-    const control = device.session('notifier/n2', 'control');
-    const a = collect(device.session('notifier/n2', 'lamp-a'));
-    const b = collect(device.session('notifier/n2', 'lamp-b'));
-    const other = collect(device.session('notifier/n2', 'fan'));
+    const control = env.device.session('notifier/n2', 'control');
+    const a = collect(env.device.session('notifier/n2', 'lamp-a'));
+    const b = collect(env.device.session('notifier/n2', 'lamp-b'));
+    const other = collect(env.device.session('notifier/n2', 'fan'));
     // Sessions exist once a device said hello in them.
     await expect.poll(async () => ((await control.call('sessions')) as { all: string[] }).all).toEqual(['control', 'fan', 'lamp-a', 'lamp-b']);
     await control.call('send', 'on', '/^lamp-');
@@ -83,18 +72,18 @@ describe('notifications', () => {
   });
 
   it('keeps what is not acknowledged for a session nobody listens to, bounded by the queue limit (drop oldest)', async () => {
-    const control = device.session('notifier/n3', 'control');
+    const control = env.device.session('notifier/n3', 'control');
     await control.call('limit', 3, 'sleepy', 'drop-oldest');
     for (let i = 1; i <= 7; i++) await control.call('send', i, 'sleepy');
     expect(await control.call('outq', 'sleepy')).toEqual([5, 6, 7]);
-    const received = collect(device.session('notifier/n3', 'sleepy'));
+    const received = collect(env.device.session('notifier/n3', 'sleepy'));
     await expect.poll(() => received.length).toBe(3);
     expect(received.map((r) => r.payload)).toEqual([5, 6, 7]);
     expect(received[0]?.info).toEqual({ seq: 5, dropped: 4 });
   });
 
   it('coalesces by key: only the latest per key is kept', async () => {
-    const control = device.session('notifier/n4', 'control');
+    const control = env.device.session('notifier/n4', 'control');
     await control.call('limit', 10, 'dash', 'coalesce');
     await control.call('sendKeyed', 20, 'dash', 'temp');
     await control.call('sendKeyed', 'open', 'dash', 'door');
@@ -103,7 +92,7 @@ describe('notifications', () => {
   });
 
   it('refuses when full: the notifying transaction aborts with QUEUE_FULL and changes nothing', async () => {
-    const control = device.session('notifier/n5', 'control');
+    const control = env.device.session('notifier/n5', 'control');
     await control.call('limit', 2, 'strict', 'refuse');
     await control.call('send', 'a', 'strict');
     await control.call('send', 'b', 'strict');

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineProxy, type SteadBroker } from '../../broker/index.js';
+import { describe, expect, it } from 'vitest';
+import { defineProxy } from '../../broker/index.js';
 import toaster from '../../examples/toaster/app.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { connectDevice } from '../../device/index.js';
+import { startBroker, withBrokerAndDevice } from '../helpers/broker.js';
 
 const lab = defineProxy({
   name: 'lab',
@@ -28,31 +28,20 @@ const lab = defineProxy({
 });
 
 describe('transactions', () => {
-  let broker: SteadBroker;
-  let device: Device;
-
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [toaster, lab] });
-    device = await connectDevice({ url: broker.url });
-  });
-
-  afterEach(async () => {
-    await device.close();
-    await broker.close();
-  });
+  const env = withBrokerAndDevice({ apps: [toaster, lab] });
 
   it('a method that changed nothing writes nothing', async () => {
-    const shop = device.session('toaster/reads', 'kitchen');
+    const shop = env.device.session('toaster/reads', 'kitchen');
     await shop.call('buy', 'bread');
-    const before = broker.committer.stats.writes;
+    const before = env.broker.committer.stats.writes;
     for (let i = 0; i < 20; i++) await shop.call('counters');
-    expect(broker.committer.stats.writes).toBe(before);
+    expect(env.broker.committer.stats.writes).toBe(before);
     await shop.call('buy', 'bread');
-    expect(broker.committer.stats.writes).toBe(before + 1);
+    expect(env.broker.committer.stats.writes).toBe(before + 1);
   });
 
   it('pulses coalesce while the inbox is busy', async () => {
-    const session = device.session('lab/coalesce', 'main');
+    const session = env.device.session('lab/coalesce', 'main');
     const before = (await session.call('pulses')) as number;
     await session.call('wait', 300);
     const after = (await session.call('pulses')) as number;
@@ -63,14 +52,14 @@ describe('transactions', () => {
   });
 
   it('refuses a state over the limit with STATE_TOO_LARGE and keeps the old state', async () => {
-    const session = device.session('lab/big', 'main');
+    const session = env.device.session('lab/big', 'main');
     await session.call('note', 'kept');
     await expect(session.call('grow', 2 * 1024 * 1024)).rejects.toMatchObject({ code: 'STEAD_E_STATE_TOO_LARGE' });
     expect(await session.call('log')).toEqual(['kept']);
   });
 
   it('refuses a reply that does not fit one frame with REPLY_TOO_LARGE', async () => {
-    const session = device.session('lab/echo', 'main');
+    const session = env.device.session('lab/echo', 'main');
     await expect(session.call('echo', 70_000)).rejects.toMatchObject({ code: 'STEAD_E_REPLY_TOO_LARGE' });
     expect(await session.call('echo', 3)).toBe('yyy');
   });

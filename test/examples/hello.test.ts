@@ -1,27 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { withBrokerAndDevice } from '../helpers/broker.js';
 
 describe('examples/hello: a pulse notifying two sessions at different rates', () => {
-  let broker: SteadBroker;
-  let device: Device;
-
-  beforeEach(async () => {
-    broker = await startBroker();
-    device = await connectDevice({ url: broker.url });
-  });
-
-  afterEach(async () => {
-    await device.close();
-    await broker.close();
-  });
+  const env = withBrokerAndDevice();
 
   it('client1 hears every second pulse and client2 every third', async () => {
     const client1: number[] = [];
     const client2: number[] = [];
-    const s1 = device.session('hello/world', 'client1');
-    const s2 = device.session('hello/world', 'client2');
+    const s1 = env.device.session('hello/world', 'client1');
+    const s2 = env.device.session('hello/world', 'client2');
     s1.onNotify((payload) => void client1.push((payload as number[])[0] as number));
     s2.onNotify((payload) => void client2.push((payload as number[])[0] as number));
     await s1.call('counter');
