@@ -19,7 +19,10 @@ export function handleCall(proxy: Proxy, session: string, frame: CallFrame): Pro
   }
   // Seqs the device holds replies for are done; after a reload only read-only calls can be
   // missing among them (writes commit before their reply leaves), so skipping is safe.
-  if (frame.answered > s.lastSeq) s.lastSeq = frame.answered;
+  if (frame.answered > s.lastSeq) {
+    s.lastSeq = frame.answered;
+    proxy.releaseNextHeld(session, s.lastSeq);
+  }
   // Rule 3: a duplicate gets the cached reply; the method does not run again.
   if (frame.seq <= s.lastSeq) {
     const cached = s.replies.get(frame.seq);

@@ -24,7 +24,11 @@ export class HeldRequests {
     let held = this.#bySession.get(session);
     if (!held) this.#bySession.set(session, (held = new Map()));
     const previous = held.get(frame.seq);
-    if (previous) clearTimeout(previous.timer);
+    // A retry of a held seq keeps the original hold time: retries must not postpone OUT_OF_ORDER.
+    if (previous) {
+      previous.frame = frame;
+      return;
+    }
     const timer = setTimeout(() => this.#onExpire(session, frame.seq), this.#holdMs);
     held.set(frame.seq, { frame, timer });
   }

@@ -146,6 +146,8 @@ export class Proxy implements ContextHost<unknown> {
       for (let item = this.#inbox.shift(); item; item = this.#inbox.shift()) {
         if (this.#gate.failed) await this.#recover();
         if (!this.#record && !(await this.#activate())) {
+          // A dropped pulse or timer run must not stay marked as queued, or none would come again.
+          if (item.kind === 'pulse' || item.kind === 'timer') this.#wakeups.taken(item.kind);
           this.#host.count('dropped.unloaded');
           continue;
         }
@@ -325,7 +327,9 @@ export class Proxy implements ContextHost<unknown> {
     const write = { key: this.key, expectVersion: this.#version, record: encodeRecord(record), wakeAt: wakeAt(record) };
     this.#version++;
     const settle = this.#gate.commit(releases, (error) => {
-      // Rule 9: nothing is released; the proxy reloads before its next message.
+      // Rule 9: nothing is released; the proxy reloads before its next message — and has one
+      // now, so an idle proxy reloads too (its timers re-arm, its queues are pushed).
+      this.#wakeups.queueTimer();
       this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
       this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
     });

@@ -1,3 +1,5 @@
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * When a live proxy must run without a request: its pulse (every N ms) and its earliest durable
  * timer. Each kind coalesces — at most one waits in the inbox (DESIGN §4) — and one timer handle
@@ -29,10 +31,13 @@ export class Wakeups {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (at === null) return;
+    // setTimeout takes at most 2^31-1 ms (about 24.8 days); longer would fire at once, in a loop.
+    // Waking early is harmless: nothing is due, and the timer is armed again.
+    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - now));
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.queueTimer();
-    }, Math.max(0, at - now));
+    }, delay);
   }
 
   /** Queues a timer run now, unless one already waits. */

@@ -98,7 +98,7 @@ export class DeviceSession {
     }
     const { promise, resolve, reject } = deferred<unknown>();
     const deadlineAt = this.#link.clock.now() + (options.deadlineMs ?? this.#deadlineMs);
-    const call: PendingCall = { method, args, seq: 0, bytes: null, sentAt: 0, deadlineAt, resolve, reject };
+    const call: PendingCall = { method, args, seq: 0, bytes: null, answered: 0, sentAt: 0, deadlineAt, resolve, reject };
     this.#armDeadline(deadlineAt);
     this.#calls.queue(call);
     if (!this.#nonce && !this.#begin) {
@@ -256,9 +256,11 @@ export class DeviceSession {
     if (this.#calls.hasWaiting && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
       this.begin().catch(() => undefined);
     }
-    const nonce = this.#nonce;
+    // No call joins an instance that is ending: it waits for the next one.
+    const nonce = this.#end ? null : this.#nonce;
     for (let call = nonce && this.#calls.admit(); nonce && call; call = this.#calls.admit()) {
-      const bytes = encodeCall(nonce, call.seq, this.#calls.answered(), call.method, call.args);
+      call.answered = this.#calls.answered();
+      const bytes = encodeCall(nonce, call.seq, call.answered, call.method, call.args);
       if (bytes.length > LIMITS.maxFrameBytes) {
         this.#calls.withdraw(call);
         call.seq = 0;
@@ -274,6 +276,13 @@ export class DeviceSession {
 
   #resend(call: PendingCall): void {
     if (!call.bytes || !this.#attached) return;
+    // A proxy reloaded from the store needs the newest `answered` to skip read-only seqs it
+    // never wrote (they would look like a gap).
+    const answered = this.#calls.answered();
+    if (answered > call.answered && this.#nonce) {
+      call.answered = answered;
+      call.bytes = encodeCall(this.#nonce, call.seq, answered, call.method, call.args);
+    }
     call.sentAt = this.#link.clock.now();
     this.#link.publish(call.bytes);
   }
@@ -380,6 +389,8 @@ export class DeviceSession {
     if (error) return control.reject(error);
     this.#nonce = null;
     control.resolve();
+    // Calls made while the end was in flight begin the next instance.
+    this.#pump();
   }
 
   #clearControl(control: PendingControl<unknown>): void {

@@ -7,6 +7,8 @@ export interface PendingCall {
   args: unknown[];
   seq: number;
   bytes: Uint8Array | null;
+  /** The `answered` the bytes carry; a resend after more replies re-encodes with the newer one. */
+  answered: number;
   sentAt: number;
   /** When the call fails with DEADLINE (ms, clock time); one session timer watches them all. */
   deadlineAt: number;
