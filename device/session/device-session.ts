@@ -233,6 +233,8 @@ export class DeviceSession {
 
   #onError(frame: ErrorFrame): void {
     const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
+    // INBOX_FULL: the request was not taken; the retry timer sends it again (same seq).
+    if (error.code === 'STEAD_E_INBOX_FULL') return;
     if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) return this.#failBegin(error);
     if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(error);
     const call = bytesEqual(frame.ref, this.#nonce) ? this.#calls.get(frame.seq) : undefined;
@@ -386,9 +388,10 @@ export class DeviceSession {
     if (!control) return;
     this.#clearControl(control);
     this.#end = null;
-    if (error) return control.reject(error);
+    // Ended, fenced or unknown (deadline): either way this instance is over; its seq is spent.
     this.#nonce = null;
-    control.resolve();
+    if (error) control.reject(error);
+    else control.resolve();
     // Calls made while the end was in flight begin the next instance.
     this.#pump();
   }

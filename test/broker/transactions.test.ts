@@ -117,3 +117,24 @@ describe('transactions', () => {
     }
   });
 });
+
+describe('a full inbox', () => {
+  it('refuses with INBOX_FULL, and the device retries the same seq until it is taken', async () => {
+    const broker = await startBroker({ apps: [lab], limits: { maxInbox: 1 } });
+    const device = await connectDevice({ url: broker.url, session: { retryMs: 50 } });
+    try {
+      const busy = device.session('lab/full', 'busy');
+      const others = ['a', 'b', 'c'].map((name) => device.session('lab/full', name));
+      await busy.call('pulses');
+      const waiting = busy.call('wait', 300);
+      // Three more requests while the proxy waits: at most one fits in its inbox.
+      const notes = others.map((s, i) => s.call('note', `n${i}`));
+      await expect(Promise.all([waiting, ...notes])).resolves.toHaveLength(4);
+      expect(broker.metrics.get('STEAD_E_INBOX_FULL')).toBeGreaterThan(0);
+      expect(((await busy.call('log')) as string[]).sort()).toEqual(['n0', 'n1', 'n2']);
+    } finally {
+      await device.close();
+      await broker.close();
+    }
+  });
+});

@@ -90,4 +90,15 @@ describe('reconnects', () => {
     // After a deadline the instance cannot go on; the next call begins a new one by itself.
     expect(await shop.call('buy', 'bread')).toBeGreaterThanOrEqual(1);
   });
+
+  it('an end that gets no answer in time ends the instance all the same; the next call begins anew', async () => {
+    const shop = device.session('toaster/end-deadline', 'kitchen', { deadlineMs: 300 });
+    await shop.begin();
+    expect(await shop.call('buy', 'bread')).toBe(1);
+    proxy.refuse(true);
+    proxy.cut();
+    await expect(shop.end()).rejects.toMatchObject({ code: 'STEAD_E_DEADLINE' });
+    proxy.refuse(false);
+    expect(await shop.call('buy', 'bread')).toBe(2);
+  });
 });
