@@ -1,5 +1,5 @@
 import { encodeFrame, helloFrame } from '../../shared/wire/codec.js';
-import { Kind, type HelloFrame } from '../../shared/wire/frames.js';
+import type { HelloFrame } from '../../shared/wire/frames.js';
 import { ackQueue, openSession } from '../proxy/effects.js';
 import type { Proxy } from '../proxy/proxy.js';
 import { toSteadError } from '../proxy/replies.js';
@@ -17,9 +17,6 @@ export function handleHello(proxy: Proxy, session: string, frame: HelloFrame): v
   }
   const changed = ackQueue(s, frame.acked);
   proxy.send(session, encodeFrame(helloFrame(s.queue.lastSeq, 'stead-broker')));
-  const dropped = s.queue.dropped;
-  for (const item of s.queue.items) {
-    proxy.send(session, encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }));
-  }
+  proxy.resendQueue(session);
   if (changed) proxy.commitBookkeeping([]);
 }

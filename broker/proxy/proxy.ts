@@ -4,8 +4,8 @@ import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
 import type { Topics } from '../../shared/topics.js';
-import { decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
-import { Kind, type CallFrame, type Frame } from '../../shared/wire/frames.js';
+import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
+import type { CallFrame, Frame } from '../../shared/wire/frames.js';
 import { handleFrame } from '../handlers/index.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -15,10 +15,10 @@ import type { ProxyType } from './define-proxy.js';
 import { Effects, applyEffects } from './effects.js';
 import { Inbox } from './inbox.js';
 import { Wakeups } from './wakeups.js';
-import { decodeRecord, encodeRecord, touchSession, wakeAt, type ProxyRecord } from './record.js';
+import { decodeRecord, encodeRecord, touchSession, trimReplies, wakeAt, type ProxyRecord } from './record.js';
 import { HeldRequests } from './held-requests.js';
 import { OutputGate, type Release } from './output-gate.js';
-import { replyBytes, errorBytes } from './replies.js';
+import { errorBytes, notifyBytes, replyBytes } from './replies.js';
 import { rollback, runTransaction, type Outcome } from './transaction.js';
 
 /** What every proxy shares with the runtime that hosts it. */
@@ -235,12 +235,13 @@ export class Proxy implements ContextHost<unknown> {
    * push every queue once; devices skip what they already have.
    */
   #pushQueues(): void {
-    for (const [name, session] of this.record.sessions) {
-      const dropped = session.queue.dropped;
-      for (const item of session.queue.items) {
-        this.send(name, encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }));
-      }
-    }
+    for (const name of this.record.sessions.keys()) this.resendQueue(name);
+  }
+
+  /** Sends again, in order, every notification the session has not acknowledged. */
+  resendQueue(session: string): void {
+    const queue = this.record.sessions.get(session)?.queue;
+    if (queue) for (const item of queue.items) this.send(session, notifyBytes(item, queue.dropped));
   }
 
   #unload(): void {
@@ -308,9 +309,7 @@ export class Proxy implements ContextHost<unknown> {
     if (outcome.stateBytes) record.stateBytes = outcome.stateBytes;
     for (const [name, items] of delivery) {
       const dropped = record.sessions.get(name)?.queue.dropped ?? 0;
-      for (const item of items) {
-        releases.push({ session: name, bytes: encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped }) });
-      }
+      for (const item of items) releases.push({ session: name, bytes: notifyBytes(item, dropped) });
     }
     // Rule 7: a method that changed nothing writes nothing; its reply still leaves (in order).
     if (recordChanged || outcome.stateBytes || !outcome.effects.empty) this.#commit(releases);
@@ -393,12 +392,4 @@ export class Proxy implements ContextHost<unknown> {
     if (frame) this.sendError(session, frame.nonce, seq, new SteadError('OUT_OF_ORDER', `seq ${seq} waited for a gap that did not fill`));
   }
 
-}
-
-/** Keeps replies the device may still ask for: above `answered`, at most `size` of them. */
-function trimReplies(replies: Map<number, Uint8Array>, answered: number, size: number): void {
-  for (const seq of replies.keys()) {
-    if (seq <= answered || replies.size > size) replies.delete(seq);
-    else break;
-  }
 }

@@ -69,6 +69,14 @@ export function newSession(now: number): SessionRecord {
   };
 }
 
+/** Keeps replies the device may still ask for: above `answered`, at most `size` of them. */
+export function trimReplies(replies: Map<number, Uint8Array>, answered: number, size: number): void {
+  for (const seq of replies.keys()) {
+    if (seq <= answered || replies.size > size) replies.delete(seq);
+    else break;
+  }
+}
+
 /** Earliest durable timer, so the store can wake the proxy after a restart. */
 export function wakeAt(record: ProxyRecord): number | null {
   let earliest: number | null = null;

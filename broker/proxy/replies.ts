@@ -1,6 +1,7 @@
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
+import type { QueuedNotification } from './define-proxy.js';
 
 /** The encoded reply, or null when it does not fit in one frame. */
 export function replyBytes(ref: Uint8Array, seq: number, value: unknown, maxBytes: number): Uint8Array | null {
@@ -11,6 +12,11 @@ export function replyBytes(ref: Uint8Array, seq: number, value: unknown, maxByte
     return null;
   }
   return bytes.length <= maxBytes ? bytes : null;
+}
+
+/** A queued notification as sent; `dropped` is the queue's running count of overflow losses. */
+export function notifyBytes(item: QueuedNotification, dropped: number): Uint8Array {
+  return encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped });
 }
 
 export function errorBytes(ref: Uint8Array | null, seq: number, error: SteadError): Uint8Array {

@@ -7,8 +7,9 @@ import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
 import { CallWindow } from './call-window.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import type { BeginResult, SessionLink, SessionOptions } from './types.js';
-import { deferred, type PendingCall, type PendingControl } from './pending.js';
+import { deferred, pendingControl, settleControl, type PendingCall, type PendingControl } from './pending.js';
 
 type ErrorHandler = (error: unknown) => void;
 
@@ -39,8 +40,7 @@ export class DeviceSession {
   #begin: PendingControl<BeginResult> | null = null;
   #end: PendingControl<void> | null = null;
   #retryTimer: TimerHandle | null = null;
-  #deadlineTimer: TimerHandle | null = null;
-  #deadlineTimerAt = Infinity;
+  readonly #deadlines: DeadlineTimer;
   #helloSentAt = 0;
   #idle: (() => void)[] = [];
   /** The answer of the last begin: the memento and whether the previous instance crashed. */
@@ -52,6 +52,7 @@ export class DeviceSession {
     this.name = name;
     this.#deadlineMs = options.deadlineMs ?? LIMITS.callDeadlineMs;
     this.#calls = new CallWindow(Math.min(Math.max(1, options.window ?? 1), LIMITS.maxWindow));
+    this.#deadlines = new DeadlineTimer(link.clock, () => this.#expireDue());
     this.#retryMs = options.retryMs ?? 1000;
     this.#autoBegin = options.autoBegin ?? true;
     this.#notifications = new NotificationDelivery(
@@ -76,8 +77,9 @@ export class DeviceSession {
     this.#failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
     const ref = this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info });
-    const control: PendingControl<BeginResult> = { ref, seq: 0, bytes, sentAt: 0, deadline: null, ...deferred<BeginResult>() };
-    control.deadline = this.#link.clock.setTimeout(() => this.#failBegin(new SteadError('DEADLINE', 'begin got no answer in time')), this.#deadlineMs);
+    const control = pendingControl<BeginResult>(this.#link.clock, { ref, seq: 0, bytes }, this.#deadlineMs, () =>
+      this.#failBegin(new SteadError('DEADLINE', 'begin got no answer in time')),
+    );
     this.#begin = control;
     this.#send(control);
     return control.promise;
@@ -99,7 +101,7 @@ export class DeviceSession {
     const { promise, resolve, reject } = deferred<unknown>();
     const deadlineAt = this.#link.clock.now() + (options.deadlineMs ?? this.#deadlineMs);
     const call: PendingCall = { method, args, seq: 0, bytes: null, answered: 0, sentAt: 0, deadlineAt, resolve, reject };
-    this.#armDeadline(deadlineAt);
+    this.#deadlines.arm(deadlineAt);
     this.#calls.queue(call);
     if (!this.#nonce && !this.#begin) {
       if (!this.#autoBegin) {
@@ -119,8 +121,10 @@ export class DeviceSession {
     if (this.#end) return this.#end.promise;
     const ref = this.#nonce;
     const seq = this.#calls.nextSeq();
-    const control: PendingControl<void> = { ref, seq, bytes: encodeFrame({ kind: Kind.end, nonce: ref, seq }), sentAt: 0, deadline: null, ...deferred<void>() };
-    control.deadline = this.#link.clock.setTimeout(() => this.#finishEnd(new SteadError('DEADLINE', 'end got no answer in time')), this.#deadlineMs);
+    const bytes = encodeFrame({ kind: Kind.end, nonce: ref, seq });
+    const control = pendingControl<void>(this.#link.clock, { ref, seq, bytes }, this.#deadlineMs, () =>
+      this.#finishEnd(new SteadError('DEADLINE', 'end got no answer in time')),
+    );
     this.#end = control;
     this.#send(control);
     return control.promise;
@@ -184,7 +188,7 @@ export class DeviceSession {
     this.#closed = true;
     this.#notifications.stop();
     if (this.#retryTimer) this.#link.clock.clearTimeout(this.#retryTimer);
-    if (this.#deadlineTimer) this.#link.clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlines.stop();
   }
 
   receive(payload: Uint8Array): void {
@@ -217,7 +221,7 @@ export class DeviceSession {
         return this.#failBegin(error as SteadError);
       }
       const control = this.#begin;
-      this.#clearControl(control);
+      settleControl(this.#link.clock, control);
       this.#begin = null;
       this.#nonce = begun.nonce;
       this.#calls.restart();
@@ -332,21 +336,10 @@ export class DeviceSession {
     this.#pump();
   }
 
-  /**
-   * One timer per session for every call's deadline, armed for the earliest and moved only when
-   * it fires: calls that finish in time cost no timer work (the hot path makes many of them).
-   */
-  #armDeadline(at: number): void {
-    if (this.#deadlineTimer && this.#deadlineTimerAt <= at) return;
-    if (this.#deadlineTimer) this.#link.clock.clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimerAt = at;
-    this.#deadlineTimer = this.#link.clock.setTimeout(() => {
-      this.#deadlineTimer = null;
-      this.#deadlineTimerAt = Infinity;
-      for (const call of this.#calls.due(this.#link.clock.now())) if (this.#calls.holds(call)) this.#expire(call);
-      const next = this.#calls.earliestDeadline();
-      if (next !== Infinity && !this.#closed) this.#armDeadline(next);
-    }, Math.max(0, at - this.#link.clock.now()));
+  /** The deadline timer fired: expire what is due, watch what is left. */
+  #expireDue(): void {
+    for (const call of this.#calls.due(this.#link.clock.now())) if (this.#calls.holds(call)) this.#expire(call);
+    if (!this.#closed) this.#deadlines.arm(this.#calls.earliestDeadline());
   }
 
   #settle(call: PendingCall, error: SteadError | null, value?: unknown): void {
@@ -375,7 +368,7 @@ export class DeviceSession {
   #failBegin(error: SteadError): void {
     const control = this.#begin;
     if (!control) return;
-    this.#clearControl(control);
+    settleControl(this.#link.clock, control);
     this.#begin = null;
     control.reject(error);
     // Calls that waited for this begin cannot be sent.
@@ -386,7 +379,7 @@ export class DeviceSession {
   #finishEnd(error: SteadError | null): void {
     const control = this.#end;
     if (!control) return;
-    this.#clearControl(control);
+    settleControl(this.#link.clock, control);
     this.#end = null;
     // Ended, fenced or unknown (deadline): either way this instance is over; its seq is spent.
     this.#nonce = null;
@@ -394,11 +387,6 @@ export class DeviceSession {
     else control.resolve();
     // Calls made while the end was in flight begin the next instance.
     this.#pump();
-  }
-
-  #clearControl(control: PendingControl<unknown>): void {
-    if (control.deadline) this.#link.clock.clearTimeout(control.deadline);
-    control.deadline = null;
   }
 
   #whenIdle(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { TimerHandle } from '../../shared/clock.js';
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { SteadError } from '../../shared/errors.js';
 
 /** A call the application is waiting for. seq is 0 until the call is sent. */
@@ -26,6 +26,22 @@ export interface PendingControl<T> {
   promise: Promise<T>;
   resolve(value: T): void;
   reject(error: SteadError): void;
+}
+
+/** A begin or end, with its deadline armed: `onDeadline` runs if no answer comes in time. */
+export function pendingControl<T>(
+  clock: Clock,
+  message: { ref: Uint8Array; seq: number; bytes: Uint8Array },
+  deadlineMs: number,
+  onDeadline: () => void,
+): PendingControl<T> {
+  return { ...message, sentAt: 0, deadline: clock.setTimeout(onDeadline, deadlineMs), ...deferred<T>() };
+}
+
+/** The answer came (or the session gave up): the deadline no longer applies. */
+export function settleControl(clock: Clock, control: PendingControl<unknown>): void {
+  if (control.deadline) clock.clearTimeout(control.deadline);
+  control.deadline = null;
 }
 
 export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: SteadError): void } {

@@ -19,6 +19,7 @@ import {
   parseBegun,
 } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Frame } from '../../shared/wire/frames.js';
+import { codeOf } from '../helpers/errors.js';
 
 // cbor-x decodes byte strings as Buffers; frames are built with Uint8Arrays. Bytes are equal
 // when their contents are, whatever their class.
@@ -40,14 +41,6 @@ const T = '48' + hexOf(...TOKEN);
 
 const WIRE_CODES: readonly ErrorCode[] = ['STEAD_E_MALFORMED_FRAME', 'STEAD_E_FRAME_TOO_LARGE', 'STEAD_E_UNSUPPORTED_VERSION'];
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    return isSteadError(error) ? error.code : `not a SteadError: ${String(error)}`;
-  }
-  return 'no error';
-}
 
 /** The value a frame has after the wire: CBOR has no -0 integer, so -0 arrives as 0. */
 function afterWire(value: unknown): unknown {

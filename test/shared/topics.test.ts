@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isSteadError } from '../../shared/errors.js';
 import { assertName, assertRoot, isValidName, parseProxyAddress } from '../../shared/names.js';
 import { DEFAULT_ROOT, createTopics } from '../../shared/topics.js';
+import { codeOf } from '../helpers/errors.js';
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    return isSteadError(error) ? error.code : `not a SteadError: ${String(error)}`;
-  }
-  return 'no error';
-}
 
 const VALID_NAMES = ['a', '0', 'kitchen', 'toaster-2', 'shelf.top_left', 'a-', 'a.', '9lives', 'x'.repeat(64)];
 const INVALID_NAMES: readonly { name: string; value: unknown }[] = [
