@@ -12,5 +12,5 @@ export {
 } from './proxy/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
-export { createMemoryStore } from './store/memory-store.js';
+export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';

@@ -1,5 +1,5 @@
 import { SteadError } from '../../shared/errors.js';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore } from './memory/memory-store.js';
 import type { Store } from './types.js';
 
 export type StoreFactory = (url: URL | string) => Store | Promise<Store>;
@@ -9,7 +9,7 @@ const factories = new Map<string, StoreFactory>([
   ['memory:', () => createMemoryStore()],
   // Loaded on first use, so `memory:` users never load the native addon.
   ['sqlite:', async (url) => {
-    const { createSqliteStore, sqlitePathFromUrl } = await import('./sqlite-store.js');
+    const { createSqliteStore, sqlitePathFromUrl } = await import('./sqlite/sqlite-store.js');
     return createSqliteStore(sqlitePathFromUrl(url));
   }],
 ]);

@@ -2,7 +2,7 @@
  * Child process for the kill -9 durability test: opens the SQLite store at argv[2], commits a
  * batch, prints "committed" and then idles until the test kills it with SIGKILL.
  */
-import { createSqliteStore } from '../../broker/store/sqlite-store.js';
+import { createSqliteStore } from '../../broker/store/sqlite/sqlite-store.js';
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: sqlite-commit-child.ts <db path>');

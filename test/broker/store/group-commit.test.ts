@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GroupCommitter } from '../../../broker/store/group-commit.js';
-import { createMemoryStore } from '../../../broker/store/memory-store.js';
-import { createSqliteStore } from '../../../broker/store/sqlite-store.js';
+import { createMemoryStore } from '../../../broker/store/memory/memory-store.js';
+import { createSqliteStore } from '../../../broker/store/sqlite/sqlite-store.js';
 import type { ProxyWrite, Store } from '../../../broker/store/types.js';
 
 interface Backend {

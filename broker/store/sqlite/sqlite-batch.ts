@@ -1,5 +1,5 @@
-import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
-import type { ProxyWrite } from './types.js';
+import { decodeValue, encodeValue } from '../../../shared/wire/codec.js';
+import type { ProxyWrite } from '../types.js';
 
 /** A commit batch as one CBOR buffer `[[key, expectVersion, record, wakeAt], …]`, for the worker. */
 export function encodeBatch(writes: readonly ProxyWrite[]): Uint8Array {

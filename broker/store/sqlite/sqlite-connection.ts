@@ -7,9 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SteadError } from '../../shared/errors.js';
+import { SteadError } from '../../../shared/errors.js';
 import { decodeBatch } from './sqlite-batch.js';
-import type { ProxyWrite, StoredProxy, WriteOutcome } from './types.js';
+import type { ProxyWrite, StoredProxy, WriteOutcome } from '../types.js';
 
 export interface SqliteStoreOptions {
   /** How long to wait for another connection's lock before failing (default 5000 ms). */

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../../broker/store/open-store.js';
-import { createSqliteStore, DEFAULT_SQLITE_PATH, sqlitePathFromUrl } from '../../../broker/store/sqlite-store.js';
-import { runStoreContract } from '../../contracts/store.contract.js';
+import { openStore } from '../../../../broker/store/open-store.js';
+import { createSqliteStore, DEFAULT_SQLITE_PATH, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
+import { runStoreContract } from '../../../contracts/store.contract.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
 
@@ -40,7 +40,7 @@ describe('sqlite store', () => {
 
   it('keeps a reported commit when its process is killed with SIGKILL', async () => {
     const path = join(dir, 'stead.db');
-    const script = fileURLToPath(new URL('../../helpers/sqlite-commit-child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../../helpers/sqlite-commit-child.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(child, 'exit');
     let output = '';

@@ -10,10 +10,10 @@
  * price is a postMessage round trip and a copy of each record (~tens of µs per batch).
  */
 import { Worker } from 'node:worker_threads';
-import { SteadError, isErrorCode } from '../../shared/errors.js';
+import { SteadError, isErrorCode } from '../../../shared/errors.js';
 import { encodeBatch } from './sqlite-batch.js';
 import type { SqliteStoreOptions } from './sqlite-connection.js';
-import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from './types.js';
+import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from '../types.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
 

@@ -1,5 +1,5 @@
-import { SteadError } from '../../shared/errors.js';
-import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from './types.js';
+import { SteadError } from '../../../shared/errors.js';
+import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from '../types.js';
 
 interface Entry extends StoredProxy {
   wakeAt: number | null;
