@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { SteadError } from '../shared/errors.js';
 import { parseProxyAddress, assertName } from '../shared/names.js';
-import { systemRandom, toHex, type Random } from '../shared/random.js';
+import { toHex } from '../shared/bytes.js';
+import { systemRandom, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { DeviceSession } from './session/device-session.js';
@@ -47,7 +48,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly #options: DeviceOptions;
   readonly #clock: Clock;
   readonly #random: Random;
-  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #reconnectTimer: TimerHandle | null = null;
   #closed = false;
 
   constructor(options: DeviceOptions) {

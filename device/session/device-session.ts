@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../shared/clock.js';
 import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { LIMITS } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';

@@ -4,7 +4,7 @@ import { connectDevice, type Device } from '../../device/index.js';
 import { helloApp } from '../../examples/hello/app.js';
 import toaster from '../../examples/toaster/app.js';
 import { LIMITS } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeCall, encodeFrame, encodeValue, parseBegun } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame, type Frame } from '../../shared/wire/frames.js';

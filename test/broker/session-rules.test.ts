@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { LIMITS, type Limits } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Begun, type Frame } from '../../shared/wire/frames.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../broker/index.js';
-import { decodeRecord } from '../../broker/proxy/record.js';
+import { decodeRecord } from '../../broker/record/record-codec.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { decodeValue } from '../../shared/wire/codec.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';

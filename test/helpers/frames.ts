@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { Kind, NONCE_BYTES, type ErrorFrame, type Frame, type ReplyFrame } from '../../shared/wire/frames.js';
 
 /** Helpers for tests that speak frames by hand. */
