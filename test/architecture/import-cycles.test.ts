@@ -35,7 +35,8 @@ describe('import cycles (DESIGN §2: none, anywhere)', () => {
       const graph = await readImportGraph(dir, ['*.ts']);
 
       expect(graph.files.sort()).toEqual(['handler.ts', 'host.ts', 'proxy.ts']);
-      expect(graph.cycles).toEqual([['proxy.ts', 'handler.ts']]);
+      // One cycle, whichever file dpdm happened to enter it by.
+      expect(graph.cycles.map((cycle) => [...cycle].sort())).toEqual([['handler.ts', 'proxy.ts']]);
     });
   });
 });
