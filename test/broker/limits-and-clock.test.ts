@@ -2,14 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import type { Limits } from '../../shared/limits.js';
-import { createTopics } from '../../shared/topics.js';
-import { encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
-import { Kind, PROTOCOL_VERSION } from '../../shared/wire/frames.js';
 import { hostileApp } from '../helpers/apps/hostile-app.js';
 import { startBroker } from '../helpers/broker.js';
-import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
+import { asError, RawSession } from '../helpers/raw-session.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { connectRaw } from '../helpers/raw-client.js';
 import { until } from '../helpers/wait.js';
 
 // Issue 6, hole 9: every limit comes from createBroker's options, and time from its clock.
@@ -73,23 +69,18 @@ describe('broker limits come from the options', () => {
   it('outOfOrderHoldMs runs on the clock', async () => {
     const clock = new ManualClock();
     await start({ outOfOrderHoldMs: 5000 }, clock);
-    const IN = createTopics().inbound('hostile', 'hold', 'till');
-    const OUT = createTopics().outbound('hostile', 'hold', 'till');
-    const raw = await connectRaw(broker!.url);
+    const till = await RawSession.open(broker!.url, 'hostile/hold', 'till');
     try {
-      await raw.subscribe(OUT);
-      const ref = token();
-      const begun = raw.nextFrame(OUT, (f) => isAnswer(f, ref, 0));
-      await raw.publish(IN, encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info: null }));
-      const { nonce } = parseBegun(asReply(await begun).value);
-      const answer = raw.nextFrame(OUT, (f) => isAnswer(f, nonce, 3));
-      await raw.publish(IN, encodeCall(nonce, 3, 0, 'bump', []));
-      await until(() => clock.pending > 0, 5000, 'the hold to start');
+      const { nonce } = await till.begin();
+      const answer = till.answer(nonce, 3);
+      await till.send(nonce, 3, 'bump', [], 0);
+      await until(() => clock.pending >= 2, 5000, 'the hold to start');
       clock.advance(4999);
+      expect(till.answers()).toEqual(['reply:0']);
       clock.advance(1);
       expect(asError(await answer).code).toBe('STEAD_E_OUT_OF_ORDER');
     } finally {
-      await raw.close();
+      await till.close();
     }
   });
 

@@ -6,7 +6,7 @@ import { decodeValue } from '../../shared/wire/codec.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
 import { until } from '../helpers/wait.js';
 
-const APP = 'test/helpers/apps/timer-app.ts';
+const APP = 'test/helpers/apps/timers.ts';
 
 /**
  * DESIGN §4: durable timers fire exactly once — firing removes the timer in the same commit as

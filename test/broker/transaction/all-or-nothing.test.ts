@@ -4,13 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../../broker/index.js';
 import { connectDevice, type Device } from '../../../device/index.js';
-import { createTopics } from '../../../shared/topics.js';
-import { encodeCall, encodeFrame, parseBegun } from '../../../shared/wire/codec.js';
-import { Kind, PROTOCOL_VERSION } from '../../../shared/wire/frames.js';
 import { hostileApp } from '../../helpers/apps/hostile-app.js';
 import { startBroker } from '../../helpers/broker.js';
-import { asError, asReply, isAnswer, token } from '../../helpers/frames.js';
-import { connectRaw } from '../../helpers/raw-client.js';
+import { asError, asReply, RawSession } from '../../helpers/raw-session.js';
 
 // Issue 6, hole 1: a transaction is all or nothing. Whatever fails after the method returned
 // (an effect that cannot apply, a value that cannot be encoded) fails the call like a throw:
@@ -57,26 +53,15 @@ describe('a transaction commits all or nothing', () => {
 
   it('the retry of a failed call gets the same error, not a success from memory', async () => {
     broker = await startBroker({ apps: [hostileApp], store: `sqlite:${join(dir, 'stead.db')}` });
-    const topics = createTopics();
-    const IN = topics.inbound('hostile', 'shop', 'till');
-    const OUT = topics.outbound('hostile', 'shop', 'till');
-    const raw = await connectRaw(broker.url);
+    const till = await RawSession.open(broker.url, 'hostile/shop', 'till');
     try {
-      await raw.subscribe(OUT);
-      const ref = token();
-      const begun = raw.nextFrame(OUT, (f) => isAnswer(f, ref, 0));
-      await raw.publish(IN, encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info: null }));
-      const { nonce } = parseBegun(asReply(await begun).value);
+      const { nonce } = await till.begin();
       for (let attempt = 0; attempt < 3; attempt++) {
-        const answer = raw.nextFrame(OUT, (f) => isAnswer(f, nonce, 1));
-        await raw.publish(IN, encodeCall(nonce, 1, 0, 'notifyFunction', []));
-        expect(asError(await answer).code).toBe('STEAD_E_BAD_VALUE');
+        expect(asError(await till.call(nonce, 1, 'notifyFunction', [])).code).toBe('STEAD_E_BAD_VALUE');
       }
-      const next = raw.nextFrame(OUT, (f) => isAnswer(f, nonce, 2));
-      await raw.publish(IN, encodeCall(nonce, 2, 1, 'count', []));
-      expect(asReply(await next).value).toBe(0);
+      expect(asReply(await till.call(nonce, 2, 'count', [])).value).toBe(0);
     } finally {
-      await raw.close();
+      await till.close();
     }
   });
 });
