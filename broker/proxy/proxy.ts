@@ -8,14 +8,13 @@ import type { ProxyType } from '../apps/define-proxy.js';
 import { handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
 import { dueTimer, wakeAt, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
-import { errorBytes, queueFrames, replyBytes, toSteadError } from '../record/replies.js';
-import { answered, skipped } from '../record/session-steps.js';
+import { errorBytes, queueFrames } from '../record/replies.js';
+import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
-import { checkArgs } from '../transaction/check-args.js';
-import { runMethod } from '../transaction/run-method.js';
-import { Transaction, type Outcome, type Release, type TransactionEnv } from '../transaction/transaction.js';
+import type { Outcome, Release, TransactionEnv } from '../transaction/transaction.js';
 import { activate } from './activation.js';
+import { answerCall, runCall, runPulse, runTimer } from './app-runs.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import type { Outbound } from './outbound.js';
@@ -267,50 +266,20 @@ export class Proxy implements SessionView, TransactionEnv {
   // Calls (rules 5–7).
 
   #runCall(session: string, frame: CallFrame): Promise<void> | void {
-    const method = this.#type.methods.get(frame.method);
-    if (!method) {
-      return this.#answerCall(session, frame, { ok: false, error: new SteadError('UNKNOWN_METHOD', `${this.app} has no method ${frame.method}`) });
-    }
-    const tx = new Transaction(this, this.record, session);
-    const outcome = runMethod(tx, (ctx) => {
-      if (method.args) checkArgs(frame.method, method.args, frame.args);
-      return method.run(ctx, ...(frame.args as never[]));
-    }, this.#host.clock, this.limits.methodTimeoutMs);
+    const outcome = runCall(this, this.#type, this.record, session, frame);
     // Synchronous methods (the common case) finish without a promise.
     if (outcome instanceof Promise) return outcome.then((settled) => this.#answerCall(session, frame, settled));
     this.#answerCall(session, frame, outcome);
   }
 
-  /**
-   * Rules 6–7: the reply (or error) is encoded and checked, joins the session's reply cache in
-   * the new record, and the record is committed if the method changed anything. Every check and
-   * encoding happens before the new record becomes the proxy's.
-   */
   #answerCall(session: string, frame: CallFrame, outcome: Outcome): void {
-    let result = outcome;
-    let reply: Uint8Array | null = null;
-    if (result.ok) {
-      try {
-        reply = replyBytes(frame.nonce, frame.seq, result.value, this.limits);
-      } catch (error) {
-        result = { ok: false, error: toSteadError(error) };
-      }
-    }
-    if (!result.ok) {
-      this.#host.count(result.error.code);
-      reply = errorBytes(frame.nonce, frame.seq, result.error);
-    }
-    const changed = result.ok ? result.record : null;
-    const base = changed ?? this.record;
-    const s = base.sessions.get(session) as SessionRecord;
-    const next = withSession(base, session, answered(s, frame.seq, reply as Uint8Array, frame.answered, this.limits.replyCacheSize));
-    const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
-    if (result.ok) releases.push(...result.notifications);
+    const answer = answerCall(this.record, session, frame, outcome, this);
+    if (answer.error) this.#host.count(answer.error.code);
     // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
-    if (changed) this.#commit(next, releases);
+    if (answer.durable) this.#commit(answer.record, answer.releases);
     else {
-      this.#record = next;
-      this.#gate.release(releases);
+      this.#record = answer.record;
+      this.#gate.release(answer.releases);
     }
     this.#releaseNextHeld(session, frame.seq);
   }
@@ -354,9 +323,7 @@ export class Proxy implements SessionView, TransactionEnv {
   // Pulse and durable timers.
 
   async #runPulse(): Promise<void> {
-    const pulse = this.#type.pulse;
-    if (!pulse) return;
-    const outcome = await runMethod(new Transaction(this, this.record, null), (ctx) => pulse.run(ctx), this.#host.clock, this.limits.methodTimeoutMs);
+    const outcome = await runPulse(this, this.#type, this.record);
     if (!outcome.ok) return this.#host.log.warn({ err: outcome.error, proxy: this.key }, 'pulse failed');
     if (outcome.record) this.#commit(outcome.record, outcome.notifications);
   }
@@ -369,17 +336,14 @@ export class Proxy implements SessionView, TransactionEnv {
   #runDueTimer(): Promise<void> | void {
     const due = dueTimer(this.record, this.now());
     if (!due) return this.#scheduleWake();
-    const base = withoutTimer(this.record, due.id);
-    const method = this.#type.methods.get(due.method);
-    const outcome = method
-      ? runMethod(new Transaction(this, base, null), (ctx) => method.run(ctx, ...(due.args as never[])), this.#host.clock, this.limits.methodTimeoutMs)
-      : ({ ok: false, error: new SteadError('UNKNOWN_METHOD', `timer method ${due.method} is gone`) } as const);
-    if (outcome instanceof Promise) return outcome.then((settled) => this.#finishTimer(due, base, settled));
-    this.#finishTimer(due, base, outcome);
+    const outcome = runTimer(this, this.#type, this.record, due);
+    if (outcome instanceof Promise) return outcome.then((settled) => this.#finishTimer(due, settled));
+    this.#finishTimer(due, outcome);
   }
 
-  #finishTimer(due: DurableTimer, base: ProxyRecord, outcome: Outcome): void {
+  #finishTimer(due: DurableTimer, outcome: Outcome): void {
     // The timer's removal is a change of its own: committed even if the method changed nothing.
+    const base = withoutTimer(this.record, due.id);
     if (outcome.ok) this.#commit(outcome.record ?? base, outcome.notifications);
     else {
       this.#host.log.warn({ err: outcome.error, proxy: this.key, timer: due.method }, 'timer method failed; timer dropped');
