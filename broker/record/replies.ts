@@ -1,7 +1,7 @@
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
-import { isPlainData } from '../../shared/wire/plain-data.js';
+import { NOT_PLAIN, copyPlainData, isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, MAX_ERROR_MESSAGE_CHARS } from '../../shared/wire/frames.js';
 import type { QueuedNotification } from '../apps/define-proxy.js';
 import type { NotificationQueue } from './record.js';
@@ -14,8 +14,7 @@ import type { NotificationQueue } from './record.js';
 
 /** The encoded reply to a call: BAD_VALUE or REPLY_TOO_LARGE when the device could not take it. */
 export function replyBytes(ref: Uint8Array, seq: number, value: unknown, limits: Limits): Uint8Array {
-  checkPlain(value, 'the return value', limits);
-  const bytes = encodeFrame({ kind: Kind.reply, ref, seq, value });
+  const bytes = encodeFrame({ kind: Kind.reply, ref, seq, value: plainCopy(value, 'the return value', limits) });
   if (bytes.length > limits.maxFrameBytes) {
     throw new SteadError('REPLY_TOO_LARGE', `reply of ${bytes.length} bytes exceeds one frame (${limits.maxFrameBytes})`);
   }
@@ -27,17 +26,34 @@ export function notifyBytes(item: QueuedNotification, dropped: number): Uint8Arr
   return encodeFrame({ kind: Kind.notify, seq: item.seq, payload: item.payload, dropped });
 }
 
+/**
+ * The largest this notification's frame can become: it is sent again with the queue's drop count
+ * of the moment, which only grows, and a count is at most 9 bytes of CBOR.
+ */
+export function notifyBound(bytes: Uint8Array, dropped: number): number {
+  return bytes.length - uintBytes(dropped) + 9;
+}
+
+function uintBytes(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
+}
+
 /** An error frame; the message is cut to what the wire carries, data kept only if it fits. */
 export function errorBytes(ref: Uint8Array | null, seq: number, error: SteadError): Uint8Array {
   const message = error.message.length > MAX_ERROR_MESSAGE_CHARS ? error.message.slice(0, MAX_ERROR_MESSAGE_CHARS) : error.message;
   return encodeFrame({ kind: Kind.error, ref, seq, code: error.code, message, data: wireData(error.data) });
 }
 
-/** BAD_VALUE unless the value is plain data a device decodes (DESIGN §5), within the depth limit. */
-export function checkPlain(value: unknown, what: string, limits: Limits): void {
-  if (!isPlainData(value, limits.maxValueDepth)) {
+/**
+ * The value as a copy of plain data a device decodes (DESIGN §5), within the depth limit, or
+ * BAD_VALUE. The copy is what is kept and encoded: each property was read once, when checked.
+ */
+export function plainCopy(value: unknown, what: string, limits: Limits): unknown {
+  const copy = copyPlainData(value, limits.maxValueDepth);
+  if (copy === NOT_PLAIN) {
     throw new SteadError('BAD_VALUE', `${what} is not plain data a device can decode (no Date, Map, Set, class instance or function; depth ≤ ${limits.maxValueDepth})`);
   }
+  return copy;
 }
 
 /** VALUE_TOO_LARGE when an encoded value does not fit in one frame. */
@@ -53,14 +69,22 @@ export function checkFits(bytes: number, what: string, limits: Limits): void {
  */
 export function toSteadError(error: unknown): SteadError {
   if (isSteadError(error)) return error;
-  if (error instanceof Error) {
-    const appCode = (error as Error & { code?: unknown }).code;
-    return new SteadError('APP_ERROR', error.message, {
-      cause: error,
-      data: { name: error.name, code: typeof appCode === 'string' ? appCode.slice(0, 128) : null },
-    });
+  // App code may throw anything, with getters that throw: read each part once, defensively.
+  const message = read(() => (error instanceof Error ? error.message : String(error)));
+  const name = error instanceof Error ? read(() => error.name) : 'Error';
+  const appCode = error instanceof Error ? read(() => (error as Error & { code?: unknown }).code) : null;
+  return new SteadError('APP_ERROR', typeof message === 'string' ? message : '(an error that cannot be printed)', {
+    cause: error,
+    data: { name: typeof name === 'string' ? name.slice(0, 128) : 'Error', code: typeof appCode === 'string' ? appCode.slice(0, 128) : null },
+  });
+}
+
+function read(get: () => unknown): unknown {
+  try {
+    return get();
+  } catch {
+    return undefined;
   }
-  return new SteadError('APP_ERROR', String(error), { data: { name: 'Error', code: null } });
 }
 
 /** Error data that is plain and small goes along; anything else is dropped, not the error. */

@@ -8,7 +8,7 @@ import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 import { enqueued, limited } from '../record/queue.js';
 import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
-import { checkFits, checkPlain, notifyBytes, toSteadError } from '../record/replies.js';
+import { checkFits, notifyBound, notifyBytes, plainCopy, toSteadError } from '../record/replies.js';
 
 /** What a transaction needs from its proxy. */
 export interface TransactionEnv {
@@ -57,6 +57,8 @@ export class Transaction {
   #notifications: Release[] | null = null;
   #refusal: SteadError | null = null;
   #outcome: Outcome | null = null;
+  /** The method returned, or an effect is being checked: app code must not use the context now. */
+  #busy: 'finishing' | 'checking' | null = null;
 
   constructor(env: TransactionEnv, base: ProxyRecord, session: string | null) {
     this.#env = env;
@@ -106,12 +108,12 @@ export class Transaction {
       else if (!(target instanceof RegExp)) throw new SteadError('BAD_OPTIONS', 'notify target is a session name or a RegExp');
       const key = options?.key ?? null;
       if (key !== null && typeof key !== 'string') throw new SteadError('BAD_OPTIONS', 'notify key must be a string');
-      checkPlain(payload, 'a notification payload', this.#env.limits);
+      const copy = plainCopy(payload, 'a notification payload', this.#env.limits);
       const names = typeof target === 'string' ? [target] : [...this.#view().keys()].filter((name) => matches(target, name));
       for (const name of names) {
-        const { queue, item } = enqueued(this.#open(name).queue, payload, key);
+        const { queue, item } = enqueued(this.#open(name).queue, copy, key);
         const bytes = notifyBytes(item, queue.dropped);
-        checkFits(bytes.length, 'a notification', this.#env.limits);
+        checkFits(notifyBound(bytes, queue.dropped), 'a notification', this.#env.limits);
         this.#put(name, { ...this.#open(name), queue });
         (this.#notifications ??= []).push({ session: name, bytes });
       }
@@ -136,11 +138,11 @@ export class Transaction {
   remember(memento: unknown): void {
     this.#effect(() => {
       if (this.session === null) throw new SteadError('BAD_OPTIONS', 'remember needs a session (not in pulse, timers or init)');
-      checkPlain(memento, 'a memento', this.#env.limits);
+      const copy = plainCopy(memento, 'a memento', this.#env.limits);
       // The memento travels in the answer to the next begin: it must fit in that frame.
-      const begun = encodeFrame({ kind: Kind.reply, ref: SIZING_NONCE, seq: 0, value: begunValue({ nonce: SIZING_NONCE, memento, crashed: true }) });
+      const begun = encodeFrame({ kind: Kind.reply, ref: SIZING_NONCE, seq: 0, value: begunValue({ nonce: SIZING_NONCE, memento: copy, crashed: true }) });
       checkFits(begun.length, 'a memento', this.#env.limits);
-      this.#put(this.session, { ...this.#open(this.session), memento });
+      this.#put(this.session, { ...this.#open(this.session), memento: copy });
     });
   }
 
@@ -149,9 +151,9 @@ export class Transaction {
       if (!Number.isFinite(time)) throw new SteadError('BAD_OPTIONS', 'timer time must be a number (ms since the epoch)');
       if (!this.#env.hasMethod(method)) throw new SteadError('UNKNOWN_METHOD', `no method ${method} for a timer`);
       if (!Array.isArray(args)) throw new SteadError('BAD_OPTIONS', 'timer arguments are an array');
-      checkPlain(args, 'a timer’s arguments', this.#env.limits);
-      checkFits(encodeValue(args).length, 'a timer’s arguments', this.#env.limits);
-      (this.#timers ??= [...this.#base.timers]).push({ id: this.#nextTimerId++, at: time, method, args });
+      const copy = plainCopy(args, 'a timer’s arguments', this.#env.limits) as unknown[];
+      checkFits(encodeValue(copy).length, 'a timer’s arguments', this.#env.limits);
+      (this.#timers ??= [...this.#base.timers]).push({ id: this.#nextTimerId++, at: time, method, args: copy });
     });
   }
 
@@ -162,6 +164,8 @@ export class Transaction {
   finish(value: unknown): Outcome {
     if (this.#outcome) return this.#outcome;
     if (this.#refusal) return this.#settle({ ok: false, error: this.#refusal });
+    // Encoding the state runs app getters: from here on the context is closed to them.
+    this.#busy = 'finishing';
     try {
       let stateBytes = this.#base.stateBytes;
       if (this.#draft !== UNREAD) {
@@ -196,17 +200,25 @@ export class Transaction {
   }
 
   #live(): void {
-    if (this.#outcome) throw new SteadError('CONTEXT_CLOSED', `${this.#env.app}/${this.#env.id}: context used after its method settled`);
+    if (this.#outcome || this.#busy) {
+      throw new SteadError('CONTEXT_CLOSED', `${this.#env.app}/${this.#env.id}: context used ${this.#busy === 'checking' ? 'while a value it produced was being checked' : 'after its method settled'}`);
+    }
   }
 
-  /** Runs an effect; a refusal is kept, so the transaction fails even if app code catches it. */
+  /**
+   * Runs an effect; a refusal is kept, so the transaction fails even if app code catches it.
+   * Checking a value runs its getters: they may not use the context meanwhile.
+   */
   #effect(apply: () => void): void {
     this.#live();
+    this.#busy = 'checking';
     try {
       apply();
     } catch (error) {
       this.#refusal ??= toSteadError(error);
       throw error;
+    } finally {
+      this.#busy = null;
     }
   }
 

@@ -29,3 +29,54 @@ export function isPlainData(value: unknown, depthLeft: number): boolean {
       return false;
   }
 }
+
+/** What {@link copyPlainData} returns for a value that is not plain data. */
+export const NOT_PLAIN: unique symbol = Symbol('not plain data');
+
+/**
+ * A deep copy of plain data (as {@link isPlainData} defines it), reading every property once, or
+ * NOT_PLAIN. What app code hands over is checked and kept as this copy: a getter that answers
+ * differently the second time, or an object the app changes later, cannot make the bytes that
+ * are committed or sent differ from what was checked.
+ */
+export function copyPlainData(value: unknown, depthLeft: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return value;
+    case 'object':
+      return value === null ? null : copyObject(value, depthLeft);
+    default:
+      return NOT_PLAIN;
+  }
+}
+
+function copyObject(value: object, depthLeft: number): unknown {
+  if (depthLeft <= 0) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    const copy: unknown[] = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) {
+      const item = copyPlainData(value[i], depthLeft - 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      copy[i] = item;
+    }
+    return copy;
+  }
+  if (value instanceof Uint8Array) {
+    return value.constructor === Uint8Array || Buffer.isBuffer(value) ? Uint8Array.prototype.slice.call(value) : NOT_PLAIN;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyPlainData((value as Record<string, unknown>)[key], depthLeft - 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    // A key named __proto__ is data here, as it is on the wire: never a prototype.
+    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}

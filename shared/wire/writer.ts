@@ -118,11 +118,24 @@ export function text(value: unknown): boolean {
   return true;
 }
 
-/** One value on its own (state snapshots, proxy records): exactly the bytes cbor-x writes. */
+/** Set while `single` writes: app getters run during it, and must not start another write. */
+let writing = false;
+
+/**
+ * One value on its own (state snapshots, proxy records): exactly the bytes cbor-x writes. A value
+ * with getters runs app code while it is written; a write started from there would overwrite the
+ * shared buffer, so it is refused.
+ */
 export function single(item: unknown): Buffer {
-  at = 0;
-  value(item);
-  return done();
+  if (writing) throw new Error('a value was encoded from inside the encoding of another (a getter that encodes)');
+  writing = true;
+  try {
+    at = 0;
+    value(item);
+    return done();
+  } finally {
+    writing = false;
+  }
 }
 
 /** Appends an app value; throws what cbor-x throws for a value it cannot encode. */

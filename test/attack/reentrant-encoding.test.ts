@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SteadBroker } from '../../broker/index.js';
+import { connectDevice, type Device } from '../../device/index.js';
+import { attackApp } from '../helpers/apps/attack-app.js';
+import { startBroker } from '../helpers/broker.js';
+
+// Attack: app code that runs while Stead encodes (a getter on the state or on a payload) and
+// calls the context again. The frame writer encodes into one shared buffer (shared/wire/
+// writer.ts), so a nested encode started from inside an outer one overwrites it: today the
+// outer bytes come out corrupt. A state getter that notifies corrupts the committed state (every
+// later method that reads it fails, after a restart too); a payload getter that notifies sends
+// the device a frame that is not CBOR, and two notifications with one seq.
+
+const DEADLINE_MS = 3000;
+
+describe('app code run while Stead encodes cannot corrupt what is committed or sent', () => {
+  let dir: string;
+  let broker: SteadBroker | null = null;
+  let device: Device | null = null;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stead-reentrant-'));
+  });
+  afterEach(async () => {
+    await device?.close();
+    await broker?.close();
+    device = broker = null;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A broker on this test's SQLite file; a second call is a restart on the same file. */
+  async function start(): Promise<Device> {
+    await device?.close();
+    await broker?.close();
+    broker = await startBroker({ apps: [attackApp], logger: pino({ level: 'silent' }), store: `sqlite:${join(dir, 'stead.db')}` });
+    device = await connectDevice({ url: broker.url, session: { deadlineMs: DEADLINE_MS } });
+    return device;
+  }
+
+  it('a state getter that notifies while the state is encoded: the committed state reads back, also after a restart', async () => {
+    const till = (await start()).session('attack/shop', 'till');
+    expect(await till.call('bump')).toBe(1);
+    // Either outcome keeps the promise: the call commits (count 2) or fails (count stays 1).
+    const outcome = await till.call('stateGetterNotify', 'phone').then(() => 2, () => 1);
+    expect(await till.call('count')).toBe(outcome);
+    const after = (await start()).session('attack/shop', 'till');
+    expect(await after.call('count')).toBe(outcome);
+  });
+
+  it('a payload getter that notifies while the payload is encoded: the device gets what the queue holds, each seq once', async () => {
+    const d = await start();
+    const phone = d.session('attack/shop', 'phone');
+    const errors: unknown[] = [];
+    const received: unknown[] = [];
+    phone.onError((error) => errors.push(error));
+    phone.onNotify((payload) => void received.push(payload));
+    await phone.begin();
+    const till = d.session('attack/shop', 'till');
+    await till.call('reentrantNotify', 'phone').catch(() => undefined);
+    // A read-only call on the phone's own session: its reply leaves after the notifications.
+    const queued = await till.call('queued', 'phone');
+    await phone.call('count');
+    expect(errors).toEqual([]);
+    expect(received).toEqual(queued);
+  });
+});
