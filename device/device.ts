@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { SteadError } from '../shared/errors.js';
+import { LIMITS, type Limits } from '../shared/limits.js';
 import { parseProxyAddress, assertName } from '../shared/names.js';
 import { systemRandom, toHex, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
@@ -22,6 +23,11 @@ export interface DeviceOptions {
   keepaliveSec?: number;
   /** Defaults for every session of this device. */
   session?: SessionOptions;
+  /**
+   * Overrides of the wire limits the device enforces (`maxFrameBytes`, `maxValueDepth`,
+   * `maxWindow`, `callDeadlineMs`), merged with `LIMITS`; keep them within the broker's.
+   */
+  limits?: Partial<Limits>;
   clock?: Clock;
   random?: Random;
   /** Extra mqtt.js options (TLS files, credentials); Stead owns clean, reconnect and resubscribe. */
@@ -47,6 +53,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly #options: DeviceOptions;
   readonly #clock: Clock;
   readonly #random: Random;
+  readonly #limits: Limits;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
@@ -55,6 +62,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
+    this.#limits = mergeLimits(options.limits);
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
     this.clientId = options.clientId ?? `stead-${toHex(this.#random.nonce())}`;
     this.#backoff = new Backoff(options.reconnect ?? {}, this.#random);
@@ -150,6 +158,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     return {
       clock: this.#clock,
       random: this.#random,
+      limits: this.#limits,
       agent: this.#options.agent ?? 'stead-device',
       connected: () => client.connected,
       publish: (payload) => {
@@ -177,6 +186,15 @@ export class Device extends EventEmitter<DeviceEvents> {
 }
 
 function noLog(): void {}
+
+function mergeLimits(overrides: Partial<Limits> = {}): Limits {
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!(name in LIMITS) || !Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new SteadError('BAD_OPTIONS', `limits.${name} must be a known limit and a positive integer`);
+    }
+  }
+  return { ...LIMITS, ...overrides };
+}
 
 /** Connects a device to a broker; resolves once the first connection is up. */
 export async function connectDevice(options: DeviceOptions): Promise<Device> {

@@ -1,5 +1,7 @@
 import { SteadError } from '../../shared/errors.js';
 import { LIMITS } from '../../shared/limits.js';
+import { systemRandom } from '../../shared/random.js';
+import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import type { QueuePolicy, QueuedNotification } from './define-proxy.js';
 
@@ -32,6 +34,13 @@ export interface SessionRecord {
 }
 
 export interface NotificationQueue {
+  /**
+   * The queue's incarnation, random bytes made with the queue. Seqs count within an epoch: a
+   * queue made anew (its record lost) has another epoch, and devices that see it start over
+   * instead of taking its seqs for ones they already handled (docs/sessions.md). Whoever puts
+   * back an older copy of a record must give its queues a new epoch too.
+   */
+  epoch: Uint8Array;
   items: QueuedNotification[];
   /** Seq of the last queued notification; the next one gets lastSeq + 1. */
   lastSeq: number;
@@ -64,10 +73,18 @@ export function newSession(now: number): SessionRecord {
     lastSeq: 0,
     replies: new Map(),
     memento: null,
-    queue: { items: [], lastSeq: 0, acked: 0, limit: LIMITS.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
+    queue: { epoch: newEpoch(), items: [], lastSeq: 0, acked: 0, limit: LIMITS.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
     visits: { first: now, previous: 0, latest: now, info: null },
   };
 }
+
+/** A fresh queue epoch. */
+export function newEpoch(): Uint8Array {
+  return systemRandom.nonce();
+}
+
+/** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
+const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
 /** Keeps replies the device may still ask for: above `answered`, at most `size` of them. */
 export function trimReplies(replies: Map<number, Uint8Array>, answered: number, size: number): void {
@@ -118,7 +135,7 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
     const q = s.queue;
     bytes = encodeValue([
       name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
-      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
+      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
     ]);
     encodedSessions.set(s, bytes);
@@ -159,7 +176,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
     };
     for (const entry of sessions as Tuple[]) {
       const [name, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits] = entry;
-      const [items, qLast, acked, limit, policy, dropped] = queue as Tuple;
+      const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
       const [first, previous, latest, info] = visits as Tuple;
       record.sessions.set(name as string, {
         nonce: nonce as Uint8Array | null,
@@ -170,6 +187,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
         replies: new Map(replies as [number, Uint8Array][]),
         memento,
         queue: {
+          epoch: epoch instanceof Uint8Array ? Uint8Array.from(epoch) : FIRST_EPOCH,
           items: (items as Tuple[]).map(([seq, payload, key]) => ({ seq: seq as number, payload, key: key as string | null })),
           lastSeq: qLast as number,
           acked: acked as number,

@@ -10,6 +10,7 @@ export class CallWindow {
   readonly #inflight = new Map<number, PendingCall>();
   #waiting: PendingCall[] = [];
   #nextSeq = 1;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(size: number) {
     this.size = size;
@@ -17,6 +18,16 @@ export class CallWindow {
 
   get idle(): boolean {
     return this.#inflight.size === 0 && this.#waiting.length === 0;
+  }
+
+  /** Resolves once no call waits or is in flight (or the session gives up on them all). */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  releaseIdle(): void {
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   get hasWaiting(): boolean {
