@@ -45,7 +45,7 @@ export class NotificationDelivery {
   #cursor: NotificationCursor | null = null;
   #loading: Promise<void> | null = null;
   #loaded = true;
-  /** A hello went out: the cursor can no longer change. */
+  /** A hello went out: answers from now on are meant for this session. */
   #started = false;
   #epoch: Uint8Array | null = null;
   /** An answer named the epoch: acks in it mean something to the proxy. */
@@ -79,11 +79,16 @@ export class NotificationDelivery {
     return this.#synced;
   }
 
-  /** Where delivery resumes: the cursor (file or app-owned); none keeps it in memory. */
+  /**
+   * Where delivery resumes: the cursor (file or app-owned); none keeps it in memory. Set once,
+   * with the first handler or before it.
+   */
   configure(options: NotificationOptions): void {
     const cursor = cursorOf(options);
     if (!cursor) return;
-    if (this.#started || this.#cursor) throw new SteadError('BAD_OPTIONS', 'the notification cursor is set once, before delivery starts');
+    if (this.#handlers.length > 0 || this.#cursor) {
+      throw new SteadError('BAD_OPTIONS', 'the notification position is set once, with the first handler or before');
+    }
     this.#cursor = cursor;
     this.#loaded = false;
   }
