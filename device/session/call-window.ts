@@ -1,3 +1,4 @@
+import type { SteadError } from '../../shared/errors.js';
 import type { PendingCall } from './pending.js';
 
 /**
@@ -112,16 +113,18 @@ export class CallWindow {
     return this.#waiting.includes(call);
   }
 
-  takeInflight(): PendingCall[] {
+  /** Rejects every call in flight; they leave the window. */
+  failInflight(error: SteadError): void {
     const calls = [...this.#inflight.values()];
     this.#inflight.clear();
-    return calls;
+    for (const call of calls) call.reject(error);
   }
 
-  takeWaiting(): PendingCall[] {
+  /** Rejects every call waiting to be sent. */
+  failWaiting(error: SteadError): void {
     const calls = this.#waiting;
     this.#waiting = [];
-    return calls;
+    for (const call of calls) call.reject(error);
   }
 
   /** A new instance: seqs start again at 1. */

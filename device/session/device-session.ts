@@ -3,7 +3,7 @@ import type { Limits } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/random.js';
 import { decodeFrame, encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
-import { Kind, PROTOCOL_VERSION, type ErrorFrame, type HelloFrame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
 import type { NotificationOptions } from './notification-cursor.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
 import { CallWindow } from './call-window.js';
@@ -77,7 +77,7 @@ export class DeviceSession {
     this.#fenced = false;
     this.#ended = false;
     this.#nonce = null;
-    this.#failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
+    this.#calls.failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
     const ref = this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info });
     const control = pendingControl<BeginResult>(this.#link.clock, { ref, seq: 0, bytes }, this.#deadlineMs, () =>
@@ -142,7 +142,7 @@ export class DeviceSession {
   onNotify(handler: NotifyHandler, options: NotificationOptions = {}): () => void {
     this.#notifications.configure(options);
     const remove = this.#notifications.add(handler);
-    if (this.#autoBegin && !this.#nonce && !this.#begin && !this.#fenced && !this.#closed) this.begin().catch(() => undefined);
+    this.#beginIfNeeded(true);
     if (this.#attached) this.#hello();
     return remove;
   }
@@ -217,7 +217,9 @@ export class DeviceSession {
       case Kind.notify:
         return this.#notifications.receive(frame.seq, frame.payload);
       case Kind.hello:
-        return this.#onHello(frame);
+        // The answer to a hello: the queue's horizon and epoch.
+        if (frame.epoch) return this.#notifications.answered(frame.acked, frame.epoch);
+        return this.#reportError(new SteadError('MALFORMED_FRAME', 'the proxy answered hello without a queue epoch'));
       default:
         return this.#reportError(new SteadError('MALFORMED_FRAME', `unexpected frame kind ${frame.kind} from the proxy`));
     }
@@ -274,22 +276,19 @@ export class DeviceSession {
   /** This instance cannot go on: what is in flight fails; what waits, or listens, begins anew. */
   #instanceOver(error: SteadError): void {
     this.#nonce = null;
-    this.#failInflight(error);
-    const listening = this.#notifications.hasHandlers && !this.#ended;
-    if (listening && this.#autoBegin && !this.#begin && !this.#fenced && !this.#closed) this.begin().catch(() => undefined);
+    this.#calls.failInflight(error);
+    this.#beginIfNeeded(this.#notifications.hasHandlers && !this.#ended);
     this.#pump();
   }
 
-  #onHello(frame: HelloFrame): void {
-    if (!frame.epoch) return this.#reportError(new SteadError('MALFORMED_FRAME', 'the proxy answered hello without a queue epoch'));
-    this.#notifications.answered(frame.acked, frame.epoch);
+  /** With autoBegin, begins an instance when something needs one and none is on its way. */
+  #beginIfNeeded(needed: boolean): void {
+    if (needed && this.#autoBegin && !this.#nonce && !this.#begin && !this.#fenced && !this.#closed) this.begin().catch(() => undefined);
   }
 
   /** Sends waiting calls while the window has room; each gets the next seq. */
   #pump(): void {
-    if (this.#calls.hasWaiting && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
-      this.begin().catch(() => undefined);
-    }
+    this.#beginIfNeeded(this.#calls.hasWaiting);
     // No call joins an instance that is ending: it waits for the next one.
     const nonce = this.#end ? null : this.#nonce;
     for (let call = nonce && this.#calls.admit(); nonce && call; call = this.#calls.admit()) {
@@ -374,20 +373,12 @@ export class DeviceSession {
     this.#pump();
   }
 
-  #failInflight(error: SteadError): void {
-    this.#reject(this.#calls.takeInflight(), error);
-  }
-
   #failAll(error: SteadError): void {
-    this.#failInflight(error);
-    this.#reject(this.#calls.takeWaiting(), error);
+    this.#calls.failInflight(error);
+    this.#calls.failWaiting(error);
     if (this.#begin) this.#failBegin(error);
     if (this.#end) this.#finishEnd(error);
     this.#calls.releaseIdle();
-  }
-
-  #reject(calls: PendingCall[], error: SteadError): void {
-    for (const call of calls) call.reject(error);
   }
 
   #failBegin(error: SteadError): void {
@@ -397,7 +388,7 @@ export class DeviceSession {
     this.#begin = null;
     control.reject(error);
     // Calls that waited for this begin cannot be sent.
-    this.#reject(this.#calls.takeWaiting(), error);
+    this.#calls.failWaiting(error);
     this.#pump();
   }
 

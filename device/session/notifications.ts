@@ -117,6 +117,8 @@ export class NotificationDelivery {
 
   /** The proxy answered a hello: its epoch and last seq; its unacknowledged queue follows. */
   answered(horizon: number, epoch: Uint8Array): void {
+    // Before this session's first hello, an answer was meant for another device on the session.
+    if (!this.#started) return;
     const again = this.#epoch !== null && !bytesEqual(epoch, this.#epoch);
     if (again) this.#startOver();
     this.#epoch = epoch;
@@ -192,7 +194,7 @@ export class NotificationDelivery {
         this.#link.resync();
       },
       (error: unknown) => {
-        // Nothing is delivered without the position: the next attach tries again.
+        // Nothing is delivered without the position: the next hello (a retry) loads it again.
         this.#loading = null;
         this.#link.onError(error);
       },
