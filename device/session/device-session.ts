@@ -254,6 +254,7 @@ export class DeviceSession {
     const route = routeError(error, frame, { begin: this.#begin, end: this.#end, nonce: this.#nonce, calls: this.#calls });
     switch (route.to) {
       case 'retry':
+      case 'past':
         return;
       case 'begin':
         return this.#failBegin(error);

@@ -20,6 +20,8 @@ export type ErrorRoute =
   | { to: 'instance-over' }
   /** `fail`: the call fails; the instance goes on. */
   | { to: 'call'; call: PendingCall }
+  /** It refuses an ack or hello of an instance this session has already left: nothing to do. */
+  | { to: 'past' }
   /** It answers nothing this session waits for: `onError`. */
   | { to: 'nobody' };
 
@@ -36,6 +38,7 @@ const BEGIN: ErrorRoute = { to: 'begin' };
 const END: ErrorRoute = { to: 'end' };
 const FENCED: ErrorRoute = { to: 'fenced' };
 const OVER: ErrorRoute = { to: 'instance-over' };
+const PAST: ErrorRoute = { to: 'past' };
 const NOBODY: ErrorRoute = { to: 'nobody' };
 
 export function routeError(error: SteadError, frame: ErrorFrame, waiting: Waiting): ErrorRoute {
@@ -43,9 +46,10 @@ export function routeError(error: SteadError, frame: ErrorFrame, waiting: Waitin
   if (reaction === 'retry') return RETRY;
   if (waiting.begin && frame.seq === 0 && bytesEqual(frame.ref, waiting.begin.ref)) return BEGIN;
   if (waiting.end && frame.seq === waiting.end.seq && bytesEqual(frame.ref, waiting.end.ref)) return END;
-  if (!bytesEqual(frame.ref, waiting.nonce)) return NOBODY;
-  // Seq 0 answers no request of the instance: the proxy refused its ack or hello.
-  const call = frame.seq === 0 ? null : waiting.calls.get(frame.seq);
+  // Seq 0 with a nonce answers no request: the proxy refused that instance's ack or hello.
+  const aboutInstance = frame.seq === 0 && frame.ref !== null;
+  if (!bytesEqual(frame.ref, waiting.nonce)) return aboutInstance ? PAST : NOBODY;
+  const call = aboutInstance ? null : waiting.calls.get(frame.seq);
   if (call === undefined) return NOBODY;
   if (reaction === 'fenced') return FENCED;
   if (reaction === 'begin') return OVER;

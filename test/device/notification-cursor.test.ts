@@ -144,6 +144,32 @@ describe('notification handlers and instances', () => {
     await expect.poll(() => control.call('outq', 'watch')).toEqual([]);
   });
 
+  it('a device fenced by a newer instance handles what reaches it but cannot acknowledge it', async () => {
+    const control = device.session(PROXY, 'control');
+    const fenced = device.session(PROXY, 'watch');
+    await fenced.begin();
+    const seen: unknown[] = [];
+    fenced.onNotify((payload) => void seen.push(payload));
+    const other = await connectDevice({ url: broker.url });
+    try {
+      const current = other.session(PROXY, 'watch');
+      await current.begin();
+      await control.call('send', [1, 2], 'watch');
+      await expect.poll(() => seen).toEqual([1, 2]);
+      // Its ack is refused (STALE_INSTANCE): it drops its instance and does not begin again.
+      await expect.poll(() => fenced.nonce).toBeNull();
+      expect(await control.call('outq', 'watch')).toEqual([1, 2]);
+      // The current instance acknowledges once it handles them.
+      const handled: unknown[] = [];
+      current.onNotify((payload) => void handled.push(payload));
+      await expect.poll(() => handled).toEqual([1, 2]);
+      await expect.poll(() => control.call('outq', 'watch')).toEqual([]);
+      expect(fenced.nonce).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('without an instance nothing is acknowledged; once the app begins, what it handled is', async () => {
     const control = device.session(PROXY, 'control');
     const watch = device.session(PROXY, 'watch', { autoBegin: false });
