@@ -21,8 +21,8 @@ export interface DeviceOptions {
   /** How long connectDevice waits for the first connection; default 10 s. */
   connectTimeoutMs?: number;
   keepaliveSec?: number;
-  /** Defaults for every session of this device. */
-  session?: SessionOptions;
+  /** Defaults for every session of this device (a notification position belongs to one session). */
+  session?: Omit<SessionOptions, 'notifications'>;
   /**
    * Overrides of the wire limits the device enforces (`maxFrameBytes`, `maxValueDepth`,
    * `maxWindow`, `callDeadlineMs`), merged with `LIMITS`; keep them within the broker's.
