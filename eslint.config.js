@@ -1,5 +1,6 @@
 // Type-aware lint: no-floating-promises matters most in event-driven code (STYLE §11).
 import tseslint from 'typescript-eslint';
+import { layeringConfigs } from './eslint-layering.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'dist/**'] },
@@ -20,4 +21,6 @@ export default tseslint.config(
       ],
     },
   },
+  // DESIGN §2: who may import whom, one config per folder (eslint-layering.js).
+  ...layeringConfigs(),
 );

@@ -9,7 +9,7 @@ export {
   type QueuePolicy,
   type QueuedNotification,
   type ArgSpec,
-} from './proxy/define-proxy.js';
+} from './apps/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';

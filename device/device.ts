@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { SteadError } from '../shared/errors.js';
 import { LIMITS, type Limits } from '../shared/limits.js';
 import { parseProxyAddress, assertName } from '../shared/names.js';
-import { systemRandom, toHex, type Random } from '../shared/random.js';
+import { toHex } from '../shared/bytes.js';
+import { systemRandom, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { DeviceSession } from './session/device-session.js';
@@ -54,7 +55,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #limits: Limits;
-  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #reconnectTimer: TimerHandle | null = null;
   #closed = false;
 
   constructor(options: DeviceOptions) {

@@ -57,6 +57,13 @@ export const CATALOGUE = {
   SESSION_LIMIT: entry('the proxy already keeps the maximum number of logical sessions', 'fail', R.quotaExceeded),
   STATE_TOO_LARGE: entry('the proxy state exceeds the maximum state size', 'fail', R.quotaExceeded),
   REPLY_TOO_LARGE: entry('the reply does not fit in one frame', 'fail', R.packetTooLarge),
+  BAD_VALUE: entry(
+    'a value the method produced (reply, notification, memento, timer argument) is not plain data the device can decode, or is nested too deep',
+    'fail',
+  ),
+  VALUE_TOO_LARGE: entry('a notification, memento or timer argument the method produced does not fit in one frame', 'fail', R.packetTooLarge),
+  METHOD_TIMEOUT: entry('the method did not settle within the method time limit; its transaction was abandoned', 'fail'),
+  CONTEXT_CLOSED: entry('a method context was used after its method settled (outside any transaction)', 'fail'),
   INBOX_FULL: entry('the proxy inbox is full; the request was not accepted', 'retry', R.quotaExceeded),
   STORE_FAILURE: entry('the store failed to load or commit; nothing was released', 'retry'),
   VERSION_CONFLICT: entry('a commit lost the store’s version check (another writer committed first)', 'retry'),

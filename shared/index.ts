@@ -4,4 +4,5 @@ export * from './names.js';
 export * from './topics.js';
 export * from './wire/index.js';
 export * from './random.js';
+export * from './bytes.js';
 export * from './clock.js';

@@ -20,6 +20,8 @@ export const LIMITS = {
   maxSessionsPerProxy: 1024,
   /** Default per-call deadline on the device. */
   callDeadlineMs: 30_000,
+  /** How long a method (or pulse, timer, init) may take before its transaction is abandoned. */
+  methodTimeoutMs: 10_000,
   /** Nesting depth of app values (arguments, payloads) accepted from the wire. */
   maxValueDepth: 32,
 } as const;

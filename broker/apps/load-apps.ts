@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SteadError } from '../../shared/errors.js';
-import { isProxyType, type ProxyType } from '../proxy/define-proxy.js';
+import { isProxyType, type ProxyType } from './define-proxy.js';
 
 /**
  * Loads proxy types from modules (`--app path`): the default export, or every exported proxy

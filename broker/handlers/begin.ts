@@ -1,38 +1,28 @@
-import { bytesEqual } from '../../shared/random.js';
-import { begunValue, encodeFrame } from '../../shared/wire/codec.js';
-import { Kind, type BeginFrame } from '../../shared/wire/frames.js';
-import { openSession } from '../proxy/effects.js';
-import type { Proxy } from '../proxy/proxy.js';
-import { toSteadError } from '../proxy/replies.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { SteadError } from '../../shared/errors.js';
+import type { BeginFrame } from '../../shared/wire/frames.js';
+import { newSession } from '../record/record.js';
+import { begun, seenBegin } from '../record/session-steps.js';
+import type { SessionView, Verdict } from './verdict.js';
 
 /**
  * Rule 1: a new instance — new nonce, seq restarts, older instances fenced; the answer carries
- * the memento and whether the previous instance ended. A repeated begin (same token) gets the
- * same answer, so a lost begin reply does not look like a crash.
+ * the memento and whether the previous instance ended. The same begin again (its reply was lost)
+ * gets the same answer while its instance is current; a begin seen before that is no longer
+ * current (MQTT redelivered it after a newer begin or an end) starts nothing.
  */
-export function handleBegin(proxy: Proxy, session: string, frame: BeginFrame): void {
-  const existing = proxy.record.sessions.get(session);
-  if (existing?.begunReply && bytesEqual(existing.beginToken, frame.token)) {
-    return proxy.send(session, existing.begunReply);
+export function handleBegin(view: SessionView, session: string, frame: BeginFrame): Verdict {
+  let s = view.session(session);
+  if (s?.begunReply && bytesEqual(s.beginToken, frame.token)) return { kind: 'send', bytes: s.begunReply };
+  if (s && seenBegin(s, frame.token)) {
+    return { kind: 'refuse', ref: frame.token, seq: 0, error: new SteadError('STALE_INSTANCE', 'this begin was answered before; a newer begin or an end replaced its instance') };
   }
-  let s;
-  try {
-    s = openSession(proxy.record, session, proxy.now());
-  } catch (error) {
-    return proxy.sendError(session, frame.token, 0, toSteadError(error));
+  if (!s) {
+    if (view.sessionCount >= view.limits.maxSessionsPerProxy) {
+      return { kind: 'refuse', ref: frame.token, seq: 0, error: new SteadError('SESSION_LIMIT', `proxy keeps ${view.limits.maxSessionsPerProxy} sessions at most`) };
+    }
+    s = newSession(view.now(), view.limits);
   }
-  const crashed = s.nonce !== null;
-  const nonce = proxy.newNonce();
-  const now = proxy.now();
-  proxy.dropHeld(session);
-  s.nonce = nonce;
-  s.endedNonce = null;
-  s.lastSeq = 0;
-  s.replies.clear();
-  s.beginToken = frame.token;
-  s.begunReply = encodeFrame({ kind: Kind.reply, ref: frame.token, seq: 0, value: begunValue({ nonce, memento: s.memento, crashed }) });
-  s.visits.previous = s.visits.latest;
-  s.visits.latest = now;
-  s.visits.info = frame.info;
-  proxy.commitBookkeeping([{ session, bytes: s.begunReply }]);
+  const next = begun(s, frame.token, view.newNonce(), view.now(), frame.info);
+  return { kind: 'update', session: next, send: next.begunReply, durable: true, dropHeld: true, resendQueue: false };
 }

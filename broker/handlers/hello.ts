@@ -1,11 +1,11 @@
-import { bytesEqual } from '../../shared/random.js';
+import { SteadError } from '../../shared/errors.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { encodeFrame, helloFrame } from '../../shared/wire/codec.js';
 import type { HelloFrame } from '../../shared/wire/frames.js';
-import { ackQueue, openSession } from '../proxy/effects.js';
-import type { Proxy } from '../proxy/proxy.js';
-import { newEpoch } from '../proxy/record.js';
-import { toSteadError } from '../proxy/replies.js';
+import { newSession } from '../record/record.js';
+import { acked } from '../record/session-steps.js';
 import { ackRefusal } from './ack.js';
+import type { SessionView, Verdict } from './verdict.js';
 
 /**
  * A device (re)attached to a session: apply its ack, answer hello with the queue's horizon and
@@ -13,30 +13,32 @@ import { ackRefusal } from './ack.js';
  * over the wire). Only the current instance's ack counts, and only in the queue's epoch; a hello
  * from another nonce is still answered, after an error frame that tells it its instance is gone.
  */
-export function handleHello(proxy: Proxy, session: string, frame: HelloFrame): void {
-  const created = !proxy.record.sessions.has(session);
-  let s;
-  try {
-    s = openSession(proxy.record, session, proxy.now());
-  } catch (error) {
-    return proxy.sendError(session, null, 0, toSteadError(error));
+export function handleHello(view: SessionView, session: string, frame: HelloFrame): Verdict {
+  let s = view.session(session);
+  if (!s) {
+    if (view.sessionCount >= view.limits.maxSessionsPerProxy) {
+      return { kind: 'refuse', ref: null, seq: 0, error: new SteadError('SESSION_LIMIT', `proxy keeps ${view.limits.maxSessionsPerProxy} sessions at most`) };
+    }
+    s = newSession(view.now(), view.limits);
   }
-  const queue = s.queue;
-  // The epoch the device is told must be the stored one: a new session commits before answering.
-  let changed = created;
+  let next = s;
   // A device that handled seqs past the last one, in this epoch, proves the queue went back (an
   // older copy of the record): a new epoch makes devices start over instead of skipping seqs.
-  if (bytesEqual(frame.epoch, queue.epoch) && frame.acked > queue.lastSeq) {
-    queue.epoch = newEpoch();
-    changed = true;
+  if (bytesEqual(frame.epoch, s.queue.epoch) && frame.acked > s.queue.lastSeq) {
+    next = { ...s, queue: { ...s.queue, epoch: view.newNonce() } };
   }
-  if (frame.nonce) {
-    const refusal = ackRefusal(s, frame.nonce);
-    if (refusal) proxy.sendError(session, frame.nonce, 0, refusal);
-    else if (bytesEqual(frame.epoch, queue.epoch) && ackQueue(s, frame.acked)) changed = true;
-  }
-  const answer = encodeFrame(helloFrame(queue.lastSeq, 'stead-broker', null, queue.epoch));
-  if (changed) proxy.commitBookkeeping([{ session, bytes: answer }]);
-  else proxy.send(session, answer);
-  proxy.resendQueue(session);
+  const refusal = frame.nonce && ackRefusal(s, frame.nonce);
+  if (frame.nonce && !refusal && bytesEqual(frame.epoch, next.queue.epoch)) next = acked(next, frame.acked);
+  const answer = encodeFrame(helloFrame(next.queue.lastSeq, 'stead-broker', null, next.queue.epoch));
+  // A new session is kept in memory only, as before any write (no notification was released
+  // under its epoch yet); an ack or a new epoch must be durable before the answer.
+  return {
+    kind: 'update',
+    session: next,
+    send: answer,
+    refusal: frame.nonce && refusal ? { ref: frame.nonce, error: refusal } : null,
+    durable: next.queue !== s.queue,
+    dropHeld: false,
+    resendQueue: true,
+  };
 }

@@ -1,28 +1,30 @@
 import { SteadError } from '../../shared/errors.js';
 import { Kind, type Frame } from '../../shared/wire/frames.js';
-import type { Proxy } from '../proxy/proxy.js';
 import { handleAck } from './ack.js';
 import { handleBegin } from './begin.js';
 import { handleCall } from './call.js';
 import { handleEnd } from './end.js';
 import { handleHello } from './hello.js';
+import type { SessionView, Verdict } from './verdict.js';
+
+export type { SessionView, Update, Verdict } from './verdict.js';
 
 /** One handler per frame kind (STYLE: the dispatcher is only a switch). */
-export function handleFrame(proxy: Proxy, session: string, frame: Frame): Promise<void> | void {
+export function handleFrame(view: SessionView, session: string, frame: Frame): Verdict {
   switch (frame.kind) {
     case Kind.call:
-      return handleCall(proxy, session, frame);
+      return handleCall(view, session, frame);
     case Kind.begin:
-      return handleBegin(proxy, session, frame);
+      return handleBegin(view, session, frame);
     case Kind.end:
-      return handleEnd(proxy, session, frame);
+      return handleEnd(view, session, frame);
     case Kind.ack:
-      return handleAck(proxy, session, frame);
+      return handleAck(view, session, frame);
     case Kind.hello:
-      return handleHello(proxy, session, frame);
+      return handleHello(view, session, frame);
     case Kind.reply:
     case Kind.notify:
     case Kind.error:
-      return proxy.sendError(session, null, 0, new SteadError('MALFORMED_FRAME', `frame kind ${frame.kind} only goes from proxy to device`));
+      return { kind: 'refuse', ref: null, seq: 0, error: new SteadError('MALFORMED_FRAME', `frame kind ${frame.kind} only goes from proxy to device`) };
   }
 }

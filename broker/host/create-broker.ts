@@ -7,8 +7,8 @@ import { SteadError } from '../../shared/errors.js';
 import { LIMITS, type Limits } from '../../shared/limits.js';
 import { systemRandom, type Random } from '../../shared/random.js';
 import { createTopics, DEFAULT_ROOT } from '../../shared/topics.js';
-import type { ProxyType } from '../proxy/define-proxy.js';
-import { ProxyRuntime } from '../proxy/runtime.js';
+import type { ProxyType } from '../apps/define-proxy.js';
+import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -47,7 +47,7 @@ export interface SteadBroker {
 /** Starts aedes on a TCP listener with the proxy runtime attached to the request topics. */
 export async function createBroker(options: BrokerOptions = {}): Promise<SteadBroker> {
   const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
-  const limits: Limits = { ...LIMITS, ...options.limits };
+  const limits = resolveLimits(options.limits);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const committer = new GroupCommitter(store);
@@ -65,7 +65,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     random: options.random ?? systemRandom,
     limits,
     log,
-    metrics,
+    count: (event) => metrics.count(event),
     publish,
   });
   await new Promise<void>((resolve) => {
@@ -116,3 +116,15 @@ async function listen(server: Server, host: string, port: number): Promise<void>
 }
 
 function noop(): void {}
+
+/** Every limit from the options, over the defaults; each checked once, here (BAD_OPTIONS). */
+function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new SteadError('BAD_OPTIONS', `limits.${name} must be a positive integer`);
+  }
+  // The codec holds every side to the default depth; a broker may only ask for less.
+  if (limits.maxValueDepth > LIMITS.maxValueDepth) throw new SteadError('BAD_OPTIONS', `limits.maxValueDepth is at most ${LIMITS.maxValueDepth}`);
+  if (limits.replyCacheSize < limits.maxWindow) throw new SteadError('BAD_OPTIONS', 'limits.replyCacheSize must hold at least limits.maxWindow replies');
+  return limits;
+}

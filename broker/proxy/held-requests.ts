@@ -1,8 +1,9 @@
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { CallFrame } from '../../shared/wire/frames.js';
 
 interface Held {
   frame: CallFrame;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 }
 
 /**
@@ -12,10 +13,12 @@ interface Held {
  */
 export class HeldRequests {
   readonly #bySession = new Map<string, Map<number, Held>>();
+  readonly #clock: Clock;
   readonly #holdMs: number;
   readonly #onExpire: (session: string, seq: number) => void;
 
-  constructor(holdMs: number, onExpire: (session: string, seq: number) => void) {
+  constructor(clock: Clock, holdMs: number, onExpire: (session: string, seq: number) => void) {
+    this.#clock = clock;
     this.#holdMs = holdMs;
     this.#onExpire = onExpire;
   }
@@ -29,7 +32,7 @@ export class HeldRequests {
       previous.frame = frame;
       return;
     }
-    const timer = setTimeout(() => this.#onExpire(session, frame.seq), this.#holdMs);
+    const timer = this.#clock.setTimeout(() => this.#onExpire(session, frame.seq), this.#holdMs);
     held.set(frame.seq, { frame, timer });
   }
 
@@ -38,7 +41,7 @@ export class HeldRequests {
     const held = this.#bySession.get(session);
     const entry = held?.get(seq);
     if (!held || !entry) return undefined;
-    clearTimeout(entry.timer);
+    this.#clock.clearTimeout(entry.timer);
     held.delete(seq);
     if (held.size === 0) this.#bySession.delete(session);
     return entry.frame;
@@ -47,7 +50,7 @@ export class HeldRequests {
   drop(session: string): void {
     const held = this.#bySession.get(session);
     if (!held) return;
-    for (const { timer } of held.values()) clearTimeout(timer);
+    for (const { timer } of held.values()) this.#clock.clearTimeout(timer);
     this.#bySession.delete(session);
   }
 

@@ -1,8 +1,5 @@
-/** Bytes for one session, to publish once the commits they depend on are durable. */
-export interface Release {
-  session: string;
-  bytes: Uint8Array;
-}
+import type { Release } from '../transaction/transaction.js';
+import type { SessionSend } from './outbound.js';
 
 interface Link {
   settled: boolean;
@@ -18,13 +15,14 @@ interface Link {
  * `reset`.
  */
 export class OutputGate {
-  readonly #publish: (release: Release) => void;
+  readonly #send: SessionSend;
   #links: Link[] = [];
   #failed = false;
   #waiters: (() => void)[] = [];
 
-  constructor(publish: (release: Release) => void) {
-    this.#publish = publish;
+  /** `send` is the gate's one outbound port. */
+  constructor(send: SessionSend) {
+    this.#send = send;
   }
 
   /** Nothing in flight: outputs leave at once. */
@@ -41,7 +39,7 @@ export class OutputGate {
   release(releases: readonly Release[]): void {
     if (releases.length === 0 || this.#failed) return;
     if (this.#links.length === 0) {
-      for (const release of releases) this.#publish(release);
+      for (const { session, bytes } of releases) this.#send(session, bytes);
       return;
     }
     this.#links.push({ settled: true, ok: true, releases });
@@ -80,7 +78,7 @@ export class OutputGate {
     while (this.#links.length > 0 && (this.#links[0] as Link).settled) {
       const link = this.#links.shift() as Link;
       // After a failure nothing is released: later commits built on the failed one's state.
-      if (!this.#failed) for (const release of link.releases) this.#publish(release);
+      if (!this.#failed) for (const { session, bytes } of link.releases) this.#send(session, bytes);
     }
     if (this.#links.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
   }

@@ -3,34 +3,33 @@ import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
-import type { Topics } from '../../shared/topics.js';
-import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import type { CallFrame, Frame } from '../../shared/wire/frames.js';
-import { handleFrame } from '../handlers/index.js';
+import type { ProxyType } from '../apps/define-proxy.js';
+import { handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
+import { encodeRecord } from '../record/record-codec.js';
+import { dueTimer, wakeAt, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { errorBytes, queueFrames } from '../record/replies.js';
+import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
-import { checkArgs } from './check-args.js';
-import { MethodContext, type ContextHost } from './context.js';
-import type { ProxyType } from './define-proxy.js';
-import { Effects, applyEffects } from './effects.js';
-import { Inbox } from './inbox.js';
-import { Wakeups } from './wakeups.js';
-import { decodeRecord, encodeRecord, touchSession, trimReplies, wakeAt, type ProxyRecord } from './record.js';
+import type { Outcome, Release, TransactionEnv } from '../transaction/transaction.js';
+import { activate } from './activation.js';
+import { answerCall, runCall, runPulse, runTimer } from './app-runs.js';
 import { HeldRequests } from './held-requests.js';
-import { OutputGate, type Release } from './output-gate.js';
-import { errorBytes, notifyBytes, replyBytes } from './replies.js';
-import { rollback, runTransaction, type Outcome } from './transaction.js';
+import { Inbox } from './inbox.js';
+import type { Outbound } from './outbound.js';
+import { OutputGate } from './output-gate.js';
+import { Wakeups } from './wakeups.js';
 
 /** What every proxy shares with the runtime that hosts it. */
 export interface ProxyHost {
-  readonly topics: Topics;
   readonly clock: Clock;
   readonly random: Random;
   readonly limits: Limits;
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly log: Logger;
-  publish(topic: string, payload: Uint8Array): void;
+  readonly outbound: Outbound;
   count(event: string): void;
 }
 
@@ -40,17 +39,16 @@ type InboxItem =
   | { kind: 'timer' }
   | { kind: 'expire'; session: string; seq: number };
 
-
 /**
- * One live proxy: its inbox, state and session records. Messages run one at a time across all
- * sessions; app code runs on a draft; effects are buffered and released only after the store
- * confirms the commit (DESIGN §4).
+ * One live proxy: its inbox and its record. Messages run one at a time across all sessions
+ * (DESIGN §4). For a frame a handler decides and the proxy carries the verdict out; app code
+ * runs in a transaction that returns a new record; the record is encoded, becomes the proxy's,
+ * and is committed; outputs leave through the gate once the store confirmed (rule 7).
  */
-export class Proxy implements ContextHost<unknown> {
+export class Proxy implements SessionView, TransactionEnv {
   readonly app: string;
   readonly id: string;
   readonly key: string;
-  state: unknown;
   readonly #type: ProxyType;
   readonly #host: ProxyHost;
   readonly #inbox = new Inbox<InboxItem>();
@@ -58,10 +56,9 @@ export class Proxy implements ContextHost<unknown> {
   #version = 0;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
-  readonly #wakeups = new Wakeups((kind) => this.#enqueue({ kind }));
+  readonly #wakeups: Wakeups;
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
-  readonly #outTopics = new Map<string, string>();
   #pushQueuesOnLoad = false;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
@@ -70,12 +67,13 @@ export class Proxy implements ContextHost<unknown> {
     this.key = `${type.name}/${id}`;
     this.#type = type;
     this.#host = host;
-    this.#held = new HeldRequests(host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
-    this.#gate = new OutputGate(({ session, bytes }) => host.publish(this.#outbound(session), bytes));
+    this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
+    this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
+    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id));
   }
 
   get record(): ProxyRecord {
-    if (!this.#record) throw new Error(`${this.key} is not loaded`);
+    if (!this.#record) throw new SteadError('STORE_FAILURE', `${this.key} is not loaded`);
     return this.#record;
   }
 
@@ -83,8 +81,22 @@ export class Proxy implements ContextHost<unknown> {
     return this.#host.limits;
   }
 
+  get clock(): Clock {
+    return this.#host.clock;
+  }
+
   get idle(): boolean {
     return !this.#draining && this.#inbox.length === 0 && this.#gate.clear;
+  }
+
+  // SessionView and TransactionEnv: what handlers and transactions may ask of the proxy.
+
+  session(name: string): SessionRecord | undefined {
+    return this.#record?.sessions.get(name);
+  }
+
+  get sessionCount(): number {
+    return this.#record?.sessions.size ?? 0;
   }
 
   now(): number {
@@ -95,16 +107,8 @@ export class Proxy implements ContextHost<unknown> {
     return this.#host.random.nonce();
   }
 
-  hasMethod = (name: string): boolean => this.#type.methods.has(name);
-
-  /** The session's reply topic, built (and its names checked) once. */
-  #outbound(session: string): string {
-    let topic = this.#outTopics.get(session);
-    if (topic === undefined) {
-      topic = this.#host.topics.outbound(this.app, this.id, session);
-      this.#outTopics.set(session, topic);
-    }
-    return topic;
+  hasMethod(name: string): boolean {
+    return this.#type.methods.has(name);
   }
 
   /** Queues a frame from a session; false when the inbox is full. */
@@ -155,7 +159,8 @@ export class Proxy implements ContextHost<unknown> {
           const pending = this.#process(item);
           if (pending) await pending;
         } catch (error) {
-          this.#host.log.error({ err: error, proxy: this.key }, 'proxy message failed');
+          // A throw after app code returned: handled like a failed commit (rule 9).
+          this.#abort([], error);
         }
       }
     } finally {
@@ -166,12 +171,8 @@ export class Proxy implements ContextHost<unknown> {
 
   #process(item: InboxItem): Promise<void> | void {
     switch (item.kind) {
-      case 'frame': {
-        // Any frame may change its session's record: its cached encoding is stale from here on.
-        const session = this.#record?.sessions.get(item.session);
-        if (session) touchSession(session);
-        return handleFrame(this, item.session, item.frame);
-      }
+      case 'frame':
+        return this.#carryOut(item.session, handleFrame(this, item.session, item.frame));
       case 'pulse':
         this.#wakeups.taken('pulse');
         return this.#runPulse();
@@ -183,213 +184,188 @@ export class Proxy implements ContextHost<unknown> {
     }
   }
 
-  // Activation, as steps: load or init, then start the pulse and the timer wake-up.
+  #carryOut(session: string, verdict: Verdict): Promise<void> | void {
+    switch (verdict.kind) {
+      case 'send':
+        return this.#gate.release([{ session, bytes: verdict.bytes }]);
+      case 'refuse':
+        return this.#refuse(session, verdict.ref, verdict.seq, verdict.error);
+      case 'hold':
+        this.#skip(session, verdict.skipTo);
+        return this.#held.hold(session, verdict.frame);
+      case 'run':
+        this.#skip(session, verdict.skipTo);
+        return this.#runCall(session, verdict.frame);
+      case 'update':
+        return this.#update(session, verdict);
+      case 'nothing':
+        return;
+    }
+  }
+
+  // Activation and recovery.
+
   async #activate(): Promise<boolean> {
     try {
-      const stored = await this.#host.store.load(this.key);
-      if (stored) {
-        this.#record = decodeRecord(stored.record);
-        this.#version = stored.version;
-        this.state = decodeValue(this.#record.stateBytes);
-      } else {
-        this.#initialize();
-      }
+      const { record, version } = await activate(this.#type, this.key, this.#host.store, this);
+      this.#record = record;
+      this.#version = version;
     } catch (error) {
       this.#host.log.error({ err: error, proxy: this.key }, 'proxy activation failed');
       this.#record = null;
       return false;
     }
+    // After a reload, notifications a failed (but perhaps written) commit queued were never
+    // sent: push every queue once; devices skip what they already have.
     if (this.#pushQueuesOnLoad) {
       this.#pushQueuesOnLoad = false;
-      this.#pushQueues();
+      for (const [name, s] of this.record.sessions) this.#gate.release(queueFrames(s.queue).map((bytes) => ({ session: name, bytes })));
     }
     if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#scheduleWake();
     return true;
   }
 
-  #initialize(): void {
-    const record: ProxyRecord = { stateBytes: new Uint8Array(0), sessions: new Map(), timers: [], nextTimerId: 1 };
-    this.#record = record;
-    this.#version = 0;
-    const effects = new Effects();
-    const ctx = new MethodContext<unknown>(this, null, effects);
-    this.state = this.#type.init(ctx);
-    record.stateBytes = encodeValue(this.state);
-    applyEffects(record, effects, null, this.now());
-  }
-
   /**
    * Rule 9: after a failed commit, wait for everything in flight to settle (none of it is
-   * released), drop the in-memory copy and let the next message reload from the store.
+   * released), drop the in-memory record and let the next message reload from the store.
    */
   async #recover(): Promise<void> {
     await this.#gate.settled();
     this.#gate.reset();
-    this.#unload();
+    this.#record = null;
+    this.#held.clear();
     this.#pushQueuesOnLoad = true;
   }
 
-  /**
-   * After a reload, notifications a failed (but perhaps written) commit queued were never sent:
-   * push every queue once; devices skip what they already have.
-   */
-  #pushQueues(): void {
-    for (const name of this.record.sessions.keys()) this.resendQueue(name);
+  // Bookkeeping verdicts.
+
+  #refuse(session: string, ref: Uint8Array | null, seq: number, error: SteadError): void {
+    this.#host.count(error.code);
+    this.#gate.release([{ session, bytes: errorBytes(ref, seq, error) }]);
   }
 
-  /** Sends again, in order, every notification the session has not acknowledged. */
-  resendQueue(session: string): void {
-    const queue = this.record.sessions.get(session)?.queue;
-    if (queue) for (const item of queue.items) this.send(session, notifyBytes(item, queue.dropped));
+  #update(session: string, update: Update): void {
+    if (update.dropHeld) this.#held.drop(session);
+    const next = withSession(this.record, session, update.session);
+    const releases: Release[] = [];
+    if (update.refusal) {
+      this.#host.count(update.refusal.error.code);
+      releases.push({ session, bytes: errorBytes(update.refusal.ref, 0, update.refusal.error) });
+    }
+    if (update.send) releases.push({ session, bytes: update.send });
+    if (update.resendQueue) for (const bytes of queueFrames(update.session.queue)) releases.push({ session, bytes });
+    if (update.durable) return this.#commit(next, releases);
+    this.#record = next;
+    this.#gate.release(releases);
   }
 
-  #unload(): void {
-    this.#record = null;
-    this.#held.clear();
+  /** Moves past seqs the device says it holds replies for; a request held after them may run. */
+  #skip(session: string, answeredUpTo: number): void {
+    const s = this.record.sessions.get(session);
+    if (!s || answeredUpTo <= s.lastSeq) return;
+    this.#record = withSession(this.record, session, skipped(s, answeredUpTo));
+    this.#releaseNextHeld(session, answeredUpTo);
   }
 
-  /**
-   * Runs a method for a call (rules 5–7): the caller has admitted the frame. Records the reply
-   * in the session's cache, commits, then releases the reply and notifications.
-   */
-  invoke(session: string, frame: CallFrame): Promise<void> | void {
-    const method = this.#type.methods.get(frame.method);
-    const outcome: Outcome | Promise<Outcome> = !method
-      ? { ok: false, error: new SteadError('UNKNOWN_METHOD', `${this.app} has no method ${frame.method}`) }
-      : runTransaction(this, session, (ctx) => {
-          if (method.args) checkArgs(frame.method, method.args, frame.args);
-          return method.run(ctx, ...(frame.args as never[]));
-        });
+  // Calls (rules 5–7).
+
+  #runCall(session: string, frame: CallFrame): Promise<void> | void {
+    const outcome = runCall(this, this.#type, this.record, session, frame);
     // Synchronous methods (the common case) finish without a promise.
     if (outcome instanceof Promise) return outcome.then((settled) => this.#answerCall(session, frame, settled));
     this.#answerCall(session, frame, outcome);
   }
 
-  /** Rules 6–7 for a call: cache the reply (or error), commit what changed, release in order. */
   #answerCall(session: string, frame: CallFrame, outcome: Outcome): void {
-    let reply = outcome.ok ? replyBytes(frame.nonce, frame.seq, outcome.value, this.limits.maxFrameBytes) : null;
-    let result = outcome;
-    if (outcome.ok && !reply) {
-      rollback(this);
-      result = { ok: false, error: new SteadError('REPLY_TOO_LARGE', `reply to ${frame.method} exceeds one frame`) };
+    const answer = answerCall(this.record, session, frame, outcome, this);
+    if (answer.error) this.#host.count(answer.error.code);
+    // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
+    if (answer.durable) this.#commit(answer.record, answer.releases);
+    else {
+      this.#record = answer.record;
+      this.#gate.release(answer.releases);
     }
-    if (!result.ok) reply = errorBytes(frame.nonce, frame.seq, result.error);
-    const s = this.record.sessions.get(session);
-    if (!s) return;
-    s.lastSeq = frame.seq;
-    s.replies.set(frame.seq, reply as Uint8Array);
-    trimReplies(s.replies, frame.answered, this.limits.replyCacheSize);
-    const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
-    if (result.ok) this.#commitOutcome(result, session, releases);
-    else this.#gate.release(releases);
+    this.#releaseNextHeld(session, frame.seq);
   }
 
-  /** Commits bookkeeping that changed the record (begin, end, acks), then releases. */
-  commitBookkeeping(releases: Release[]): void {
-    this.#commit(releases);
-  }
-
-  /**
-   * Sends bytes that need no commit of their own (a cached reply, an error). They still wait
-   * behind commits in flight: what they say may depend on them.
-   */
-  send(session: string, bytes: Uint8Array): void {
-    this.#gate.release([{ session, bytes }]);
-  }
-
-  sendError(session: string, ref: Uint8Array | null, seq: number, error: SteadError): void {
-    this.#host.count(error.code);
-    this.send(session, errorBytes(ref, seq, error));
-  }
-
-  #commitOutcome(outcome: Extract<Outcome, { ok: true }>, session: string | null, releases: Release[], recordChanged = false): void {
-    const record = this.record;
-    const delivery = applyEffects(record, outcome.effects, session, this.now());
-    if (outcome.stateBytes) record.stateBytes = outcome.stateBytes;
-    for (const [name, items] of delivery) {
-      const dropped = record.sessions.get(name)?.queue.dropped ?? 0;
-      for (const item of items) releases.push({ session: name, bytes: notifyBytes(item, dropped) });
-    }
-    // Rule 7: a method that changed nothing writes nothing; its reply still leaves (in order).
-    if (recordChanged || outcome.stateBytes || !outcome.effects.empty) this.#commit(releases);
-    else this.#gate.release(releases);
-  }
+  // Commits.
 
   /**
    * Rule 7: one atomic write of the whole record; its outputs leave through the gate once the
-   * store confirms. Not awaited: the next message runs while the write is in flight, and its
-   * write (expecting this version) can share the same group commit.
+   * store confirms. Not awaited: the next message runs on this record while the write is in
+   * flight, and its write (expecting this version) can share the same group commit. If the write
+   * fails, nothing after it is released and the proxy reloads (rule 9).
    */
-  #commit(releases: Release[]): void {
-    const record = this.record;
-    const write = { key: this.key, expectVersion: this.#version, record: encodeRecord(record), wakeAt: wakeAt(record) };
+  #commit(next: ProxyRecord, releases: readonly Release[]): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeRecord(next);
+    } catch (error) {
+      return this.#abort(releases, error);
+    }
+    this.#record = next;
+    const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wakeAt(next) };
     this.#version++;
-    const settle = this.#gate.commit(releases, (error) => {
-      // Rule 9: nothing is released; the proxy reloads before its next message — and has one
-      // now, so an idle proxy reloads too (its timers re-arm, its queues are pushed).
-      this.#wakeups.queueTimer();
-      this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
-      this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
-    });
-    this.#host.committer.submit(write, settle);
+    this.#host.committer.submit(write, this.#gate.commit(releases, this.#onCommitFailure));
     this.#scheduleWake();
   }
+
+  /** Something failed after app code returned: like a failed commit, nothing is released. */
+  #abort(releases: readonly Release[], error: unknown): void {
+    this.#host.log.error({ err: error, proxy: this.key }, 'transaction could not be committed');
+    this.#gate.commit(releases, this.#onCommitFailure)(error);
+  }
+
+  readonly #onCommitFailure = (error: unknown): void => {
+    // Rule 9: the proxy reloads before its next message — and has one now, so an idle proxy
+    // reloads too (its timers re-arm, its queues are pushed).
+    this.#wakeups.queueTimer();
+    this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
+    this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
+  };
 
   // Pulse and durable timers.
 
   async #runPulse(): Promise<void> {
-    const pulse = this.#type.pulse;
-    if (!pulse) return;
-    const outcome = await runTransaction(this, null, (ctx) => pulse.run(ctx));
-    if (outcome.ok) this.#commitOutcome(outcome, null, []);
-    else this.#host.log.warn({ err: outcome.error, proxy: this.key }, 'pulse failed');
+    const outcome = await runPulse(this, this.#type, this.record);
+    if (!outcome.ok) return this.#host.log.warn({ err: outcome.error, proxy: this.key }, 'pulse failed');
+    if (outcome.record) this.#commit(outcome.record, outcome.notifications);
   }
 
   #scheduleWake(): void {
-    if (this.#record) this.#wakeups.timerAt(wakeAt(this.#record), this.now());
+    if (this.#record) this.#wakeups.timerAt(wakeAt(this.#record));
   }
 
   /** Fires the earliest due timer; its removal commits with the method's effect (exactly once). */
-  async #runDueTimer(): Promise<void> {
-    const record = this.record;
-    const now = this.now();
-    const due = record.timers.filter((t) => t.at <= now).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+  #runDueTimer(): Promise<void> | void {
+    const due = dueTimer(this.record, this.now());
     if (!due) return this.#scheduleWake();
-    const method = this.#type.methods.get(due.method);
-    record.timers = record.timers.filter((t) => t.id !== due.id);
-    const outcome: Outcome = method
-      ? await runTransaction(this, null, (ctx) => method.run(ctx, ...(due.args as never[])))
-      : { ok: false, error: new SteadError('UNKNOWN_METHOD', `timer method ${due.method} is gone`) };
-    // The timer's removal is a change of its own: commit it even if the method changed nothing.
-    if (outcome.ok) this.#commitOutcome(outcome, null, [], true);
+    const outcome = runTimer(this, this.#type, this.record, due);
+    if (outcome instanceof Promise) return outcome.then((settled) => this.#finishTimer(due, settled));
+    this.#finishTimer(due, outcome);
+  }
+
+  #finishTimer(due: DurableTimer, outcome: Outcome): void {
+    // The timer's removal is a change of its own: committed even if the method changed nothing.
+    const base = withoutTimer(this.record, due.id);
+    if (outcome.ok) this.#commit(outcome.record ?? base, outcome.notifications);
     else {
       this.#host.log.warn({ err: outcome.error, proxy: this.key, timer: due.method }, 'timer method failed; timer dropped');
-      this.#commit([]);
+      this.#commit(base, []);
     }
-    // More may be due: keep firing in order, one message each.
-    if (this.#record && wakeAt(this.#record) !== null) this.#scheduleWake();
   }
 
   // Rule 4: requests after a gap wait for it, or fail with OUT_OF_ORDER.
 
-  hold(session: string, frame: CallFrame): void {
-    this.#held.hold(session, frame);
-  }
-
-  /** After seq ran, the held request seq + 1 (if any) runs next, before anything else. */
-  releaseNextHeld(session: string, seq: number): void {
+  /** After seq was answered, the held request seq + 1 (if any) runs next, before anything else. */
+  #releaseNextHeld(session: string, seq: number): void {
     const frame = this.#held.take(session, seq + 1);
     if (frame) this.#inbox.unshift({ kind: 'frame', session, frame });
   }
 
-  dropHeld(session: string): void {
-    this.#held.drop(session);
-  }
-
   #expireHeld(session: string, seq: number): void {
     const frame = this.#held.take(session, seq);
-    if (frame) this.sendError(session, frame.nonce, seq, new SteadError('OUT_OF_ORDER', `seq ${seq} waited for a gap that did not fill`));
+    if (frame) this.#refuse(session, frame.nonce, seq, new SteadError('OUT_OF_ORDER', `seq ${seq} waited for a gap that did not fill`));
   }
-
 }

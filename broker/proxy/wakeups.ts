@@ -1,40 +1,50 @@
+import type { Clock, TimerHandle } from '../../shared/clock.js';
+
+/** setTimeout takes at most 2^31-1 ms (about 24.8 days); longer fires at once, in a loop. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * When a live proxy must run without a request: its pulse (every N ms) and its earliest durable
- * timer. Each kind coalesces — at most one waits in the inbox (DESIGN §4) — and one timer handle
- * of each is reused.
+ * timer, both on the injected clock. Each kind coalesces — at most one waits in the inbox
+ * (DESIGN §4).
  */
 export class Wakeups {
+  readonly #clock: Clock;
   readonly #enqueue: (kind: 'pulse' | 'timer') => void;
-  #pulse: ReturnType<typeof setInterval> | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #pulse: TimerHandle | null = null;
+  #pulseEvery = 0;
+  #timer: TimerHandle | null = null;
   #pulseQueued = false;
   #timerQueued = false;
 
-  constructor(enqueue: (kind: 'pulse' | 'timer') => void) {
+  constructor(clock: Clock, enqueue: (kind: 'pulse' | 'timer') => void) {
+    this.#clock = clock;
     this.#enqueue = enqueue;
   }
 
   startPulse(everyMs: number): void {
     if (this.#pulse) return;
-    this.#pulse = setInterval(() => {
+    this.#pulseEvery = everyMs;
+    this.#armPulse();
+  }
+
+  #armPulse(): void {
+    this.#pulse = this.#clock.setTimeout(() => {
+      this.#armPulse();
       if (this.#pulseQueued) return;
       this.#pulseQueued = true;
       this.#enqueue('pulse');
-    }, everyMs);
-    this.#pulse.unref();
+    }, this.#pulseEvery);
   }
 
   /** Arms the timer wake-up for `at` (ms since the epoch), or disarms it for null. */
-  timerAt(at: number | null, now: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
+  timerAt(at: number | null): void {
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     if (at === null) return;
-    // setTimeout takes at most 2^31-1 ms (about 24.8 days); longer would fire at once, in a loop.
     // Waking early is harmless: nothing is due, and the timer is armed again.
-    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - now));
-    this.#timer = setTimeout(() => {
+    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       this.queueTimer();
     }, delay);
@@ -54,8 +64,8 @@ export class Wakeups {
   }
 
   stop(): void {
-    if (this.#pulse) clearInterval(this.#pulse);
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#pulse) this.#clock.clearTimeout(this.#pulse);
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#pulse = null;
     this.#timer = null;
   }

@@ -1,7 +1,7 @@
 /**
  * The store interface (DESIGN §6): load a proxy's record; commit a batch of records, each atomic
  * and checked against the version it was read at (optimistic concurrency); list; remove; close.
- * Every backend runs the contract suite in test/contracts/.
+ * Every backend runs the contract suite beside it (contract-suite.ts, public as stead/broker/testing).
  */
 export interface StoredProxy {
   version: number;

@@ -1,6 +1,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { systemRandom, toHex } from '../../shared/random.js';
+import { toHex } from '../../shared/bytes.js';
+import { systemRandom } from '../../shared/random.js';
 
 /**
  * Replaces a file so that after a crash at any moment it holds either its old or its new bytes,

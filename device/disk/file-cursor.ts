@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SteadError } from '../../shared/errors.js';
-import { toHex } from '../../shared/random.js';
+import { toHex } from '../../shared/bytes.js';
 import { isPosition, type NotificationCursor, type NotificationPosition } from '../session/notification-cursor.js';
 import { writeFileAtomic } from './atomic-write.js';
 

@@ -1,6 +1,6 @@
 import { SteadError, isErrorCode, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { decodeFrame, encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';

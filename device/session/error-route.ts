@@ -1,5 +1,5 @@
 import { deviceReaction, type SteadError } from '../../shared/errors.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import type { ErrorFrame } from '../../shared/wire/frames.js';
 import type { CallWindow } from './call-window.js';
 import type { PendingCall } from './pending.js';

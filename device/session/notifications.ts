@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { SteadError } from '../../shared/errors.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { encodeFrame, helloFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
 import { cursorOf, type NotificationCursor, type NotificationOptions } from './notification-cursor.js';

@@ -7,7 +7,7 @@ import { SteadError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decoder } from './cbor.js';
 import { isPlainData } from './plain-data.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type CallFrame, type Frame } from './frames.js';
+import { Kind, MAX_ERROR_MESSAGE_CHARS, NONCE_BYTES, PROTOCOL_VERSION, type CallFrame, type Frame } from './frames.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -60,7 +60,7 @@ function toFrame(raw: unknown[]): Frame {
         ref: nonceOrNull(raw[1]),
         seq: seqOf(raw[2]),
         code: text(raw[3], 128),
-        message: text(raw[4], 4096),
+        message: text(raw[4], MAX_ERROR_MESSAGE_CHARS),
         data: plain(raw[5]),
       };
     default:

@@ -5,6 +5,9 @@
  */
 export const PROTOCOL_VERSION = 1;
 
+/** Error messages on the wire are cut to this many characters. */
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
+
 /** Nonces, begin tokens and queue epochs are raw bytes of this length. */
 export const NONCE_BYTES = 8;
 

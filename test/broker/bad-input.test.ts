@@ -1,59 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
-import { helloApp } from '../../examples/hello/app.js';
-import toaster from '../../examples/toaster/app.js';
 import { LIMITS } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
-import { createTopics } from '../../shared/topics.js';
-import { encodeCall, encodeFrame, encodeValue, parseBegun } from '../../shared/wire/codec.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame, type Frame } from '../../shared/wire/frames.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { encodeFrame, encodeValue } from '../../shared/wire/codec.js';
+import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame } from '../../shared/wire/frames.js';
+import { helloApp } from '../helpers/apps/hello.js';
+import toaster from '../helpers/apps/toaster.js';
 import { startBroker } from '../helpers/broker.js';
-import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
-import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import { asError, asReply, beginBytes, connectRaw, RawSession, token, type RawClient } from '../helpers/raw-session.js';
 
 // DESIGN §5: anything that does not decode, or decodes to the wrong shape, is answered with a
 // typed error frame where there is someone to answer, dropped and counted otherwise; the broker
 // keeps running and the other sessions are unaffected.
 
-const topics = createTopics();
-
-interface Endpoint {
-  in: string;
-  out: string;
-}
-
-function endpoint(app: string, id: string, session: string): Endpoint {
-  return { in: topics.inbound(app, id, session), out: topics.outbound(app, id, session) };
-}
-
-function beginBytes(ref: Uint8Array, version = PROTOCOL_VERSION): Buffer {
-  return encodeFrame({ kind: Kind.begin, version, token: ref, info: null });
-}
-
-/** The reply or error answering (ref, seq) on a session's out topic. */
-function answer(rc: RawClient, ep: Endpoint, ref: Uint8Array, seq: number): Promise<Frame> {
-  return rc.nextFrame(ep.out, (f) => isAnswer(f, ref, seq));
-}
-
 /** Publishes bytes and resolves with the first error frame with ref null on the out topic. */
-async function sendGarbage(rc: RawClient, ep: Endpoint, bytes: Uint8Array): Promise<ErrorFrame> {
-  const next = rc.nextFrame(ep.out, (f) => f.kind === Kind.error && f.ref === null);
-  await rc.publish(ep.in, bytes);
+async function sendGarbage(session: RawSession, bytes: Uint8Array): Promise<ErrorFrame> {
+  const next = session.raw.nextFrame(session.out, (f) => f.kind === Kind.error && f.ref === null);
+  await session.publish(bytes);
   return asError(await next);
-}
-
-async function begin(rc: RawClient, ep: Endpoint): Promise<Uint8Array> {
-  const ref = token();
-  const next = answer(rc, ep, ref, 0);
-  await rc.publish(ep.in, beginBytes(ref));
-  return parseBegun(asReply(await next).value).nonce;
-}
-
-async function call(rc: RawClient, ep: Endpoint, nonce: Uint8Array, seq: number, method: string, args: unknown[]): Promise<Frame> {
-  const next = answer(rc, ep, nonce, seq);
-  await rc.publish(ep.in, encodeCall(nonce, seq, seq - 1, method, args));
-  return next;
 }
 
 describe('bad input (DESIGN §5)', () => {
@@ -67,11 +32,11 @@ describe('bad input (DESIGN §5)', () => {
     return rc;
   }
 
-  /** A raw client subscribed to a session's out topic. */
-  async function rawOn(ep: Endpoint): Promise<RawClient> {
-    const rc = await raw();
-    await rc.subscribe(ep.out);
-    return rc;
+  /** A raw client speaking one session, subscribed to its out topic. */
+  async function rawOn(proxy: string, session: string): Promise<RawSession> {
+    const rawSession = new RawSession(await raw(), proxy, session);
+    await rawSession.raw.subscribe(rawSession.out);
+    return rawSession;
   }
 
   /** Another session, through the real device library, still gets correct answers. */
@@ -84,9 +49,9 @@ describe('bad input (DESIGN §5)', () => {
   }
 
   /** The session that sent bad input can still begin and call normally. */
-  async function expectSessionWorks(rc: RawClient, ep: Endpoint): Promise<void> {
-    const nonce = await begin(rc, ep);
-    expect(asReply(await call(rc, ep, nonce, 1, 'buy', ['after'])).value).toBe(1);
+  async function expectSessionWorks(session: RawSession): Promise<void> {
+    const { nonce } = await session.begin();
+    expect(asReply(await session.call(nonce, 1, 'buy', ['after'])).value).toBe(1);
   }
 
   beforeEach(async () => {
@@ -124,73 +89,61 @@ describe('bad input (DESIGN §5)', () => {
     ];
 
     it.each(cases)('%s', async (_name, bytes) => {
-      const ep = endpoint('toaster', 'shop', 'garbage');
-      const rc = await rawOn(ep);
-      const error = await sendGarbage(rc, ep, bytes);
+      const garbage = await rawOn('toaster/shop', 'garbage');
+      const error = await sendGarbage(garbage, bytes);
       expect(error).toMatchObject({ code: 'STEAD_E_MALFORMED_FRAME', ref: null, seq: 0 });
-      await expectSessionWorks(rc, ep);
+      await expectSessionWorks(garbage);
       await expectOthersWork();
     });
   });
 
   it('answers an oversize frame with FRAME_TOO_LARGE', async () => {
-    const ep = endpoint('toaster', 'shop', 'big');
-    const rc = await rawOn(ep);
-    const error = await sendGarbage(rc, ep, new Uint8Array(LIMITS.maxFrameBytes + 1));
+    const big = await rawOn('toaster/shop', 'big');
+    const error = await sendGarbage(big, new Uint8Array(LIMITS.maxFrameBytes + 1));
     expect(error).toMatchObject({ code: 'STEAD_E_FRAME_TOO_LARGE', ref: null, seq: 0 });
-    await expectSessionWorks(rc, ep);
+    await expectSessionWorks(big);
     await expectOthersWork();
   });
 
   it('answers a begin with an unsupported protocol version with UNSUPPORTED_VERSION, ref = the token', async () => {
-    const ep = endpoint('toaster', 'shop', 'future');
-    const rc = await rawOn(ep);
-    const ref = token();
-    const next = answer(rc, ep, ref, 0);
-    await rc.publish(ep.in, beginBytes(ref, PROTOCOL_VERSION + 1));
-    const error = asError(await next);
+    const future = await rawOn('toaster/shop', 'future');
+    const error = asError(await future.sendBegin(PROTOCOL_VERSION + 1));
     expect(error.code).toBe('STEAD_E_UNSUPPORTED_VERSION');
     expect(error.data).toEqual({ supported: [PROTOCOL_VERSION] });
-    await expectSessionWorks(rc, ep);
+    await expectSessionWorks(future);
     await expectOthersWork();
   });
 
   it('answers a begin for an unknown app with UNKNOWN_APP, ref = the begin token', async () => {
-    const ep = endpoint('nosuchapp', 'shop', 'lost');
-    const rc = await rawOn(ep);
-    const ref = token();
-    const next = answer(rc, ep, ref, 0);
-    await rc.publish(ep.in, beginBytes(ref));
-    expect(asError(await next).code).toBe('STEAD_E_UNKNOWN_APP');
+    const lost = await rawOn('nosuchapp/shop', 'lost');
+    expect(asError(await lost.sendBegin()).code).toBe('STEAD_E_UNKNOWN_APP');
     // A call to an unknown app is correlated by its nonce and seq.
     const nonce = token();
-    expect(asError(await call(rc, ep, nonce, 3, 'buy', ['toast'])).code).toBe('STEAD_E_UNKNOWN_APP');
+    expect(asError(await lost.call(nonce, 3, 'buy', ['toast'])).code).toBe('STEAD_E_UNKNOWN_APP');
     await expectOthersWork();
   });
 
   it('answers an unknown method with UNKNOWN_METHOD and consumes its seq', async () => {
-    const ep = endpoint('toaster', 'shop', 'curious');
-    const rc = await rawOn(ep);
-    const nonce = await begin(rc, ep);
-    const error = asError(await call(rc, ep, nonce, 1, 'explode', []));
+    const curious = await rawOn('toaster/shop', 'curious');
+    const { nonce } = await curious.begin();
+    const error = asError(await curious.call(nonce, 1, 'explode', []));
     expect(error.code).toBe('STEAD_E_UNKNOWN_METHOD');
     expect(bytesEqual(error.ref, nonce)).toBe(true);
     expect(error.seq).toBe(1);
-    expect(asReply(await call(rc, ep, nonce, 2, 'buy', ['toast'])).value).toBe(1);
+    expect(asReply(await curious.call(nonce, 2, 'buy', ['toast'])).value).toBe(1);
     await expectOthersWork();
   });
 
   it('answers arguments of the wrong shape with BAD_ARGUMENTS and runs nothing', async () => {
-    const ep = endpoint('toaster', 'shop', 'sloppy');
-    const rc = await rawOn(ep);
-    const nonce = await begin(rc, ep);
+    const sloppy = await rawOn('toaster/shop', 'sloppy');
+    const { nonce } = await sloppy.begin();
     const badCalls: unknown[][] = [[42], [], ['toast', 1, 2]];
     for (const [i, args] of badCalls.entries()) {
-      const error = asError(await call(rc, ep, nonce, i + 1, 'buy', args));
+      const error = asError(await sloppy.call(nonce, i + 1, 'buy', args));
       expect(error).toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS', seq: i + 1 });
     }
-    expect(asReply(await call(rc, ep, nonce, 4, 'counters', [])).value).toEqual({});
-    expect(asReply(await call(rc, ep, nonce, 5, 'buy', ['toast'])).value).toBe(1);
+    expect(asReply(await sloppy.call(nonce, 4, 'counters', [])).value).toEqual({});
+    expect(asReply(await sloppy.call(nonce, 5, 'buy', ['toast'])).value).toBe(1);
     await expectOthersWork();
   });
 
@@ -212,9 +165,9 @@ describe('bad input (DESIGN §5)', () => {
       await watcher.publish(topic, beginBytes(token()));
       // A later valid request from the same connection is dispatched after the bad one, so
       // once its answer is back the bad one has been handled: dropped, counted, unanswered.
-      const ep = endpoint('toaster', 'shop', 's1');
-      await watcher.subscribe(ep.out);
-      await expectSessionWorks(watcher, ep);
+      const s1 = new RawSession(watcher, 'toaster/shop', 's1');
+      await watcher.subscribe(s1.out);
+      await expectSessionWorks(s1);
       expect(watcher.frames(outTopic)).toEqual([]);
       expect(broker.metrics.get('dropped.bad_topic')).toBe(before + 1);
       await expectOthersWork();
@@ -222,21 +175,19 @@ describe('bad input (DESIGN §5)', () => {
   });
 
   it('refuses a client publishing a forged reply to another session’s out topic', async () => {
-    const ep = endpoint('toaster', 'shop', 'victim');
-    const victim = await rawOn(ep);
-    const nonce = await begin(victim, ep);
+    const victim = await rawOn('toaster/shop', 'victim');
+    const { nonce } = await victim.begin();
     const forger = await raw();
     const closed = new Promise<'closed'>((resolve) => forger.client.once('close', () => resolve('closed')));
     const forged = encodeFrame({ kind: Kind.reply, ref: nonce, seq: 1, value: 'forged' });
-    const acked = forger.publish(ep.out, forged).then(
+    const acked = forger.publish(victim.out, forged).then(
       () => 'acked' as const,
       () => 'closed' as const,
     );
     // The broker refuses the publish by dropping the forger's connection (MQTT-3.3.5-2).
     expect(await Promise.race([closed, acked])).toBe('closed');
-    expect(asReply(await call(victim, ep, nonce, 1, 'buy', ['toast'])).value).toBe(1);
-    const replies = victim.frames(ep.out).filter((f) => f.kind === Kind.reply && f.seq === 1);
-    expect(replies).toHaveLength(1);
+    expect(asReply(await victim.call(nonce, 1, 'buy', ['toast'])).value).toBe(1);
+    const replies = victim.raw.frames(victim.out).filter((f) => f.kind === Kind.reply && f.seq === 1);
     expect(replies.map((f) => asReply(f).value)).toEqual([1]);
     await expectOthersWork();
   });
@@ -254,9 +205,9 @@ describe('bad input (DESIGN §5)', () => {
       });
       expect(outcome).toBe(128);
       // The same connection can still subscribe to an out topic and use its session.
-      const ep = endpoint('toaster', 'shop', 's1');
-      await rc.subscribe(ep.out);
-      await expectSessionWorks(rc, ep);
+      const s1 = new RawSession(rc, 'toaster/shop', 's1');
+      await rc.subscribe(s1.out);
+      await expectSessionWorks(s1);
       await expectOthersWork();
     });
   });
@@ -291,22 +242,19 @@ describe('bad input (DESIGN §5)', () => {
     });
 
     it('answers APP_ERROR with the app’s message and rolls the state back', async () => {
-      const ep = endpoint('flaky', 'one', 's1');
-      const rc = await rawOn(ep);
-      const nonce = await begin(rc, ep);
-      const error = asError(await call(rc, ep, nonce, 1, 'setThenThrow', [99]));
+      const s1 = await rawOn('flaky/one', 's1');
+      const { nonce } = await s1.begin();
+      const error = asError(await s1.call(nonce, 1, 'setThenThrow', [99]));
       expect(error).toMatchObject({ code: 'STEAD_E_APP_ERROR', seq: 1, message: 'flaky refused 99' });
       expect(error.data).toMatchObject({ code: 'FLAKY' });
       // Rule 6: the error is cached like any reply; a retry sees it again and nothing runs.
-      const retry = asError(await call(rc, ep, nonce, 1, 'setThenThrow', [99]));
+      const retry = asError(await s1.call(nonce, 1, 'setThenThrow', [99]));
       expect(retry).toMatchObject({ code: 'STEAD_E_APP_ERROR', seq: 1, message: 'flaky refused 99' });
-      expect(asReply(await call(rc, ep, nonce, 2, 'read', [])).value).toEqual({ value: 1, log: [] });
-      expect(rc.frames(ep.out).some((f) => f.kind === Kind.notify)).toBe(false);
+      expect(asReply(await s1.call(nonce, 2, 'read', [])).value).toEqual({ value: 1, log: [] });
+      // Everything the session heard: no notification of the dropped draft among it.
+      expect(s1.answers()).toEqual(['reply:0', 'STEAD_E_APP_ERROR:1', 'STEAD_E_APP_ERROR:1', 'reply:2']);
       // The memento was dropped with the draft: a new begin does not see it.
-      const ref = token();
-      const next = answer(rc, ep, ref, 0);
-      await rc.publish(ep.in, beginBytes(ref));
-      expect(parseBegun(asReply(await next).value)).toMatchObject({ memento: null, crashed: true });
+      expect(await s1.begin()).toMatchObject({ memento: null, crashed: true });
       await expectOthersWork();
     });
   });

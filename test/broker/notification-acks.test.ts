@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
 import { Kind, PROTOCOL_VERSION, type Frame, type HelloFrame } from '../../shared/wire/frames.js';
 import notes from '../helpers/apps/notes-app.js';
 import { startBroker } from '../helpers/broker.js';
-import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
-import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import { asError, asReply, connectRaw, isAnswer, token, type RawClient } from '../helpers/raw-session.js';
 
 const topics = createTopics();
 const IN = topics.inbound('notes', 'n', 'watch');

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { LIMITS, type Limits } from '../../shared/limits.js';
-import { bytesEqual } from '../../shared/random.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Begun, type Frame } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
-import { asError, asReply, isAnswer, token } from '../helpers/frames.js';
-import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import { asError, asReply, connectRaw, isAnswer, token, type RawClient } from '../helpers/raw-session.js';
 
 // DESIGN §4: the session rules, driven by hand-made frames from a raw MQTT client.
 

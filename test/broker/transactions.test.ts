@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineProxy } from '../../broker/index.js';
-import toaster from '../../examples/toaster/app.js';
+import toaster from '../helpers/apps/toaster.js';
 import { connectDevice } from '../../device/index.js';
 import { startBroker, withBrokerAndDevice } from '../helpers/broker.js';
 

@@ -33,7 +33,7 @@ describe('broker kill -9 during a burst of commits', () => {
   });
 
   async function spree({ devices: count, buys, kills, window, between }: Spree): Promise<void> {
-    broker = await startDurableBroker(['examples/toaster/app.ts']);
+    broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
     const url = broker.url;
     const session = { deadlineMs: 60_000, window };
     const connected = await Promise.all(

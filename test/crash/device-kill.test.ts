@@ -85,7 +85,7 @@ describe('device kill -9 mid-spree', () => {
   }
 
   it(`a device killed ${KILLS.length} times resumes after its memento: the counter is exactly ${COUNT}`, async () => {
-    broker = await startDurableBroker(['examples/toaster/app.ts']);
+    broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
     const runs: Run[] = [];
     for (let k = 0; k <= KILLS.length; k++) {
       const child = spawnScript(SPREE, [broker.url, SHOP, 'kitchen', 'toast', String(COUNT)]);

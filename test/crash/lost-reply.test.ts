@@ -36,7 +36,7 @@ describe('lost replies', () => {
   let device: Device;
 
   beforeEach(async () => {
-    broker = await startDurableBroker(['examples/toaster/app.ts']);
+    broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
     device = await connectDevice({ url: broker.url, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } });
   });
 

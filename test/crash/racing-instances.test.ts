@@ -28,7 +28,7 @@ describe('two instances of one session', () => {
   let second: Device;
 
   beforeEach(async () => {
-    broker = await startDurableBroker(['examples/toaster/app.ts']);
+    broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
     const options = { url: broker.url, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } };
     [first, second] = await Promise.all([connectDevice(options), connectDevice(options)]);
   });

@@ -7,7 +7,7 @@ import { connectDevice, type Device, type DeviceSession } from '../../device/ind
 import { Kind } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
 import { failingStore, type FailMode, type FailingStore } from '../helpers/failing-store.js';
-import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import { connectRaw, type RawClient } from '../helpers/raw-session.js';
 
 const DEVICE_OPTIONS = { reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000, retryMs: 100 } };
 

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../broker/index.js';
-import { decodeRecord } from '../../broker/proxy/record.js';
+import { decodeRecord } from '../../broker/record/record-codec.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { decodeValue } from '../../shared/wire/codec.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
 import { until } from '../helpers/wait.js';
 
-const APP = 'test/helpers/apps/timer-app.ts';
+const APP = 'test/helpers/apps/timers.ts';
 
 /**
  * DESIGN §4: durable timers fire exactly once — firing removes the timer in the same commit as

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
-import toaster from '../../examples/toaster/app.js';
+import toaster from '../helpers/apps/toaster.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { startBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';

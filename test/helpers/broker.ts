@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { createBroker, type BrokerOptions, type SteadBroker } from '../../broker/index.js';
-import { helloApp } from '../../examples/hello/app.js';
-import toaster from '../../examples/toaster/app.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { connectDevice, type Device, type DeviceOptions } from '../../device/index.js';
+import { helloApp } from './apps/hello.js';
+import toaster from './apps/toaster.js';
 
-/** A real broker on 127.0.0.1, port 0, with the example apps and a silent logger. */
+/** A real broker on 127.0.0.1, port 0, with the test apps and a silent logger. */
 export async function startBroker(options: BrokerOptions = {}): Promise<SteadBroker> {
   return createBroker({
     port: 0,
@@ -20,12 +20,18 @@ export interface BrokerAndDevice {
   readonly device: Device;
 }
 
-/** Per test: a fresh broker (as startBroker) and one device connected to it, both closed after. */
-export function withBrokerAndDevice(options: BrokerOptions = {}): BrokerAndDevice {
+/**
+ * Per test: a fresh broker (as startBroker) and one device connected to it, both closed after.
+ * `options` may be a function, called before each test, for parts made anew per test (a store).
+ */
+export function withBrokerAndDevice(
+  options: BrokerOptions | (() => BrokerOptions | Promise<BrokerOptions>) = {},
+  deviceOptions: Omit<DeviceOptions, 'url'> = {},
+): BrokerAndDevice {
   const env = {} as { broker: SteadBroker; device: Device };
   beforeEach(async () => {
-    env.broker = await startBroker(options);
-    env.device = await connectDevice({ url: env.broker.url });
+    env.broker = await startBroker(typeof options === 'function' ? await options() : options);
+    env.device = await connectDevice({ ...deviceOptions, url: env.broker.url });
   });
   afterEach(async () => {
     await env.device.close();

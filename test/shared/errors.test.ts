@@ -67,6 +67,7 @@ describe('the catalogue says how a device reacts, and the MQTT reason code (docs
 
 describe('codes', () => {
   test('every code is STEAD_E_ and its key, and unique', () => {
+    expect(ERROR_CODES).toContain('STEAD_E_STALE_INSTANCE');
     expect(ERROR_CODES).toEqual(Object.keys(ERRORS).map((key) => `STEAD_E_${key}`));
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
     for (const errorCode of ERROR_CODES) expect(errorCode).toMatch(/^STEAD_E_[A-Z][A-Z0-9_]*$/);

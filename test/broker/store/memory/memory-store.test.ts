@@ -1,5 +1,5 @@
 import { createMemoryStore } from '../../../../broker/store/memory/memory-store.js';
-import { runStoreContract } from '../../../contracts/store.contract.js';
+import { runStoreContract } from '../../../../broker/testing.js';
 
 runStoreContract('memory', async () => {
   const store = createMemoryStore();

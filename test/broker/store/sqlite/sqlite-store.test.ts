@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../../broker/store/open-store.js';
 import { createSqliteStore, DEFAULT_SQLITE_PATH, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
-import { runStoreContract } from '../../../contracts/store.contract.js';
+import { runStoreContract } from '../../../../broker/testing.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
 

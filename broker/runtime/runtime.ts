@@ -1,17 +1,18 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
-import type { Limits } from '../../shared/limits.js';
+import { LIMITS, type Limits } from '../../shared/limits.js';
+import { isPlainData } from '../../shared/wire/plain-data.js';
 import type { Random } from '../../shared/random.js';
 import type { SessionTopic, Topics } from '../../shared/topics.js';
 import { decodeFrame, decodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, type Frame } from '../../shared/wire/frames.js';
-import type { Metrics } from '../host/metrics.js';
+import type { ProxyType } from '../apps/define-proxy.js';
+import { Outbound } from '../proxy/outbound.js';
+import { Proxy, type ProxyHost } from '../proxy/proxy.js';
+import { errorBytes } from '../record/replies.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
-import type { ProxyType } from './define-proxy.js';
-import { Proxy, type ProxyHost } from './proxy.js';
-import { errorBytes } from './replies.js';
 
 export interface RuntimeOptions {
   apps: readonly ProxyType[];
@@ -22,7 +23,8 @@ export interface RuntimeOptions {
   random: Random;
   limits: Limits;
   log: Logger;
-  metrics: Metrics;
+  /** Counts events (errors by code, drops by reason); the host's metrics. */
+  count(event: string): void;
   publish(topic: string, payload: Uint8Array): void;
 }
 
@@ -36,22 +38,23 @@ export class ProxyRuntime {
   readonly #proxies = new Map<string, Proxy>();
   readonly #byTopic = new WeakMap<SessionTopic, Proxy>();
   readonly #host: ProxyHost;
-  readonly #metrics: Metrics;
+  readonly #topics: Topics;
+  readonly #count: (event: string) => void;
   #closed = false;
 
   constructor(options: RuntimeOptions) {
     this.#apps = new Map(options.apps.map((app) => [app.name, app]));
-    this.#metrics = options.metrics;
+    this.#topics = options.topics;
+    this.#count = options.count;
     this.#host = {
-      topics: options.topics,
       clock: options.clock,
       random: options.random,
       limits: options.limits,
       store: options.store,
       committer: options.committer,
       log: options.log,
-      publish: options.publish,
-      count: (event) => options.metrics.count(event),
+      outbound: new Outbound(options.topics, options.publish),
+      count: options.count,
     };
   }
 
@@ -61,10 +64,10 @@ export class ProxyRuntime {
 
   /** Entry point for every publish on `<root>/+/+/+/in`. */
   dispatch(topic: string, payload: Uint8Array): void {
-    const target = this.#host.topics.parse(topic);
-    if (!target || target.direction !== 'in') return this.#metrics.count('dropped.bad_topic');
+    const target = this.#topics.parse(topic);
+    if (!target || target.direction !== 'in') return this.#count('dropped.bad_topic');
     const { app, id, session } = target;
-    this.#metrics.count('frames.in');
+    this.#count('frames.in');
     let frame: Frame;
     try {
       frame = decodeFrame(payload, this.#host.limits.maxFrameBytes);
@@ -74,11 +77,16 @@ export class ProxyRuntime {
       const ref = isSteadError(error, 'UNSUPPORTED_VERSION') ? beginToken(payload) : null;
       return this.#answer(app, id, session, [ref, 0], error);
     }
+    // The codec holds values to the default depth; a broker configured for less checks again.
+    if (this.#host.limits.maxValueDepth < LIMITS.maxValueDepth && !isPlainData(frameValue(frame), this.#host.limits.maxValueDepth)) {
+      const error = new SteadError('MALFORMED_FRAME', `a value in the frame is nested deeper than ${this.#host.limits.maxValueDepth}`);
+      return this.#answer(app, id, session, correlation(frame), error);
+    }
     const type = this.#apps.get(app);
     if (!type) {
       return this.#answer(app, id, session, correlation(frame), new SteadError('UNKNOWN_APP', `no proxy type named ${app}`));
     }
-    if (this.#closed) return this.#metrics.count('dropped.closing');
+    if (this.#closed) return this.#count('dropped.closing');
     // Parsed topics are cached objects: remember their proxy too, saving a key build and lookup.
     let proxy = this.#byTopic.get(target);
     if (!proxy) {
@@ -118,15 +126,15 @@ export class ProxyRuntime {
     if (!proxy) {
       proxy = new Proxy(type, id, this.#host);
       this.#proxies.set(key, proxy);
-      this.#metrics.count('proxies.created');
+      this.#count('proxies.created');
     }
     return proxy;
   }
 
   #answer(app: string, id: string, session: string, [ref, seq]: Correlation, error: unknown): void {
     const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
-    this.#metrics.count(steadError.code);
-    this.#host.publish(this.#host.topics.outbound(app, id, session), errorBytes(ref, seq, steadError));
+    this.#count(steadError.code);
+    this.#host.outbound.send(app, id, session, errorBytes(ref, seq, steadError));
   }
 }
 
@@ -142,6 +150,18 @@ function correlation(frame: Frame): Correlation {
       return [frame.token, 0];
     default:
       return [null, 0];
+  }
+}
+
+/** The app value a frame carries (call arguments count as one level, as on the device). */
+function frameValue(frame: Frame): unknown {
+  switch (frame.kind) {
+    case Kind.call:
+      return frame.args;
+    case Kind.begin:
+      return frame.info;
+    default:
+      return null;
   }
 }
 

@@ -1,5 +1,5 @@
 import { SteadError } from '../../shared/errors.js';
-import type { ArgSpec, ArgType } from './define-proxy.js';
+import type { ArgSpec, ArgType } from '../apps/define-proxy.js';
 
 /** Checks call arguments against a method's declared shape (BAD_ARGUMENTS otherwise). */
 export function checkArgs(method: string, specs: readonly ArgSpec[], args: readonly unknown[]): void {

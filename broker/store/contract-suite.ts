@@ -1,11 +1,13 @@
 /**
  * The Store contract (DESIGN §6, STYLE §4): every backend runs this suite, in the spirit of
- * aedes-persistence's abstract.js. A backend's test file is a few lines:
+ * aedes-persistence's abstract.js. Users run it on their own backends through
+ * `stead/broker/testing` (docs/stores.md); a backend's test file is a few lines:
  *   runStoreContract('sqlite', async () => { ...; return { store, cleanup } });
+ * It imports vitest, so it is reachable only from that entry, never from `stead/broker`.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProxyWrite, Store } from '../../broker/store/types.js';
+import type { ProxyWrite, Store } from './types.js';
 
 export interface StoreFixture {
   store: Store;
@@ -232,9 +234,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
 
       it('commits a batch of 500 writes', async () => {
         const writes = Array.from({ length: 500 }, (_, i) => write(`bulk/${String(i).padStart(3, '0')}`, 0, bytes(i % 256, i >> 8)));
-        const outcomes = await store.commit(writes);
-        expect(outcomes).toHaveLength(500);
-        expect(outcomes.every((outcome) => outcome === 'committed')).toBe(true);
+        expect(await store.commit(writes)).toEqual(Array(500).fill('committed'));
         expect(await store.list('bulk/')).toHaveLength(500);
         expectBytes((await store.load('bulk/321'))?.record, bytes(321 % 256, 1));
       });

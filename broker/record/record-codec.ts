@@ -1,0 +1,112 @@
+import { SteadError } from '../../shared/errors.js';
+import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
+import { NONCE_BYTES } from '../../shared/wire/frames.js';
+import type { QueuePolicy } from '../apps/define-proxy.js';
+import type { ProxyRecord, SessionRecord } from './record.js';
+
+/** Format 2 added the recent begin tokens; format 1 records still load. */
+const RECORD_FORMAT = 2;
+
+/**
+ * Encoded session tuples, reused while the session object lives: sessions are values, so a
+ * changed session is a new object and a commit re-encodes only what changed — a proxy with many
+ * sessions does not pay for all of them on every write.
+ */
+const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
+
+/** `[5-array header, format]`: the record's fixed start. */
+const RECORD_START = Uint8Array.of(0x85, RECORD_FORMAT);
+const NO_TIMERS = Uint8Array.of(0x80);
+/** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
+const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
+
+/** `[format, stateBytes, [session…], [timer…], nextTimerId]`, sessions spliced in pre-encoded. */
+export function encodeRecord(record: ProxyRecord): Uint8Array {
+  const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
+  for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
+  parts.push(
+    record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
+    encodeValue(record.nextTimerId),
+  );
+  return Buffer.concat(parts);
+}
+
+function encodedSession(name: string, s: SessionRecord): Uint8Array {
+  let bytes = encodedSessions.get(s);
+  if (!bytes) {
+    const q = s.queue;
+    bytes = encodeValue([
+      name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
+      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
+      [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
+      s.recentBegins,
+    ]);
+    encodedSessions.set(s, bytes);
+  }
+  return bytes;
+}
+
+/** CBOR header of major type 4 (array of `length` items). */
+function arrayHeader(length: number): Uint8Array {
+  return header(0x80, length);
+}
+
+/** CBOR header of major type 2 (byte string of `length` bytes). */
+function byteStringHeader(length: number): Uint8Array {
+  return header(0x40, length);
+}
+
+function header(major: number, length: number): Uint8Array {
+  if (length < 24) return Uint8Array.of(major + length);
+  if (length < 0x100) return Uint8Array.of(major + 24, length);
+  if (length < 0x10000) return Uint8Array.of(major + 25, length >> 8, length & 0xff);
+  return Uint8Array.of(major + 26, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
+}
+
+type Tuple = unknown[];
+
+export function decodeRecord(bytes: Uint8Array): ProxyRecord {
+  try {
+    const [format, stateBytes, sessions, timers, nextTimerId] = decodeValue(bytes) as Tuple;
+    if (format !== 1 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
+    const decoded = new Map<string, SessionRecord>();
+    for (const entry of sessions as Tuple[]) decoded.set(entry[0] as string, decodeSession(entry));
+    return {
+      stateBytes: stateBytes as Uint8Array,
+      sessions: decoded,
+      timers: (timers as Tuple[]).map(([id, at, method, args]) => ({
+        id: id as number, at: at as number, method: method as string, args: args as unknown[],
+      })),
+      nextTimerId: nextTimerId as number,
+    };
+  } catch (cause) {
+    throw new SteadError('STORE_FAILURE', 'stored proxy record does not decode', { cause });
+  }
+}
+
+function decodeSession(entry: Tuple): SessionRecord {
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins] = entry;
+  const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
+  const [first, previous, latest, info] = visits as Tuple;
+  return {
+    nonce: nonce as Uint8Array | null,
+    endedNonce: endedNonce as Uint8Array | null,
+    beginToken: beginToken as Uint8Array | null,
+    begunReply: begunReply as Uint8Array | null,
+    // Format 1 kept only the current token.
+    recentBegins: (recentBegins as Uint8Array[] | undefined) ?? (beginToken ? [beginToken as Uint8Array] : []),
+    lastSeq: lastSeq as number,
+    replies: new Map(replies as [number, Uint8Array][]),
+    memento,
+    queue: {
+      epoch: epoch instanceof Uint8Array ? Uint8Array.from(epoch) : FIRST_EPOCH,
+      items: (items as Tuple[]).map(([seq, payload, key]) => ({ seq: seq as number, payload, key: key as string | null })),
+      lastSeq: qLast as number,
+      acked: acked as number,
+      limit: limit as number,
+      policy: policy as QueuePolicy,
+      dropped: dropped as number,
+    },
+    visits: { first: first as number, previous: previous as number, latest: latest as number, info },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Limits } from '../../shared/limits.js';
+import { systemRandom } from '../../shared/random.js';
+import type { QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+
+/**
+ * A proxy's atomic record (DESIGN §4): its state and, per logical session, the bookkeeping the
+ * session protocol needs. The whole record is written in one atomic store write.
+ *
+ * Records are values: nothing changes a record or a session in place. A change builds a new
+ * record (sharing what did not change), which becomes the proxy's record only once it is built
+ * and encoded; a failure anywhere before that leaves the proxy's record as it was.
+ */
+export interface ProxyRecord {
+  /** The last committed state, encoded; each transaction decodes its own draft from it. */
+  readonly stateBytes: Uint8Array;
+  readonly sessions: ReadonlyMap<string, SessionRecord>;
+  readonly timers: readonly DurableTimer[];
+  /** Counter for timer ids, so each timer is fired and removed once. */
+  readonly nextTimerId: number;
+}
+
+export interface SessionRecord {
+  readonly nonce: Uint8Array | null;
+  /** The nonce of the instance that ended last: a repeated end of it is harmless (rule 8). */
+  readonly endedNonce: Uint8Array | null;
+  /** The token of the current instance's begin, so a repeated begin gets the same answer. */
+  readonly beginToken: Uint8Array | null;
+  readonly begunReply: Uint8Array | null;
+  /**
+   * Tokens of recent begins, newest last: MQTT redelivers QoS 1, so a begin can arrive again
+   * after a newer begin or after end; a remembered token starts nothing.
+   */
+  readonly recentBegins: readonly Uint8Array[];
+  readonly lastSeq: number;
+  /** seq → encoded reply or error frame (the reply cache, rule 3). */
+  readonly replies: ReadonlyMap<number, Uint8Array>;
+  readonly memento: unknown;
+  readonly queue: NotificationQueue;
+  readonly visits: Visits;
+}
+
+export interface NotificationQueue {
+  /**
+   * The queue's incarnation, random bytes made with the queue. Seqs count within an epoch: a
+   * queue made anew (its record lost) has another epoch, and devices that see it start over
+   * instead of taking its seqs for ones they already handled (docs/sessions.md). Whoever puts
+   * back an older copy of a record must give its queues a new epoch too.
+   */
+  readonly epoch: Uint8Array;
+  readonly items: readonly QueuedNotification[];
+  /** Seq of the last queued notification; the next one gets lastSeq + 1. */
+  readonly lastSeq: number;
+  readonly acked: number;
+  readonly limit: number;
+  readonly policy: QueuePolicy;
+  readonly dropped: number;
+}
+
+export interface Visits {
+  readonly first: number;
+  readonly previous: number;
+  readonly latest: number;
+  readonly info: unknown;
+}
+
+export interface DurableTimer {
+  readonly id: number;
+  readonly at: number;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+/** How many begin tokens a session remembers. */
+export const RECENT_BEGINS = 8;
+
+export const EMPTY_RECORD: ProxyRecord = Object.freeze({
+  stateBytes: new Uint8Array(0),
+  sessions: new Map<string, SessionRecord>(),
+  timers: [],
+  nextTimerId: 1,
+});
+
+export function newSession(now: number, limits: Limits): SessionRecord {
+  return {
+    nonce: null,
+    endedNonce: null,
+    beginToken: null,
+    begunReply: null,
+    recentBegins: [],
+    lastSeq: 0,
+    replies: new Map(),
+    memento: null,
+    queue: { epoch: systemRandom.nonce(), items: [], lastSeq: 0, acked: 0, limit: limits.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
+    visits: { first: now, previous: 0, latest: now, info: null },
+  };
+}
+
+/** The record with one session replaced (or added). */
+export function withSession(record: ProxyRecord, name: string, session: SessionRecord): ProxyRecord {
+  const sessions = new Map(record.sessions);
+  sessions.set(name, session);
+  return { ...record, sessions };
+}
+
+/** Earliest durable timer, so the store can wake the proxy after a restart. */
+export function wakeAt(record: ProxyRecord): number | null {
+  let earliest: number | null = null;
+  for (const timer of record.timers) if (earliest === null || timer.at < earliest) earliest = timer.at;
+  return earliest;
+}
+
+/** The timer to fire now: the earliest due, ties by id. */
+export function dueTimer(record: ProxyRecord, now: number): DurableTimer | null {
+  let due: DurableTimer | null = null;
+  for (const t of record.timers) if (t.at <= now && (!due || t.at < due.at || (t.at === due.at && t.id < due.id))) due = t;
+  return due;
+}
+
+export function withoutTimer(record: ProxyRecord, id: number): ProxyRecord {
+  return { ...record, timers: record.timers.filter((t) => t.id !== id) };
+}

@@ -1,0 +1,65 @@
+import { begunValue, encodeFrame } from '../../shared/wire/codec.js';
+import { Kind } from '../../shared/wire/frames.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { ackedQueue } from './queue.js';
+import { RECENT_BEGINS, type SessionRecord } from './record.js';
+
+/**
+ * The session protocol's steps (DESIGN §4), each a new session record: the one place where a
+ * session's nonce, seq, reply cache and acks change.
+ */
+
+/** Rule 1: a new instance; seq restarts, older instances are fenced, the answer is kept. */
+export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, now: number, info: unknown): SessionRecord {
+  const begunReply = encodeFrame({ kind: Kind.reply, ref: token, seq: 0, value: begunValue({ nonce, memento: s.memento, crashed: s.nonce !== null }) });
+  return {
+    ...s,
+    nonce,
+    endedNonce: null,
+    beginToken: token,
+    begunReply,
+    recentBegins: [...s.recentBegins, token].slice(-RECENT_BEGINS),
+    lastSeq: 0,
+    replies: new Map(),
+    visits: { first: s.visits.first, previous: s.visits.latest, latest: now, info },
+  };
+}
+
+/** Whether a begin token was seen recently (a redelivered begin). */
+export function seenBegin(s: SessionRecord, token: Uint8Array): boolean {
+  return s.recentBegins.some((t) => bytesEqual(t, token));
+}
+
+/** Rule 8: end clears nonce, memento and the reply cache; the ended nonce is remembered. */
+export function ended(s: SessionRecord): SessionRecord {
+  return { ...s, endedNonce: s.nonce, nonce: null, memento: null, beginToken: null, begunReply: null, lastSeq: 0, replies: new Map() };
+}
+
+/**
+ * Rule 3: seq is answered; its reply joins the cache, which keeps only replies the device may
+ * still ask for: above `answeredUpTo` (the device holds those), at most `cacheSize`.
+ */
+export function answered(s: SessionRecord, seq: number, reply: Uint8Array, answeredUpTo: number, cacheSize: number): SessionRecord {
+  const replies = new Map<number, Uint8Array>();
+  for (const [cached, bytes] of s.replies) if (cached > answeredUpTo) replies.set(cached, bytes);
+  replies.set(seq, reply);
+  for (const cached of replies.keys()) {
+    if (replies.size <= cacheSize) break;
+    replies.delete(cached);
+  }
+  return { ...s, lastSeq: seq, replies };
+}
+
+/**
+ * Seqs the device holds replies for are done. After a reload only read-only calls can be missing
+ * among them (writes commit before their reply leaves), so skipping past them is safe.
+ */
+export function skipped(s: SessionRecord, answeredUpTo: number): SessionRecord {
+  return answeredUpTo > s.lastSeq ? { ...s, lastSeq: answeredUpTo } : s;
+}
+
+/** Cumulative ack of notifications; the same session when nothing changed. */
+export function acked(s: SessionRecord, seq: number): SessionRecord {
+  const queue = ackedQueue(s.queue, seq);
+  return queue === s.queue ? s : { ...s, queue };
+}

@@ -1,0 +1,236 @@
+import type { Clock } from '../../shared/clock.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { SteadError } from '../../shared/errors.js';
+import type { Limits } from '../../shared/limits.js';
+import { assertName } from '../../shared/names.js';
+import { begunValue, decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
+import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
+import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+import { enqueued, limited } from '../record/queue.js';
+import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { checkFits, checkPlain, notifyBytes, toSteadError } from '../record/replies.js';
+
+/** What a transaction needs from its proxy. */
+export interface TransactionEnv {
+  readonly app: string;
+  readonly id: string;
+  readonly limits: Limits;
+  readonly clock: Clock;
+  hasMethod(name: string): boolean;
+}
+
+/** A notification to publish once the commit that queued it is durable. */
+export interface Release {
+  session: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * What a transaction produced: the value, the new record (null when nothing changed) and the
+ * notifications to send; or the error, with nothing kept.
+ */
+export type Outcome =
+  | { ok: true; value: unknown; record: ProxyRecord | null; notifications: readonly Release[] }
+  | { ok: false; error: SteadError };
+
+const UNREAD: unique symbol = Symbol('unread');
+const NONE: readonly Release[] = Object.freeze([]);
+/** A stand-in nonce, to measure a memento inside the begin reply that will carry it. */
+const SIZING_NONCE = new Uint8Array(NONCE_BYTES);
+
+/**
+ * DESIGN §4 rules 5–6: one run of app code. The transaction owns the draft state (decoded from
+ * the record when first read, so a state object kept from an earlier method is a dead copy) and
+ * a copy-on-write overlay of the sessions and timers its effects change. Every effect is checked
+ * and encoded when the method asks for it; a refused effect dooms the transaction even if the
+ * method catches the throw. Once the method settled the transaction is closed: its context
+ * throws CONTEXT_CLOSED. Nothing of the proxy changes here: `finish` returns a new record.
+ */
+export class Transaction {
+  readonly session: string | null;
+  readonly #env: TransactionEnv;
+  readonly #base: ProxyRecord;
+  #sessions: Map<string, SessionRecord> | null = null;
+  #timers: DurableTimer[] | null = null;
+  #nextTimerId: number;
+  #draft: unknown = UNREAD;
+  #notifications: Release[] | null = null;
+  #refusal: SteadError | null = null;
+  #outcome: Outcome | null = null;
+
+  constructor(env: TransactionEnv, base: ProxyRecord, session: string | null) {
+    this.#env = env;
+    this.#base = base;
+    this.session = session;
+    this.#nextTimerId = base.nextTimerId;
+  }
+
+  get app(): string {
+    return this.#env.app;
+  }
+
+  get id(): string {
+    return this.#env.id;
+  }
+
+  get state(): unknown {
+    this.#live();
+    if (this.#draft === UNREAD) this.#draft = this.#base.stateBytes.length === 0 ? undefined : decodeValue(this.#base.stateBytes);
+    return this.#draft;
+  }
+
+  set state(value: unknown) {
+    this.#live();
+    this.#draft = value;
+  }
+
+  now(): number {
+    this.#live();
+    return this.#env.clock.now();
+  }
+
+  sessionIds(): string[] {
+    this.#live();
+    return [...this.#view().keys()];
+  }
+
+  /** The session's queue as this transaction sees it: committed items, then its own. */
+  outq(session: string): QueuedNotification[] {
+    this.#live();
+    return (this.#view().get(session)?.queue.items ?? []).map((item) => ({ ...item }));
+  }
+
+  notify(payload: unknown, target: string | RegExp, options: NotifyOptions | undefined): void {
+    this.#effect(() => {
+      if (typeof target === 'string') assertName('session', target);
+      else if (!(target instanceof RegExp)) throw new SteadError('BAD_OPTIONS', 'notify target is a session name or a RegExp');
+      const key = options?.key ?? null;
+      if (key !== null && typeof key !== 'string') throw new SteadError('BAD_OPTIONS', 'notify key must be a string');
+      checkPlain(payload, 'a notification payload', this.#env.limits);
+      const names = typeof target === 'string' ? [target] : [...this.#view().keys()].filter((name) => matches(target, name));
+      for (const name of names) {
+        const { queue, item } = enqueued(this.#open(name).queue, payload, key);
+        const bytes = notifyBytes(item, queue.dropped);
+        checkFits(bytes.length, 'a notification', this.#env.limits);
+        this.#put(name, { ...this.#open(name), queue });
+        (this.#notifications ??= []).push({ session: name, bytes });
+      }
+    });
+  }
+
+  limitQueue(length: number, session: string, policy: QueuePolicy = 'drop-oldest'): void {
+    this.#effect(() => {
+      assertName('session', session);
+      const max = this.#env.limits.maxQueueLength;
+      if (!Number.isInteger(length) || length < 1 || length > max) {
+        throw new SteadError('BAD_OPTIONS', `queue length must be an integer from 1 to ${max}`);
+      }
+      if (policy !== 'drop-oldest' && policy !== 'coalesce' && policy !== 'refuse') {
+        throw new SteadError('BAD_OPTIONS', `unknown queue policy ${String(policy)}`);
+      }
+      const s = this.#open(session);
+      this.#put(session, { ...s, queue: limited(s.queue, length, policy) });
+    });
+  }
+
+  remember(memento: unknown): void {
+    this.#effect(() => {
+      if (this.session === null) throw new SteadError('BAD_OPTIONS', 'remember needs a session (not in pulse, timers or init)');
+      checkPlain(memento, 'a memento', this.#env.limits);
+      // The memento travels in the answer to the next begin: it must fit in that frame.
+      const begun = encodeFrame({ kind: Kind.reply, ref: SIZING_NONCE, seq: 0, value: begunValue({ nonce: SIZING_NONCE, memento, crashed: true }) });
+      checkFits(begun.length, 'a memento', this.#env.limits);
+      this.#put(this.session, { ...this.#open(this.session), memento });
+    });
+  }
+
+  at(time: number, method: string, args: unknown[]): void {
+    this.#effect(() => {
+      if (!Number.isFinite(time)) throw new SteadError('BAD_OPTIONS', 'timer time must be a number (ms since the epoch)');
+      if (!this.#env.hasMethod(method)) throw new SteadError('UNKNOWN_METHOD', `no method ${method} for a timer`);
+      if (!Array.isArray(args)) throw new SteadError('BAD_OPTIONS', 'timer arguments are an array');
+      checkPlain(args, 'a timer’s arguments', this.#env.limits);
+      checkFits(encodeValue(args).length, 'a timer’s arguments', this.#env.limits);
+      (this.#timers ??= [...this.#base.timers]).push({ id: this.#nextTimerId++, at: time, method, args });
+    });
+  }
+
+  /**
+   * The method returned: close, then build the new record (null when nothing changed). A
+   * refusal the method caught, a state over the limit or one that does not encode fail it.
+   */
+  finish(value: unknown): Outcome {
+    if (this.#outcome) return this.#outcome;
+    if (this.#refusal) return this.#settle({ ok: false, error: this.#refusal });
+    try {
+      let stateBytes = this.#base.stateBytes;
+      if (this.#draft !== UNREAD) {
+        const encoded = encodeValue(this.#draft);
+        const max = this.#env.limits.maxStateBytes;
+        if (encoded.length > max) throw new SteadError('STATE_TOO_LARGE', `state of ${encoded.length} bytes exceeds ${max}`);
+        if (!bytesEqual(encoded, stateBytes)) stateBytes = encoded;
+      }
+      const changed = stateBytes !== this.#base.stateBytes || this.#sessions !== null || this.#timers !== null;
+      const record = changed
+        ? { stateBytes, sessions: this.#sessions ?? this.#base.sessions, timers: this.#timers ?? this.#base.timers, nextTimerId: this.#nextTimerId }
+        : null;
+      return this.#settle({ ok: true, value, record, notifications: this.#notifications ?? NONE });
+    } catch (error) {
+      return this.#settle({ ok: false, error: toSteadError(error) });
+    }
+  }
+
+  /** The method threw (rule 6): nothing is kept. A refusal it provoked is the reason. */
+  fail(error: unknown): Outcome {
+    return this.#outcome ?? this.#settle({ ok: false, error: this.#refusal ?? toSteadError(error) });
+  }
+
+  /** Given up on (the time limit): closed, nothing kept; a late settle changes nothing. */
+  abandon(error: SteadError): Outcome {
+    return this.#outcome ?? this.#settle({ ok: false, error });
+  }
+
+  #settle(outcome: Outcome): Outcome {
+    this.#outcome = outcome;
+    return outcome;
+  }
+
+  #live(): void {
+    if (this.#outcome) throw new SteadError('CONTEXT_CLOSED', `${this.#env.app}/${this.#env.id}: context used after its method settled`);
+  }
+
+  /** Runs an effect; a refusal is kept, so the transaction fails even if app code catches it. */
+  #effect(apply: () => void): void {
+    this.#live();
+    try {
+      apply();
+    } catch (error) {
+      this.#refusal ??= toSteadError(error);
+      throw error;
+    }
+  }
+
+  #view(): ReadonlyMap<string, SessionRecord> {
+    return this.#sessions ?? this.#base.sessions;
+  }
+
+  /** The session as this transaction sees it, created (within the limit) if new. */
+  #open(name: string): SessionRecord {
+    const existing = this.#view().get(name);
+    if (existing) return existing;
+    const max = this.#env.limits.maxSessionsPerProxy;
+    if (this.#view().size >= max) throw new SteadError('SESSION_LIMIT', `proxy keeps ${max} sessions at most`);
+    const created = newSession(this.#env.clock.now(), this.#env.limits);
+    this.#put(name, created);
+    return created;
+  }
+
+  #put(name: string, session: SessionRecord): void {
+    (this.#sessions ??= new Map(this.#base.sessions)).set(name, session);
+  }
+}
+
+function matches(pattern: RegExp, name: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(name);
+}

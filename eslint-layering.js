@@ -1,0 +1,147 @@
+// The layering of DESIGN §2 as ESLint `no-restricted-imports` rules, one config per folder.
+//
+// The table below says, per folder (or file), which of our paths it must not import. A folder
+// inherits the bans of the folders above it (`broker/handlers` also may not import `device`).
+// Import specifiers are relative, so a ban on `broker/proxy` is spelled differently from each
+// directory depth (`../proxy/x.js`, `../../broker/proxy/x.js`): `layeringConfigs()` writes one
+// regular expression per route for every depth, and ESLint matches the specifier against them.
+// Type-only imports are banned too: a type import is still a dependency of the layer.
+
+const SOURCES = '*.{ts,mts,cts,js,mjs,cjs}';
+/** How many folder levels below a layer folder the generated `files` globs reach. */
+const MAX_NESTING = 5;
+
+const OUTSIDE = ['test', 'bench', 'examples'];
+const SIDES = ['broker', 'device', 'hardware', 'cli'];
+const BROKER_LAYERS = ['host', 'runtime', 'proxy', 'handlers', 'transaction', 'record', 'store'].map(
+  (name) => `broker/${name}`,
+);
+const BROKER_ENTRIES = ['broker/index.js', 'broker/testing.js'];
+const PUBLIC_ENTRY = (side) => ({ path: side, except: [`${side}/index.js`] });
+
+/**
+ * @typedef {{ path: string, except?: string[] }} Target  a folder, or a file as imported (`.js`)
+ * @typedef {{ unit: string, forbid: (string | Target)[], why: string }} Layer
+ * @type {Layer[]}
+ */
+export const LAYERS = [
+  { unit: 'shared', forbid: [...SIDES, ...OUTSIDE], why: 'shared/ imports nothing of ours' },
+  {
+    unit: 'broker',
+    forbid: ['device', 'hardware', 'cli', ...OUTSIDE],
+    why: 'broker/ imports shared/ only',
+  },
+  { unit: 'device', forbid: ['broker', 'cli', ...OUTSIDE], why: 'device/ imports shared/ and hardware/' },
+  { unit: 'hardware', forbid: ['broker', 'device', 'cli', ...OUTSIDE], why: 'hardware/ imports shared/' },
+  {
+    unit: 'cli',
+    forbid: [...['broker', 'device', 'shared', 'hardware'].map(PUBLIC_ENTRY), ...OUTSIDE],
+    why: "cli/ imports only each side's public index.js",
+  },
+  // Inside broker/ dependencies point one way, top to bottom (DESIGN §2): a layer imports only
+  // the layers below it, and no layer imports the package entries that re-export it.
+  ...BROKER_LAYERS.map((unit, index) => ({
+    unit,
+    forbid: [...BROKER_LAYERS.slice(0, index), ...BROKER_ENTRIES],
+    why: `broker layers import only layers below them (${BROKER_LAYERS.join(' → ')})`,
+  })),
+  {
+    unit: 'broker/apps',
+    forbid: [{ path: 'broker', except: ['broker/apps'] }],
+    why: 'broker/apps/ (proxy types, app loading) is importable by every broker layer and imports shared/ only',
+  },
+  {
+    unit: 'broker/host/metrics.ts',
+    forbid: ['broker'],
+    why: 'metrics receive events and import nothing of broker/',
+  },
+];
+
+/**
+ * Known breaks that a refactor in flight removes. Each entry lets `unit` import `allow`; the
+ * layering test fails once an entry is no longer needed, so that it is deleted, not forgotten.
+ * @type {{ unit: string, allow: string, until: string }[]}
+ */
+export const PENDING = [
+  { unit: 'broker/cli', allow: 'device', until: 'the stead command moves to cli/ (issue 6)' },
+];
+
+const segments = (path) => (path === '' ? [] : path.split('/'));
+const isWithin = (path, folder) => folder === '' || path === folder || path.startsWith(`${folder}/`);
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const relative = (from, to) => segments(to).slice(segments(from).length).join('/');
+/** Matches the end of a path: the path itself, or anything inside it. */
+const END = '(?:/|$)';
+
+/**
+ * The regular expressions that catch every route from a file in `dir` into `target`, one per
+ * number of leading `../` (a route that climbs further is caught by the next one). Directory
+ * names below a layer folder are unknown (`*`), so they never equal a real path segment.
+ */
+export function routesInto(dir, target) {
+  const except = target.except ?? [];
+  const dirParts = segments(dir);
+  const routes = [];
+  for (let up = 0; up <= dirParts.length; up += 1) {
+    const ancestor = dirParts.slice(0, dirParts.length - up).join('/');
+    const climb = up === 0 ? '\\./' : `(?:\\.\\./){${up}}(?!\\.\\./)`;
+    const unless = except
+      .filter((path) => isWithin(path, ancestor))
+      .map((path) => `(?!${escape(relative(ancestor, path))}${END})`)
+      .join('');
+    if (isWithin(target.path, ancestor) && target.path !== ancestor) {
+      routes.push(`^${climb}${unless}${escape(relative(ancestor, target.path))}${END}`);
+    } else if (isWithin(ancestor, target.path) && !except.some((path) => isWithin(ancestor, path))) {
+      routes.push(`^${climb}${unless}`);
+    }
+  }
+  return routes;
+}
+
+function bansFor(unit, pending) {
+  const allowed = pending.filter((entry) => isWithin(unit, entry.unit)).map((entry) => entry.allow);
+  return LAYERS.filter((layer) => isWithin(unit, layer.unit)).flatMap((layer) =>
+    layer.forbid
+      .map((target) => (typeof target === 'string' ? { path: target } : target))
+      .filter((target) => !allowed.some((path) => isWithin(target.path, path)))
+      .map((target) => ({
+        path: target.path,
+        except: [...(target.except ?? []), ...allowed.filter((path) => isWithin(path, target.path))],
+        why: layer.why,
+      })),
+  );
+}
+
+function ruleFor(dir, bans) {
+  const patterns = bans.flatMap((ban) =>
+    routesInto(dir, ban).map((regex) => ({
+      regex,
+      message: `DESIGN §2: ${ban.why}; this file may not import ${ban.path}.`,
+    })),
+  );
+  return { 'no-restricted-imports': ['error', { patterns }] };
+}
+
+/**
+ * Flat-config objects, general folders first: ESLint lets the last matching config set a rule,
+ * so the most specific folder wins and carries the bans it inherits.
+ * @param {{ pending?: typeof PENDING }} [options]
+ */
+export function layeringConfigs({ pending = PENDING } = {}) {
+  const isFile = (unit) => /\.\w+$/.test(unit);
+  // An exempt folder gets configs of its own, so that its exemption reaches no other file.
+  const units = [...new Set([...LAYERS, ...pending].map((entry) => entry.unit))].sort(
+    (a, b) => segments(a).length - segments(b).length || Number(isFile(a)) - Number(isFile(b)),
+  );
+  return units.flatMap((unit) => {
+    const bans = bansFor(unit, pending);
+    if (isFile(unit)) {
+      const dir = segments(unit).slice(0, -1).join('/');
+      return [{ name: `layering/${unit}`, files: [unit], rules: ruleFor(dir, bans) }];
+    }
+    return Array.from({ length: MAX_NESTING + 1 }, (_, nesting) => {
+      const dir = [unit, ...Array(nesting).fill('*')].join('/');
+      return { name: `layering/${dir}`, files: [`${dir}/${SOURCES}`], rules: ruleFor(dir, bans) };
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';
+import { newSession, withSession, type ProxyRecord, type SessionRecord } from '../../../broker/record/record.js';
+import { LIMITS } from '../../../shared/limits.js';
+import { encodeValue } from '../../../shared/wire/codec.js';
+
+function recordWith(sessions: number): ProxyRecord {
+  const map = new Map<string, SessionRecord>();
+  for (let i = 0; i < sessions; i++) map.set(`s${i}`, newSession(1000 + i, LIMITS));
+  return { stateBytes: encodeValue({ n: 1 }), sessions: map, timers: [], nextTimerId: 1 };
+}
+
+/** Byte strings decode as Buffers: compare their bytes. */
+function plainBytes(s: SessionRecord): SessionRecord {
+  return {
+    ...s,
+    nonce: s.nonce && Uint8Array.from(s.nonce),
+    recentBegins: s.recentBegins.map((t) => Uint8Array.from(t)),
+    replies: new Map([...s.replies].map(([k, v]) => [k, Uint8Array.from(v)])),
+  };
+}
+
+describe('proxy record encoding', () => {
+  it('round-trips state, sessions, queues, replies, begin tokens and timers', () => {
+    const base = recordWith(30);
+    const s7: SessionRecord = {
+      ...(base.sessions.get('s7') as SessionRecord),
+      nonce: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+      recentBegins: [Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1)],
+      lastSeq: 4,
+      replies: new Map([[4, Uint8Array.of(9, 9)]]),
+      memento: { index: 3 },
+      queue: { ...(base.sessions.get('s7') as SessionRecord).queue, items: [{ seq: 1, payload: ['hi'], key: null }], lastSeq: 1 },
+    };
+    const record = { ...withSession(base, 's7', s7), timers: [{ id: 1, at: 5000, method: 'fire', args: [1] }] };
+    const decoded = decodeRecord(encodeRecord(record));
+    expect(decoded.sessions.size).toBe(30);
+    expect(plainBytes(decoded.sessions.get('s7') as SessionRecord)).toEqual(s7);
+    expect(decoded.timers).toEqual(record.timers);
+    expect(Buffer.from(decoded.stateBytes)).toEqual(Buffer.from(record.stateBytes));
+  });
+
+  it('a changed session is a new value, so the encoding cache never serves a stale session', () => {
+    const record = recordWith(3);
+    encodeRecord(record);
+    const s1 = record.sessions.get('s1') as SessionRecord;
+    const changed = withSession(record, 's1', { ...s1, lastSeq: 42 });
+    expect(decodeRecord(encodeRecord(changed)).sessions.get('s1')?.lastSeq).toBe(42);
+    expect(decodeRecord(encodeRecord(record)).sessions.get('s1')?.lastSeq).toBe(0);
+  });
+
+  it('loads a format 1 record (before begin tokens were remembered)', () => {
+    const token = Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1);
+    const v1 = encodeValue([1, encodeValue({ n: 2 }), [
+      ['main', null, null, token, null, 0, [], null, [[], 0, 0, 1000, 'drop-oldest', 0], [1, 0, 1, null]],
+    ], [], 1]);
+    const decoded = decodeRecord(v1);
+    expect(decoded.sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+  });
+
+  it('encodes records with many sessions (array headers beyond 23 and 255 items)', () => {
+    for (const n of [0, 23, 24, 255, 256, 1024]) expect(decodeRecord(encodeRecord(recordWith(n))).sessions.size).toBe(n);
+  });
+
+  it('refuses bytes that are not a record with STORE_FAILURE', () => {
+    expect(() => decodeRecord(Uint8Array.of(0xff))).toThrow(expect.objectContaining({ code: 'STEAD_E_STORE_FAILURE' }));
+  });
+});

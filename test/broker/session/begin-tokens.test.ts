@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SteadBroker } from '../../../broker/index.js';
+import { Kind, PROTOCOL_VERSION } from '../../../shared/wire/frames.js';
+import { hostileApp } from '../../helpers/apps/hostile-app.js';
+import { startBroker } from '../../helpers/broker.js';
+import { asError, asReply, RawSession, token } from '../../helpers/raw-session.js';
+
+// Issue 6, hole 5: MQTT redelivers QoS 1, so a begin can arrive twice, late. A late duplicate
+// (after a newer begin, or after end) must not start an instance nobody holds.
+
+describe('a late duplicate begin starts nothing', () => {
+  let broker: SteadBroker;
+  let till: RawSession;
+
+  beforeEach(async () => {
+    broker = await startBroker({ apps: [hostileApp] });
+    till = await RawSession.open(broker.url, 'hostile/begins', 'till');
+  });
+  afterEach(async () => {
+    await till.close();
+    await broker.close();
+  });
+
+  it('a begin repeated while its instance is current gets the same answer', async () => {
+    const ref = token();
+    const first = await till.begin(ref);
+    const again = await till.begin(ref);
+    expect(Buffer.from(again.nonce)).toEqual(Buffer.from(first.nonce));
+    expect(asReply(await till.call(first.nonce, 1, 'bump', [])).value).toBe(1);
+  });
+
+  it('a duplicate of an older begin after a newer one is refused and fences nothing', async () => {
+    const older = token();
+    await till.begin(older);
+    const current = await till.begin(token());
+    expect(asError(await till.sendBegin(PROTOCOL_VERSION, older)).code).toBe('STEAD_E_STALE_INSTANCE');
+    expect(asReply(await till.call(current.nonce, 1, 'bump', [])).value).toBe(1);
+  });
+
+  it('a duplicate begin after end starts no instance, and the next begin is not a crash', async () => {
+    const ref = token();
+    const first = await till.begin(ref);
+    expect(asReply(await till.call(first.nonce, 1, 'bump', [])).value).toBe(1);
+    expect((await till.end(first.nonce, 2)).kind).toBe(Kind.reply);
+    expect(asError(await till.sendBegin(PROTOCOL_VERSION, ref)).code).toBe('STEAD_E_STALE_INSTANCE');
+    const next = await till.begin(token());
+    expect(next.crashed).toBe(false);
+  });
+});
