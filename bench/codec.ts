@@ -45,7 +45,7 @@ export const SAMPLES: readonly { name: string; frame: Frame }[] = [
     name: 'begin reply',
     frame: { kind: Kind.reply, ref: token, seq: 0, value: begunValue({ nonce, memento: null, crashed: false }) },
   },
-  { name: 'ack', frame: { kind: Kind.ack, seq: 7 } },
+  { name: 'ack', frame: { kind: Kind.ack, nonce, seq: 7 } },
   {
     name: 'error',
     frame: { kind: Kind.error, ref: nonce, seq: 8, code: 'STEAD_E_UNKNOWN_METHOD', message: 'toaster has no method sell', data: null },

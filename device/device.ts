@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { SteadError } from '../shared/errors.js';
+import { LIMITS, type Limits } from '../shared/limits.js';
 import { parseProxyAddress, assertName } from '../shared/names.js';
 import { toHex } from '../shared/bytes.js';
 import { systemRandom, type Random } from '../shared/random.js';
@@ -21,8 +22,13 @@ export interface DeviceOptions {
   /** How long connectDevice waits for the first connection; default 10 s. */
   connectTimeoutMs?: number;
   keepaliveSec?: number;
-  /** Defaults for every session of this device. */
-  session?: SessionOptions;
+  /** Defaults for every session of this device (a notification position belongs to one session). */
+  session?: Omit<SessionOptions, 'notifications'>;
+  /**
+   * Overrides of the wire limits the device enforces (`maxFrameBytes`, `maxValueDepth`,
+   * `maxWindow`, `callDeadlineMs`), merged with `LIMITS`; keep them within the broker's.
+   */
+  limits?: Partial<Limits>;
   clock?: Clock;
   random?: Random;
   /** Extra mqtt.js options (TLS files, credentials); Stead owns clean, reconnect and resubscribe. */
@@ -48,6 +54,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly #options: DeviceOptions;
   readonly #clock: Clock;
   readonly #random: Random;
+  readonly #limits: Limits;
   #reconnectTimer: TimerHandle | null = null;
   #closed = false;
 
@@ -56,6 +63,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
+    this.#limits = mergeLimits(options.limits);
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
     this.clientId = options.clientId ?? `stead-${toHex(this.#random.nonce())}`;
     this.#backoff = new Backoff(options.reconnect ?? {}, this.#random);
@@ -151,6 +159,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     return {
       clock: this.#clock,
       random: this.#random,
+      limits: this.#limits,
       agent: this.#options.agent ?? 'stead-device',
       connected: () => client.connected,
       publish: (payload) => {
@@ -178,6 +187,15 @@ export class Device extends EventEmitter<DeviceEvents> {
 }
 
 function noLog(): void {}
+
+function mergeLimits(overrides: Partial<Limits> = {}): Limits {
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!(name in LIMITS) || !Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new SteadError('BAD_OPTIONS', `limits.${name} must be a known limit and a positive integer`);
+    }
+  }
+  return { ...LIMITS, ...overrides };
+}
 
 /** Connects a device to a broker; resolves once the first connection is up. */
 export async function connectDevice(options: DeviceOptions): Promise<Device> {

@@ -2,4 +2,7 @@ export { connectDevice, Device, type DeviceOptions, type DeviceEvents } from './
 export { DeviceSession } from './session/device-session.js';
 export type { SessionOptions, BeginResult } from './session/types.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
+export type { NotificationCursor, NotificationOptions, NotificationPosition } from './session/notification-cursor.js';
+export { fileCursor } from './disk/file-cursor.js';
+export { writeFileAtomic } from './disk/atomic-write.js';
 export type { BackoffOptions } from './backoff.js';

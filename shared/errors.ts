@@ -1,44 +1,87 @@
 /**
  * The one error catalogue (STYLE §5). Every error Stead raises or sends on the wire carries a
  * stable `STEAD_E_…` code from this table; tests assert on codes, never on message text.
- * Each code is documented in docs/errors.md (a test checks that).
+ * Each code is documented in docs/errors.md (a test checks that), with how a device reacts to
+ * it and the MQTT 5 reason code it corresponds to, where one applies.
  */
-export const ERRORS = {
-  MALFORMED_FRAME: 'a frame did not decode as CBOR, or decoded to the wrong shape',
-  FRAME_TOO_LARGE: 'a frame is larger than the maximum frame size',
-  UNSUPPORTED_VERSION: 'the peer speaks a protocol version this side does not',
-  INVALID_NAME: 'an app, id, session or root name breaks the naming rules',
-  BAD_TOPIC: 'a topic is not a Stead topic the sender may use',
-  UNKNOWN_APP: 'no proxy type with that name is loaded',
-  UNKNOWN_METHOD: 'the proxy type has no such method',
-  BAD_ARGUMENTS: 'the arguments do not match the method’s declared shape',
-  APP_ERROR: 'the method threw; its transaction was dropped',
-  NOT_BEGUN: 'the logical session has no current instance; call begin first',
-  STALE_INSTANCE: 'the request’s nonce is not the session’s current nonce (a newer begin fenced it)',
-  STALE_REQUEST: 'the request’s seq is older than the reply cache remembers',
-  OUT_OF_ORDER: 'a gap before the request’s seq did not fill before the deadline',
-  WINDOW_EXCEEDED: 'the request is too far ahead of the last seq (beyond the in-flight window)',
-  QUEUE_FULL: 'a notification queue with the refuse policy is full',
-  SESSION_LIMIT: 'the proxy already keeps the maximum number of logical sessions',
-  STATE_TOO_LARGE: 'the proxy state exceeds the maximum state size',
-  REPLY_TOO_LARGE: 'the reply does not fit in one frame',
-  BAD_VALUE: 'a value the method produced (reply, notification, memento, timer argument) is not plain data the device can decode, or is nested too deep',
-  VALUE_TOO_LARGE: 'a notification, memento or timer argument the method produced does not fit in one frame',
-  METHOD_TIMEOUT: 'the method did not settle within the method time limit; its transaction was abandoned',
-  CONTEXT_CLOSED: 'a method context was used after its method settled (outside any transaction)',
-  INBOX_FULL: 'the proxy inbox is full; the request was not accepted',
-  STORE_FAILURE: 'the store failed to load or commit; nothing was released',
-  VERSION_CONFLICT: 'a commit lost the store’s version check (another writer committed first)',
-  DEADLINE: 'the call did not complete before its deadline; its outcome is unknown',
-  CLOSED: 'the device, session or broker was closed',
-  UNREACHABLE: 'the device could not connect to the broker in time',
-  REFUSED: 'the broker refused a subscription or publish (not authorized)',
-  BAD_OPTIONS: 'invalid options passed to a Stead function or command',
-  APP_LOAD: 'a proxy app module failed to load or declares an invalid proxy type',
+
+/**
+ * How a Stead device reacts when a request is answered with a code (DESIGN §4):
+ * - `retry`: the request was not taken; send it again with the same seq (until its deadline).
+ * - `begin`: this instance cannot go on; requests in flight fail with the error and the next
+ *   call begins a new instance (by itself, with `autoBegin`).
+ * - `fenced`: another instance holds the session; every pending request fails and the device
+ *   does not begin again by itself, so two devices do not take a session from each other in a
+ *   loop (`begin()` takes it over).
+ * - `fail`: the request fails with the error; the instance goes on.
+ */
+export type DeviceReaction = 'retry' | 'begin' | 'fenced' | 'fail';
+
+/** MQTT 5 reason codes (MQTT 5.0 §2.4) that Stead errors correspond to. */
+export const MQTT_REASON = {
+  notAuthorized: 0x87,
+  sessionTakenOver: 0x8e,
+  topicNameInvalid: 0x90,
+  receiveMaximumExceeded: 0x93,
+  packetTooLarge: 0x95,
+  quotaExceeded: 0x97,
+  payloadFormatInvalid: 0x99,
 } as const;
 
-export type ErrorKey = keyof typeof ERRORS;
+interface Entry {
+  readonly message: string;
+  readonly device: DeviceReaction;
+  /** The MQTT 5 reason code of the same meaning, or null where none applies. */
+  readonly mqtt: number | null;
+}
+
+const entry = (message: string, device: DeviceReaction, mqtt: number | null = null): Entry => ({ message, device, mqtt });
+const R = MQTT_REASON;
+
+export const CATALOGUE = {
+  MALFORMED_FRAME: entry('a frame did not decode as CBOR, or decoded to the wrong shape', 'fail', R.payloadFormatInvalid),
+  FRAME_TOO_LARGE: entry('a frame is larger than the maximum frame size', 'fail', R.packetTooLarge),
+  UNSUPPORTED_VERSION: entry('the peer speaks a protocol version this side does not', 'fail'),
+  INVALID_NAME: entry('an app, id, session or root name breaks the naming rules', 'fail', R.topicNameInvalid),
+  BAD_TOPIC: entry('a topic is not a Stead topic the sender may use', 'fail', R.topicNameInvalid),
+  UNKNOWN_APP: entry('no proxy type with that name is loaded', 'fail'),
+  UNKNOWN_METHOD: entry('the proxy type has no such method', 'fail'),
+  BAD_ARGUMENTS: entry('the arguments do not match the method’s declared shape', 'fail'),
+  APP_ERROR: entry('the method threw; its transaction was dropped', 'fail'),
+  NOT_BEGUN: entry('the logical session has no current instance; call begin first', 'begin'),
+  STALE_INSTANCE: entry('the request’s nonce is not the session’s current nonce (a newer begin fenced it)', 'fenced', R.sessionTakenOver),
+  STALE_REQUEST: entry('the request’s seq is older than the reply cache remembers', 'begin'),
+  OUT_OF_ORDER: entry('a gap before the request’s seq did not fill before the deadline', 'begin'),
+  WINDOW_EXCEEDED: entry('the request is too far ahead of the last seq (beyond the in-flight window)', 'begin', R.receiveMaximumExceeded),
+  QUEUE_FULL: entry('a notification queue with the refuse policy is full', 'fail', R.quotaExceeded),
+  SESSION_LIMIT: entry('the proxy already keeps the maximum number of logical sessions', 'fail', R.quotaExceeded),
+  STATE_TOO_LARGE: entry('the proxy state exceeds the maximum state size', 'fail', R.quotaExceeded),
+  REPLY_TOO_LARGE: entry('the reply does not fit in one frame', 'fail', R.packetTooLarge),
+  BAD_VALUE: entry(
+    'a value the method produced (reply, notification, memento, timer argument) is not plain data the device can decode, or is nested too deep',
+    'fail',
+  ),
+  VALUE_TOO_LARGE: entry('a notification, memento or timer argument the method produced does not fit in one frame', 'fail', R.packetTooLarge),
+  METHOD_TIMEOUT: entry('the method did not settle within the method time limit; its transaction was abandoned', 'fail'),
+  CONTEXT_CLOSED: entry('a method context was used after its method settled (outside any transaction)', 'fail'),
+  INBOX_FULL: entry('the proxy inbox is full; the request was not accepted', 'retry', R.quotaExceeded),
+  STORE_FAILURE: entry('the store failed to load or commit; nothing was released', 'retry'),
+  VERSION_CONFLICT: entry('a commit lost the store’s version check (another writer committed first)', 'retry'),
+  DEADLINE: entry('the call did not complete before its deadline; its outcome is unknown', 'begin'),
+  CLOSED: entry('the device, session or broker was closed', 'fail'),
+  UNREACHABLE: entry('the device could not connect to the broker in time', 'fail'),
+  REFUSED: entry('the broker refused a subscription or publish (not authorized)', 'fail', R.notAuthorized),
+  BAD_OPTIONS: entry('invalid options passed to a Stead function or command', 'fail'),
+  APP_LOAD: entry('a proxy app module failed to load or declares an invalid proxy type', 'fail'),
+} as const satisfies Record<string, Entry>;
+
+export type ErrorKey = keyof typeof CATALOGUE;
 export type ErrorCode = `STEAD_E_${ErrorKey}`;
+
+/** The default message of each code. */
+export const ERRORS = Object.fromEntries(
+  (Object.keys(CATALOGUE) as ErrorKey[]).map((key) => [key, CATALOGUE[key].message]),
+) as { readonly [K in ErrorKey]: string };
 
 /** The code of a catalogue entry: `code('UNKNOWN_METHOD')` → `'STEAD_E_UNKNOWN_METHOD'`. */
 export function code(key: ErrorKey): ErrorCode {
@@ -46,12 +89,26 @@ export function code(key: ErrorKey): ErrorCode {
 }
 
 /** All codes, for documentation checks and for decoding error frames. */
-export const ERROR_CODES: readonly ErrorCode[] = (Object.keys(ERRORS) as ErrorKey[]).map(code);
+export const ERROR_CODES: readonly ErrorCode[] = (Object.keys(CATALOGUE) as ErrorKey[]).map(code);
 
 const KNOWN_CODES = new Set<string>(ERROR_CODES);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
+function entryOf(errorCode: ErrorCode): Entry {
+  return CATALOGUE[errorCode.slice(8) as ErrorKey];
+}
+
+/** How a device reacts to a request answered with this code. */
+export function deviceReaction(errorCode: ErrorCode): DeviceReaction {
+  return entryOf(errorCode).device;
+}
+
+/** The MQTT 5 reason code of the same meaning, or null where none applies. */
+export function mqttReason(errorCode: ErrorCode): number | null {
+  return entryOf(errorCode).mqtt;
 }
 
 export interface SteadErrorOptions {
@@ -68,7 +125,7 @@ export class SteadError extends Error {
 
   constructor(key: ErrorKey | ErrorCode, message?: string, options: SteadErrorOptions = {}) {
     const errorCode = key.startsWith('STEAD_E_') ? (key as ErrorCode) : code(key as ErrorKey);
-    super(message ?? ERRORS[errorCode.slice(8) as ErrorKey], { cause: options.cause });
+    super(message ?? entryOf(errorCode).message, { cause: options.cause });
     this.code = errorCode;
     this.data = options.data;
   }

@@ -35,6 +35,8 @@ export interface Update {
   kind: 'update';
   session: SessionRecord;
   send: Uint8Array | null;
+  /** An error frame that leaves before `send`: a hello from an instance that is not current. */
+  refusal?: { ref: Uint8Array; error: SteadError } | null;
   /** Commit before anything leaves (a begin, an end, an ack); false for what may be lost. */
   durable: boolean;
   /** Forget requests held for the old instance. */

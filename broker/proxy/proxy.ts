@@ -248,7 +248,12 @@ export class Proxy implements SessionView, TransactionEnv {
   #update(session: string, update: Update): void {
     if (update.dropHeld) this.#held.drop(session);
     const next = withSession(this.record, session, update.session);
-    const releases: Release[] = update.send ? [{ session, bytes: update.send }] : [];
+    const releases: Release[] = [];
+    if (update.refusal) {
+      this.#host.count(update.refusal.error.code);
+      releases.push({ session, bytes: errorBytes(update.refusal.ref, 0, update.refusal.error) });
+    }
+    if (update.send) releases.push({ session, bytes: update.send });
     if (update.resendQueue) for (const bytes of queueFrames(update.session.queue)) releases.push({ session, bytes });
     if (update.durable) return this.#commit(next, releases);
     this.#record = next;

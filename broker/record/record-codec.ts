@@ -1,5 +1,6 @@
 import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
+import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
 import type { ProxyRecord, SessionRecord } from './record.js';
 
@@ -16,6 +17,8 @@ const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
 /** `[5-array header, format]`: the record's fixed start. */
 const RECORD_START = Uint8Array.of(0x85, RECORD_FORMAT);
 const NO_TIMERS = Uint8Array.of(0x80);
+/** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
+const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
 /** `[format, stateBytes, [session…], [timer…], nextTimerId]`, sessions spliced in pre-encoded. */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
@@ -34,7 +37,7 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
     const q = s.queue;
     bytes = encodeValue([
       name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
-      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped],
+      [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
       s.recentBegins,
     ]);
@@ -83,7 +86,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
 
 function decodeSession(entry: Tuple): SessionRecord {
   const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins] = entry;
-  const [items, qLast, acked, limit, policy, dropped] = queue as Tuple;
+  const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info] = visits as Tuple;
   return {
     nonce: nonce as Uint8Array | null,
@@ -96,6 +99,7 @@ function decodeSession(entry: Tuple): SessionRecord {
     replies: new Map(replies as [number, Uint8Array][]),
     memento,
     queue: {
+      epoch: epoch instanceof Uint8Array ? Uint8Array.from(epoch) : FIRST_EPOCH,
       items: (items as Tuple[]).map(([seq, payload, key]) => ({ seq: seq as number, payload, key: key as string | null })),
       lastSeq: qLast as number,
       acked: acked as number,

@@ -1,4 +1,5 @@
 import type { Limits } from '../../shared/limits.js';
+import { systemRandom } from '../../shared/random.js';
 import type { QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 
 /**
@@ -39,6 +40,13 @@ export interface SessionRecord {
 }
 
 export interface NotificationQueue {
+  /**
+   * The queue's incarnation, random bytes made with the queue. Seqs count within an epoch: a
+   * queue made anew (its record lost) has another epoch, and devices that see it start over
+   * instead of taking its seqs for ones they already handled (docs/sessions.md). Whoever puts
+   * back an older copy of a record must give its queues a new epoch too.
+   */
+  readonly epoch: Uint8Array;
   readonly items: readonly QueuedNotification[];
   /** Seq of the last queued notification; the next one gets lastSeq + 1. */
   readonly lastSeq: number;
@@ -82,7 +90,7 @@ export function newSession(now: number, limits: Limits): SessionRecord {
     lastSeq: 0,
     replies: new Map(),
     memento: null,
-    queue: { items: [], lastSeq: 0, acked: 0, limit: limits.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
+    queue: { epoch: systemRandom.nonce(), items: [], lastSeq: 0, acked: 0, limit: limits.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
     visits: { first: now, previous: 0, latest: now, info: null },
   };
 }

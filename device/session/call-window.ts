@@ -1,3 +1,4 @@
+import type { SteadError } from '../../shared/errors.js';
 import type { PendingCall } from './pending.js';
 
 /**
@@ -10,6 +11,7 @@ export class CallWindow {
   readonly #inflight = new Map<number, PendingCall>();
   #waiting: PendingCall[] = [];
   #nextSeq = 1;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(size: number) {
     this.size = size;
@@ -17,6 +19,16 @@ export class CallWindow {
 
   get idle(): boolean {
     return this.#inflight.size === 0 && this.#waiting.length === 0;
+  }
+
+  /** Resolves once no call waits or is in flight (or the session gives up on them all). */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  releaseIdle(): void {
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   get hasWaiting(): boolean {
@@ -101,16 +113,18 @@ export class CallWindow {
     return this.#waiting.includes(call);
   }
 
-  takeInflight(): PendingCall[] {
+  /** Rejects every call in flight; they leave the window. */
+  failInflight(error: SteadError): void {
     const calls = [...this.#inflight.values()];
     this.#inflight.clear();
-    return calls;
+    for (const call of calls) call.reject(error);
   }
 
-  takeWaiting(): PendingCall[] {
+  /** Rejects every call waiting to be sent. */
+  failWaiting(error: SteadError): void {
     const calls = this.#waiting;
     this.#waiting = [];
-    return calls;
+    for (const call of calls) call.reject(error);
   }
 
   /** A new instance: seqs start again at 1. */

@@ -1,21 +1,19 @@
-import type { TimerHandle } from '../../shared/clock.js';
-import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
-import { LIMITS } from '../../shared/limits.js';
+import { SteadError, isErrorCode, isSteadError } from '../../shared/errors.js';
+import type { Limits } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/bytes.js';
-import { decodeFrame, encodeCall, encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
+import { decodeFrame, encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
+import type { NotificationOptions } from './notification-cursor.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
 import { CallWindow } from './call-window.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { routeError } from './error-route.js';
+import { RetryTimer } from './retry-timer.js';
 import type { BeginResult, SessionLink, SessionOptions } from './types.js';
 import { deferred, pendingControl, settleControl, type PendingCall, type PendingControl } from './pending.js';
 
 type ErrorHandler = (error: unknown) => void;
-
-/** Codes after which this instance cannot go on: a newer begin is needed. */
-const FENCED: ReadonlySet<ErrorCode> = new Set(['STEAD_E_STALE_INSTANCE', 'STEAD_E_NOT_BEGUN']);
-const BROKEN: ReadonlySet<ErrorCode> = new Set(['STEAD_E_OUT_OF_ORDER', 'STEAD_E_STALE_REQUEST', 'STEAD_E_WINDOW_EXCEEDED']);
 
 /**
  * The device side of a logical session (DESIGN §4): begin / call / end with an in-flight window,
@@ -26,41 +24,45 @@ export class DeviceSession {
   readonly proxy: string;
   readonly name: string;
   readonly #link: SessionLink;
+  readonly #limits: Limits;
   readonly #deadlineMs: number;
-  readonly #retryMs: number;
   readonly #autoBegin: boolean;
   readonly #notifications: NotificationDelivery;
   readonly #errorHandlers: ErrorHandler[] = [];
   #nonce: Uint8Array | null = null;
   #fenced = false;
+  /** The app ended the instance: notification handlers alone do not begin another. */
+  #ended = false;
   #closed = false;
   #attached = false;
   #attaching = 0;
   readonly #calls: CallWindow;
   #begin: PendingControl<BeginResult> | null = null;
   #end: PendingControl<void> | null = null;
-  #retryTimer: TimerHandle | null = null;
+  readonly #retry: RetryTimer;
   readonly #deadlines: DeadlineTimer;
-  #helloSentAt = 0;
-  #idle: (() => void)[] = [];
   /** The answer of the last begin: the memento and whether the previous instance crashed. */
   lastBegin: BeginResult | null = null;
 
   constructor(link: SessionLink, proxy: string, name: string, options: SessionOptions) {
     this.#link = link;
+    this.#limits = link.limits;
     this.proxy = proxy;
     this.name = name;
-    this.#deadlineMs = options.deadlineMs ?? LIMITS.callDeadlineMs;
-    this.#calls = new CallWindow(Math.min(Math.max(1, options.window ?? 1), LIMITS.maxWindow));
+    this.#deadlineMs = options.deadlineMs ?? link.limits.callDeadlineMs;
+    this.#calls = new CallWindow(Math.min(Math.max(1, options.window ?? 1), link.limits.maxWindow));
     this.#deadlines = new DeadlineTimer(link.clock, () => this.#expireDue());
-    this.#retryMs = options.retryMs ?? 1000;
+    this.#retry = new RetryTimer(link.clock, options.retryMs ?? 1000, (staleAt) => this.#resendStale(staleAt));
     this.#autoBegin = options.autoBegin ?? true;
-    this.#notifications = new NotificationDelivery(
-      link.clock,
-      (seq) => link.publish(encodeFrame({ kind: Kind.ack, seq })),
-      (error) => this.#reportError(error),
-      () => this.#hello(),
-    );
+    this.#notifications = new NotificationDelivery({
+      clock: link.clock,
+      agent: link.agent,
+      nonce: () => this.#nonce,
+      publish: (bytes) => link.publish(bytes),
+      resync: () => this.#hello(),
+      onError: (error) => this.#reportError(error),
+    });
+    if (options.notifications) this.#notifications.configure(options.notifications);
   }
 
   /** The current instance's nonce, or null before begin and after end. */
@@ -73,8 +75,9 @@ export class DeviceSession {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));
     if (this.#begin) return this.#begin.promise;
     this.#fenced = false;
+    this.#ended = false;
     this.#nonce = null;
-    this.#failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
+    this.#calls.failInflight(new SteadError('STALE_INSTANCE', 'a new begin replaced this instance'));
     const ref = this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info });
     const control = pendingControl<BeginResult>(this.#link.clock, { ref, seq: 0, bytes }, this.#deadlineMs, () =>
@@ -95,7 +98,7 @@ export class DeviceSession {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));
     if (this.#fenced) return Promise.reject(new SteadError('STALE_INSTANCE', 'a newer instance fenced this one; call begin'));
     // The proxy could not tell which call an undecodable frame was: refuse it here, with a cause.
-    if (!isPlainData(args, LIMITS.maxValueDepth)) {
+    if (!isPlainData(args, this.#limits.maxValueDepth)) {
       return Promise.reject(new SteadError('BAD_ARGUMENTS', 'arguments must be plain data (no Map, Set, Date, class instances)'));
     }
     const { promise, resolve, reject } = deferred<unknown>();
@@ -116,7 +119,8 @@ export class DeviceSession {
 
   /** Ends the instance once pending calls are done; harmless when there is none. */
   async end(): Promise<void> {
-    await this.#whenIdle();
+    await this.#calls.whenIdle();
+    this.#ended = true;
     if (!this.#nonce || this.#closed) return;
     if (this.#end) return this.#end.promise;
     const ref = this.#nonce;
@@ -130,8 +134,15 @@ export class DeviceSession {
     return control.promise;
   }
 
-  onNotify(handler: NotifyHandler): () => void {
+  /**
+   * Hands the session's notifications to `handler`, in order, each once (docs/sessions.md says
+   * across what). Acks need an instance: with `autoBegin` this begins one when there is none.
+   * `options` sets where delivery resumes, once, before the first notification.
+   */
+  onNotify(handler: NotifyHandler, options: NotificationOptions = {}): () => void {
+    this.#notifications.configure(options);
     const remove = this.#notifications.add(handler);
+    this.#beginIfNeeded(true);
     if (this.#attached) this.#hello();
     return remove;
   }
@@ -187,14 +198,14 @@ export class DeviceSession {
     this.#failAll(error);
     this.#closed = true;
     this.#notifications.stop();
-    if (this.#retryTimer) this.#link.clock.clearTimeout(this.#retryTimer);
+    this.#retry.stop();
     this.#deadlines.stop();
   }
 
   receive(payload: Uint8Array): void {
     let frame;
     try {
-      frame = decodeFrame(payload);
+      frame = decodeFrame(payload, this.#limits.maxFrameBytes);
     } catch (error) {
       return this.#reportError(error);
     }
@@ -206,7 +217,9 @@ export class DeviceSession {
       case Kind.notify:
         return this.#notifications.receive(frame.seq, frame.payload);
       case Kind.hello:
-        return this.#notifications.helloAnswered(frame.acked);
+        // The answer to a hello: the queue's horizon and epoch.
+        if (frame.epoch) return this.#notifications.answered(frame.acked, frame.epoch);
+        return this.#reportError(new SteadError('MALFORMED_FRAME', 'the proxy answered hello without a queue epoch'));
       default:
         return this.#reportError(new SteadError('MALFORMED_FRAME', `unexpected frame kind ${frame.kind} from the proxy`));
     }
@@ -225,6 +238,7 @@ export class DeviceSession {
       this.#begin = null;
       this.#nonce = begun.nonce;
       this.#calls.restart();
+      this.#notifications.instanceChanged();
       this.lastBegin = { memento: begun.memento, crashed: begun.crashed };
       control.resolve(this.lastBegin);
       return this.#pump();
@@ -237,47 +251,61 @@ export class DeviceSession {
 
   #onError(frame: ErrorFrame): void {
     const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
-    // INBOX_FULL: the request was not taken; the retry timer sends it again (same seq).
-    if (error.code === 'STEAD_E_INBOX_FULL') return;
-    if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) return this.#failBegin(error);
-    if (this.#end && frame.seq === this.#end.seq && bytesEqual(frame.ref, this.#end.ref)) return this.#finishEnd(error);
-    const call = bytesEqual(frame.ref, this.#nonce) ? this.#calls.get(frame.seq) : undefined;
-    if (!call) return this.#reportError(error);
-    if (FENCED.has(error.code)) {
-      // Another instance owns the session now: do not fight it with automatic begins.
-      this.#fenced = true;
-      this.#nonce = null;
-      return this.#failAll(error);
+    const route = routeError(error, frame, { begin: this.#begin, end: this.#end, nonce: this.#nonce, calls: this.#calls });
+    switch (route.to) {
+      case 'retry':
+      case 'past':
+        return;
+      case 'begin':
+        return this.#failBegin(error);
+      case 'end':
+        return this.#finishEnd(error);
+      case 'fenced':
+        // Another instance owns the session now: do not fight it with automatic begins.
+        this.#fenced = true;
+        this.#nonce = null;
+        return this.#failAll(error);
+      case 'instance-over':
+        return this.#instanceOver(error);
+      case 'call':
+        return this.#settle(route.call, error);
+      case 'nobody':
+        return this.#reportError(error);
     }
-    if (BROKEN.has(error.code)) {
-      this.#nonce = null;
-      this.#failInflight(error);
-      return this.#pump();
-    }
-    this.#settle(call, error);
+  }
+
+  /** This instance cannot go on: what is in flight fails; what waits, or listens, begins anew. */
+  #instanceOver(error: SteadError): void {
+    this.#nonce = null;
+    this.#calls.failInflight(error);
+    this.#beginIfNeeded(this.#notifications.hasHandlers && !this.#ended);
+    this.#pump();
+  }
+
+  /** With autoBegin, begins an instance when something needs one and none is on its way. */
+  #beginIfNeeded(needed: boolean): void {
+    if (needed && this.#autoBegin && !this.#nonce && !this.#begin && !this.#fenced && !this.#closed) this.begin().catch(() => undefined);
   }
 
   /** Sends waiting calls while the window has room; each gets the next seq. */
   #pump(): void {
-    if (this.#calls.hasWaiting && !this.#nonce && !this.#begin && this.#autoBegin && !this.#fenced && !this.#closed) {
-      this.begin().catch(() => undefined);
-    }
+    this.#beginIfNeeded(this.#calls.hasWaiting);
     // No call joins an instance that is ending: it waits for the next one.
     const nonce = this.#end ? null : this.#nonce;
     for (let call = nonce && this.#calls.admit(); nonce && call; call = this.#calls.admit()) {
       call.answered = this.#calls.answered();
       const bytes = encodeCall(nonce, call.seq, call.answered, call.method, call.args);
-      if (bytes.length > LIMITS.maxFrameBytes) {
+      if (bytes.length > this.#limits.maxFrameBytes) {
         this.#calls.withdraw(call);
         call.seq = 0;
-        this.#settle(call, new SteadError('FRAME_TOO_LARGE', `call of ${bytes.length} bytes exceeds ${LIMITS.maxFrameBytes}`));
+        this.#settle(call, new SteadError('FRAME_TOO_LARGE', `call of ${bytes.length} bytes exceeds ${this.#limits.maxFrameBytes}`));
         continue;
       }
       call.bytes = bytes;
       this.#resend(call);
     }
     this.#armRetry();
-    if (this.#calls.idle) for (const resolve of this.#idle.splice(0)) resolve();
+    if (this.#calls.idle) this.#calls.releaseIdle();
   }
 
   #resend(call: PendingCall): void {
@@ -303,37 +331,34 @@ export class DeviceSession {
   /** Asks the proxy to (re)send what follows the last notification handed to the app. */
   #hello(): void {
     if (!this.#notifications.hasHandlers || !this.#attached) return;
-    this.#notifications.helloSent();
-    this.#helloSentAt = this.#link.clock.now();
-    this.#link.publish(encodeFrame(helloFrame(this.#notifications.lastDelivered, this.#link.agent)));
+    const hello = this.#notifications.hello();
+    if (hello) this.#link.publish(hello);
     this.#armRetry();
   }
 
-  /** One timer per session resends whatever has waited longer than retryMs. */
+  /** The retry timer runs while anything waits for an answer. */
   #armRetry(): void {
     const helloUnanswered = this.#notifications.hasHandlers && !this.#notifications.synced;
     const busy = this.#calls.hasInflight || this.#begin !== null || this.#end !== null || helloUnanswered;
-    if (!busy || this.#retryTimer || this.#closed) return;
-    this.#retryTimer = this.#link.clock.setTimeout(() => {
-      this.#retryTimer = null;
-      const stale = this.#link.clock.now() - this.#retryMs;
-      if (this.#attached) {
-        if (this.#begin && this.#begin.sentAt <= stale) this.#send(this.#begin);
-        for (const call of this.#calls.inflight()) if (call.sentAt <= stale) this.#resend(call);
-        if (this.#end && this.#end.sentAt <= stale) this.#send(this.#end);
-        if (this.#notifications.hasHandlers && !this.#notifications.synced && this.#helloSentAt <= stale) this.#hello();
-      }
-      this.#armRetry();
-    }, this.#retryMs);
+    if (busy && !this.#closed) this.#retry.arm();
+  }
+
+  #resendStale(staleAt: number): void {
+    if (this.#attached) {
+      if (this.#begin && this.#begin.sentAt <= staleAt) this.#send(this.#begin);
+      for (const call of this.#calls.inflight()) if (call.sentAt <= staleAt) this.#resend(call);
+      if (this.#end && this.#end.sentAt <= staleAt) this.#send(this.#end);
+      if (this.#notifications.hasHandlers && !this.#notifications.synced && this.#notifications.helloSentAt <= staleAt) this.#hello();
+    }
+    this.#armRetry();
   }
 
   #expire(call: PendingCall): void {
     const error = new SteadError('DEADLINE', `${call.method} did not complete in time; its outcome is unknown`);
     if (this.#calls.isWaiting(call)) return this.#settle(call, error);
-    // A request that may or may not have run leaves a gap: this instance cannot go on.
-    this.#nonce = null;
-    this.#failInflight(error);
-    this.#pump();
+    // A request that may or may not have run leaves a gap: this instance cannot go on (the
+    // catalogue's reaction to DEADLINE is `begin`).
+    this.#instanceOver(error);
   }
 
   /** The deadline timer fired: expire what is due, watch what is left. */
@@ -349,20 +374,12 @@ export class DeviceSession {
     this.#pump();
   }
 
-  #failInflight(error: SteadError): void {
-    this.#reject(this.#calls.takeInflight(), error);
-  }
-
   #failAll(error: SteadError): void {
-    this.#failInflight(error);
-    this.#reject(this.#calls.takeWaiting(), error);
+    this.#calls.failInflight(error);
+    this.#calls.failWaiting(error);
     if (this.#begin) this.#failBegin(error);
     if (this.#end) this.#finishEnd(error);
-    for (const resolve of this.#idle.splice(0)) resolve();
-  }
-
-  #reject(calls: PendingCall[], error: SteadError): void {
-    for (const call of calls) call.reject(error);
+    this.#calls.releaseIdle();
   }
 
   #failBegin(error: SteadError): void {
@@ -372,7 +389,7 @@ export class DeviceSession {
     this.#begin = null;
     control.reject(error);
     // Calls that waited for this begin cannot be sent.
-    this.#reject(this.#calls.takeWaiting(), error);
+    this.#calls.failWaiting(error);
     this.#pump();
   }
 
@@ -387,11 +404,6 @@ export class DeviceSession {
     else control.resolve();
     // Calls made while the end was in flight begin the next instance.
     this.#pump();
-  }
-
-  #whenIdle(): Promise<void> {
-    if (this.#calls.idle) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   #reportError(error: unknown): void {

@@ -1,5 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
+import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
+import type { NotificationOptions } from './notification-cursor.js';
 
 export interface SessionOptions {
   /** Per-call deadline; default 30 s. The call fails with DEADLINE, its outcome unknown. */
@@ -8,14 +10,20 @@ export interface SessionOptions {
   window?: number;
   /** Unanswered requests are sent again after this long; default 1 s. */
   retryMs?: number;
-  /** Begin a new instance by itself when a call needs one; default true. */
+  /**
+   * Begin a new instance by itself when a call needs one, or a notification handler (acks need
+   * an instance); default true.
+   */
   autoBegin?: boolean;
+  /** Where notification delivery resumes after a restart, and who keeps the position. */
+  notifications?: NotificationOptions;
 }
 
 /** What a session needs from its device. */
 export interface SessionLink {
   readonly clock: Clock;
   readonly random: Random;
+  readonly limits: Limits;
   readonly agent: string;
   connected(): boolean;
   publish(payload: Uint8Array): void;

@@ -57,6 +57,7 @@ export function parseBegun(value: unknown): Begun {
   return { nonce: nonce(value[0]), memento: value[1], crashed: value[2] };
 }
 
-export function helloFrame(acked: number, agent: string): HelloFrame {
-  return { kind: Kind.hello, version: PROTOCOL_VERSION, acked, agent };
+/** A hello: from a device, its instance nonce; from the proxy, null (the epoch names the queue). */
+export function helloFrame(acked: number, agent: string, nonce: Uint8Array | null, epoch: Uint8Array | null): HelloFrame {
+  return { kind: Kind.hello, version: PROTOCOL_VERSION, acked, agent, nonce, epoch };
 }

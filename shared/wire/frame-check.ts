@@ -26,8 +26,15 @@ function toFrame(raw: unknown[]): Frame {
   const kind = raw[0];
   switch (kind) {
     case Kind.hello:
-      expectLength(raw, 4);
-      return { kind, version: version(raw[1]), acked: seqOf(raw[2]), agent: text(raw[3], 256) };
+      expectLength(raw, 6);
+      return {
+        kind,
+        version: version(raw[1]),
+        acked: seqOf(raw[2]),
+        agent: text(raw[3], 256),
+        nonce: nonceOrNull(raw[4]),
+        epoch: nonceOrNull(raw[5]),
+      };
     case Kind.call:
       expectLength(raw, 6);
       return callFrame(nonce(raw[1]), seqOf(raw[2]), seqOf(raw[3]), text(raw[4], 128), args(raw[5]));
@@ -38,8 +45,8 @@ function toFrame(raw: unknown[]): Frame {
       expectLength(raw, 4);
       return { kind, seq: seqOf(raw[1]), payload: plain(raw[2]), dropped: seqOf(raw[3]) };
     case Kind.ack:
-      expectLength(raw, 2);
-      return { kind, seq: seqOf(raw[1]) };
+      expectLength(raw, 3);
+      return { kind, nonce: nonce(raw[1]), seq: seqOf(raw[2]) };
     case Kind.begin:
       expectLength(raw, 4);
       return { kind, version: version(raw[1]), token: nonce(raw[2]), info: plain(raw[3]) };
@@ -50,7 +57,7 @@ function toFrame(raw: unknown[]): Frame {
       expectLength(raw, 6);
       return {
         kind,
-        ref: raw[1] === null ? null : nonce(raw[1]),
+        ref: nonceOrNull(raw[1]),
         seq: seqOf(raw[2]),
         code: text(raw[3], 128),
         message: text(raw[4], MAX_ERROR_MESSAGE_CHARS),
@@ -94,6 +101,10 @@ function seqOf(value: unknown): number {
 export function nonce(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== NONCE_BYTES) throw malformed(`nonce is not ${NONCE_BYTES} bytes`);
   return value;
+}
+
+function nonceOrNull(value: unknown): Uint8Array | null {
+  return value === null ? null : nonce(value);
 }
 
 function text(value: unknown, maxLength: number): string {

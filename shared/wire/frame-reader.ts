@@ -23,10 +23,13 @@ function fields(bytes: Uint8Array): Frame | null {
   const kind = byte();
   switch (kind) {
     case Kind.hello: {
-      if (head !== 0x84 || byte() !== PROTOCOL_VERSION) return null;
+      if (head !== 0x86 || byte() !== PROTOCOL_VERSION) return null;
       const acked = uint();
       const agent = ascii(256);
-      return acked >= 0 && agent !== null && atEnd() ? { kind, version: PROTOCOL_VERSION, acked, agent } : null;
+      if (acked < 0 || agent === null) return null;
+      const ref = nonceOrNull();
+      const epoch = ref === NO ? NO : nonceOrNull();
+      return ref !== NO && epoch !== NO && atEnd() ? { kind, version: PROTOCOL_VERSION, acked, agent, nonce: ref, epoch } : null;
     }
     case Kind.call: {
       const ref = nonce();
@@ -47,8 +50,9 @@ function fields(bytes: Uint8Array): Frame | null {
     case Kind.notify:
       return head === 0x84 ? notify(bytes) : null;
     case Kind.ack: {
+      const ref = nonce();
       const seq = uint();
-      return head === 0x82 && seq >= 0 && atEnd() ? { kind, seq } : null;
+      return head === 0x83 && ref !== null && seq >= 0 && atEnd() ? { kind, nonce: ref, seq } : null;
     }
     case Kind.begin: {
       if (head !== 0x84 || byte() !== PROTOCOL_VERSION) return null;
@@ -87,11 +91,17 @@ function notify(bytes: Uint8Array): Frame | null {
   return slow === NO ? null : { kind: Kind.notify, seq, payload: slow, dropped };
 }
 
+/** An 8-byte string or null; NO for anything else. */
+function nonceOrNull(): Uint8Array | null | typeof NO {
+  if (peek() !== 0xf6) return nonce() ?? NO;
+  byte();
+  return null;
+}
+
 /** `[7, ref, seq, code, message, data]`, ref null when the error answers nothing. */
 function error(bytes: Uint8Array): Frame | null {
-  let ref: Uint8Array | null = null;
-  if (peek() === 0xf6) byte();
-  else if ((ref = nonce()) === null) return null;
+  const ref = nonceOrNull();
+  if (ref === NO) return null;
   const seq = uint();
   const code = ascii(128);
   const message = ascii(4096);

@@ -18,8 +18,10 @@ export function writeCall(nonce: Uint8Array, seq: number, answered: number, meth
 function byHand(frame: Frame): Buffer | null {
   switch (frame.kind) {
     case Kind.hello:
-      start(4, Kind.hello);
-      return number(frame.version) && number(frame.acked) && text(frame.agent) ? done() : null;
+      start(6, Kind.hello);
+      return number(frame.version) && number(frame.acked) && text(frame.agent) && bytesOrNull(frame.nonce) && bytesOrNull(frame.epoch)
+        ? done()
+        : null;
     case Kind.call:
       return callByHand(frame.nonce, frame.seq, frame.answered, frame.method, frame.args);
     case Kind.reply:
@@ -31,8 +33,8 @@ function byHand(frame: Frame): Buffer | null {
       value(frame.payload);
       return number(frame.dropped) ? done() : null;
     case Kind.ack:
-      start(2, Kind.ack);
-      return number(frame.seq) ? done() : null;
+      start(3, Kind.ack);
+      return bytes(frame.nonce) && number(frame.seq) ? done() : null;
     case Kind.begin:
       start(4, Kind.begin);
       return number(frame.version) && bytes(frame.token) ? withValue(frame.info) : null;
@@ -62,7 +64,7 @@ function withValue(item: unknown): Buffer {
 function frameArray(frame: Frame): unknown[] {
   switch (frame.kind) {
     case Kind.hello:
-      return [Kind.hello, frame.version, frame.acked, frame.agent];
+      return [Kind.hello, frame.version, frame.acked, frame.agent, frame.nonce, frame.epoch];
     case Kind.call:
       return [Kind.call, frame.nonce, frame.seq, frame.answered, frame.method, frame.args];
     case Kind.reply:
@@ -70,7 +72,7 @@ function frameArray(frame: Frame): unknown[] {
     case Kind.notify:
       return [Kind.notify, frame.seq, frame.payload, frame.dropped];
     case Kind.ack:
-      return [Kind.ack, frame.seq];
+      return [Kind.ack, frame.nonce, frame.seq];
     case Kind.begin:
       return [Kind.begin, frame.version, frame.token, frame.info];
     case Kind.end:

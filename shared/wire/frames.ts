@@ -8,7 +8,7 @@ export const PROTOCOL_VERSION = 1;
 /** Error messages on the wire are cut to this many characters. */
 export const MAX_ERROR_MESSAGE_CHARS = 4096;
 
-/** Nonces and begin tokens are raw bytes of this length. */
+/** Nonces, begin tokens and queue epochs are raw bytes of this length. */
 export const NONCE_BYTES = 8;
 
 export const Kind = {
@@ -25,15 +25,20 @@ export const Kind = {
 export type KindName = keyof typeof Kind;
 
 /**
- * `[0, version, acked, agent]`. Device → proxy: "I am listening; every notification up to acked
- * is handled; send the rest again". Proxy → device, the answer: acked is the proxy's last
- * notification seq, and the whole unacknowledged queue follows in order.
+ * `[0, version, acked, agent, nonce, epoch]`. Device → proxy: "I am listening; every
+ * notification up to acked, in the queue `epoch`, is handled; send the rest again", from the
+ * instance `nonce` (null without one: then acked is not applied). Proxy → device, the answer:
+ * acked is the proxy's last notification seq (the horizon), nonce is null, epoch names the
+ * queue; the whole unacknowledged queue follows in order.
  */
 export interface HelloFrame {
   kind: typeof Kind.hello;
   version: number;
   acked: number;
   agent: string;
+  nonce: Uint8Array | null;
+  /** The queue's incarnation: a queue made anew (its record lost) has a new epoch. */
+  epoch: Uint8Array | null;
 }
 
 /**
@@ -67,9 +72,13 @@ export interface NotifyFrame {
   dropped: number;
 }
 
-/** `[4, seq]` device → proxy: every notification up to seq is handled (cumulative). */
+/**
+ * `[4, nonce, seq]` device → proxy: every notification up to seq is handled (cumulative). Only
+ * the session's current instance may acknowledge, so a fenced device cannot.
+ */
 export interface AckFrame {
   kind: typeof Kind.ack;
+  nonce: Uint8Array;
   seq: number;
 }
 

@@ -79,7 +79,7 @@ describe('notifications', () => {
     const received = collect(env.device.session('notifier/n3', 'sleepy'));
     await expect.poll(() => received.length).toBe(3);
     expect(received.map((r) => r.payload)).toEqual([5, 6, 7]);
-    expect(received[0]?.info).toEqual({ seq: 5, dropped: 4 });
+    expect(received[0]?.info).toEqual({ seq: 5, dropped: 4, epoch: expect.any(Uint8Array) });
   });
 
   it('coalesces by key: only the latest per key is kept', async () => {

@@ -72,11 +72,18 @@ const seq = fc.oneof(fc.nat({ max: 2 ** 32 - 1 }), fc.maxSafeNat(), number);
 const nonce = fc.oneof(fc.uint8Array({ minLength: 8, maxLength: 8 }), bytes);
 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
-  fc.record({ kind: fc.constant(Kind.hello), version: seq, acked: seq, agent: text }),
+  fc.record({
+    kind: fc.constant(Kind.hello),
+    version: seq,
+    acked: seq,
+    agent: text,
+    nonce: fc.option(nonce, { nil: null }),
+    epoch: fc.option(nonce, { nil: null }),
+  }),
   fc.record({ kind: fc.constant(Kind.call), nonce, seq, answered: seq, method: text, args: fc.array(appValue, { maxLength: 4 }) }),
   fc.record({ kind: fc.constant(Kind.reply), ref: nonce, seq, value: appValue }),
   fc.record({ kind: fc.constant(Kind.notify), seq, payload: appValue, dropped: seq }),
-  fc.record({ kind: fc.constant(Kind.ack), seq }),
+  fc.record({ kind: fc.constant(Kind.ack), nonce, seq }),
   fc.record({ kind: fc.constant(Kind.begin), version: seq, token: nonce, info: appValue }),
   fc.record({ kind: fc.constant(Kind.end), nonce, seq }),
   fc.record({ kind: fc.constant(Kind.error), ref: fc.option(nonce, { nil: null }), seq, code: text, message: text, data: appValue }),
@@ -97,7 +104,7 @@ describe('the hand-written writer', () => {
     fc.assert(
       fc.property(wrong, wrong, (a, b) => {
         const frames = [
-          { kind: Kind.ack, seq: a },
+          { kind: Kind.ack, nonce: b, seq: a },
           { kind: Kind.call, nonce: a, seq: 1, answered: 0, method: b, args: [] },
           { kind: Kind.notify, seq: 1, payload: null, dropped: a },
           { kind: Kind.error, ref: null, seq: 1, code: a, message: b, data: null },
@@ -117,7 +124,7 @@ describe('the hand-written writer', () => {
 /** The frame with its nonce field as a plain array: the fast path copies nonces to Uint8Arrays. */
 function comparable(f: Frame): unknown {
   const fields: Record<string, unknown> = { ...f };
-  for (const name of ['nonce', 'ref', 'token']) {
+  for (const name of ['nonce', 'ref', 'token', 'epoch']) {
     const field = fields[name];
     if (field instanceof Uint8Array) fields[name] = Array.from(field);
   }
@@ -154,13 +161,20 @@ const smallSeq = fc.oneof(fc.nat({ max: 30 }), fc.nat({ max: 2 ** 32 - 1 }));
 const word = fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 40 }), text);
 const nonce8 = fc.uint8Array({ minLength: 8, maxLength: 8 });
 const wellFormed: fc.Arbitrary<Frame> = fc.oneof(
-  fc.record({ kind: fc.constant(Kind.hello), version: fc.constant(1), acked: smallSeq, agent: word }),
+  fc.record({
+    kind: fc.constant(Kind.hello),
+    version: fc.constant(1),
+    acked: smallSeq,
+    agent: word,
+    nonce: fc.option(nonce8, { nil: null }),
+    epoch: fc.option(nonce8, { nil: null }),
+  }),
   fc.tuple(fc.integer({ min: 1, max: 2 ** 32 - 1 }), fc.nat(), nonce8, word, fc.array(appValue, { maxLength: 4 })).map(
     ([s, back, n, method, args]) => ({ kind: Kind.call, nonce: n, seq: s, answered: Math.max(0, s - 1 - back), method, args }),
   ),
   fc.record({ kind: fc.constant(Kind.reply), ref: nonce8, seq: smallSeq, value: appValue }),
   fc.record({ kind: fc.constant(Kind.notify), seq: smallSeq, payload: appValue, dropped: smallSeq }),
-  fc.record({ kind: fc.constant(Kind.ack), seq: smallSeq }),
+  fc.record({ kind: fc.constant(Kind.ack), nonce: nonce8, seq: smallSeq }),
   fc.record({ kind: fc.constant(Kind.begin), version: fc.constant(1), token: nonce8, info: appValue }),
   fc.record({ kind: fc.constant(Kind.end), nonce: nonce8, seq: smallSeq }),
   fc.record({ kind: fc.constant(Kind.error), ref: fc.option(nonce8, { nil: null }), seq: smallSeq, code: word, message: word, data: appValue }),

@@ -33,11 +33,15 @@ const hexOf = (...octets: number[]): string => Buffer.from(octets).toString('hex
 const NONCE = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
 const TOKEN = Uint8Array.from([0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7]);
 const NEXT_NONCE = Uint8Array.from([0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17]);
+const EPOCH = Uint8Array.from([0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7]);
 /** `h'0102030405060708'`: a byte string of 8 (0x48) followed by the nonce. */
 const N = '48' + hexOf(...NONCE);
 /** `[1, nonce, 5, 4, "buy", ["bread"]]`: the typical call. */
 const CALL_HEX = '860148010203040506070805046362757981656272656164';
 const T = '48' + hexOf(...TOKEN);
+const E = '48' + hexOf(...EPOCH);
+/** `[4, nonce, 3]`: an ack; the rows that test seqs put theirs after the nonce. */
+const ACK_HEX = `8304${N}03`;
 
 const WIRE_CODES: readonly ErrorCode[] = ['STEAD_E_MALFORMED_FRAME', 'STEAD_E_FRAME_TOO_LARGE', 'STEAD_E_UNSUPPORTED_VERSION'];
 
@@ -55,13 +59,18 @@ function afterWire(value: unknown): unknown {
 const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
   {
     name: 'hello from a device',
-    frame: { kind: Kind.hello, version: 1, acked: 0, agent: 'stead-device' },
-    hex: '840001006c73746561642d646576696365',
+    frame: { kind: Kind.hello, version: 1, acked: 7, agent: 'stead-device', nonce: NONCE, epoch: EPOCH },
+    hex: `860001076c73746561642d646576696365${N}${E}`,
+  },
+  {
+    name: 'hello from a device without an instance or an epoch yet',
+    frame: { kind: Kind.hello, version: 1, acked: 0, agent: 'stead-device', nonce: null, epoch: null },
+    hex: '860001006c73746561642d646576696365f6f6',
   },
   {
     name: 'hello from the broker',
-    frame: { kind: Kind.hello, version: 1, acked: 12, agent: 'stead-broker' },
-    hex: '8400010c6c73746561642d62726f6b6572',
+    frame: { kind: Kind.hello, version: 1, acked: 12, agent: 'stead-broker', nonce: null, epoch: EPOCH },
+    hex: `8600010c6c73746561642d62726f6b6572f6${E}`,
   },
   {
     name: 'call',
@@ -105,7 +114,7 @@ const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
     frame: { kind: Kind.notify, seq: 9, payload: { level: 2 }, dropped: 4 },
     hex: '840309b90001656c6576656c0204',
   },
-  { name: 'ack', frame: { kind: Kind.ack, seq: 3 }, hex: '820403' },
+  { name: 'ack', frame: { kind: Kind.ack, nonce: NONCE, seq: 3 }, hex: ACK_HEX },
   {
     name: 'begin',
     frame: { kind: Kind.begin, version: 1, token: TOKEN, info: { agent: 'stead-device' } },
@@ -154,14 +163,14 @@ describe('frame table', () => {
   });
 
   test('helloFrame speaks the current protocol version', () => {
-    expect(helloFrame(7, 'x')).toEqual({ kind: Kind.hello, version: PROTOCOL_VERSION, acked: 7, agent: 'x' });
+    expect(helloFrame(7, 'x', NONCE, null)).toEqual({ kind: Kind.hello, version: PROTOCOL_VERSION, acked: 7, agent: 'x', nonce: NONCE, epoch: null });
   });
 
   test('any valid CBOR spelling decodes, not only the one cbor-x writes', () => {
     // reply [2, h'…', 5, {"ok": true}] with a one-byte map header (a1) instead of b9 0001
     expect(decodeFrame(bytes(`8402${N}05a1626f6bf5`))).toEqual({ kind: Kind.reply, ref: NONCE, seq: 5, value: { ok: true } });
-    // ack [4, 3] as an indefinite-length array, seq as a half float
-    expect(decodeFrame(bytes('9f04f94200ff'))).toEqual({ kind: Kind.ack, seq: 3 });
+    // ack [4, nonce, 3] as an indefinite-length array, seq as a half float
+    expect(decodeFrame(bytes(`9f04${N}f94200ff`))).toEqual({ kind: Kind.ack, nonce: NONCE, seq: 3 });
   });
 
   test('-0 travels as the integer 0', () => {
@@ -215,7 +224,7 @@ const BAD_INPUTS: readonly { name: string; hex: string; code: ErrorCode }[] = [
   { name: 'truncated call (last byte missing)', hex: callWithArgs('816562726561'), code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'truncated after the array header', hex: '86', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'array header claiming 2^32 items', hex: '9b0000000100000000', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'bytes after the frame', hex: '82040300', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'bytes after the frame', hex: `${ACK_HEX}00`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'not an array: integer', hex: '01', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'not an array: map', hex: 'a16461636b0003', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'not an array: byte string', hex: '420403', code: 'STEAD_E_MALFORMED_FRAME' },
@@ -225,11 +234,16 @@ const BAD_INPUTS: readonly { name: string; hex: string; code: ErrorCode }[] = [
   { name: 'kind as text "ack"', hex: '826361636b03', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'kind 4.5', hex: '82f9448003', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'kind null', hex: '82f603', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'ack with 3 elements', hex: '83040300', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'ack with 4 elements', hex: `8404${N}0300`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'ack without a nonce (the old [4, seq])', hex: '820403', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'ack with a null nonce', hex: '8304f603', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'ack with 1 element', hex: '8104', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call with 5 elements', hex: `8501${N}050463627579`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call with 7 elements', hex: `8701${N}05046362757980f6`, code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'hello with 5 elements', hex: '85000100617800', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello with 4 elements (the old hello)', hex: '840001006178', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello with 7 elements', hex: '87000100617800f6f6', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello nonce of 4 bytes', hex: '8600010061784401020304f6', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello epoch as text', hex: '860001006178f66161', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'error with 5 elements', hex: '8507f6006060', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call nonce of 7 bytes', hex: `860147${hexOf(1, 2, 3, 4, 5, 6, 7)}05046362757980`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call nonce of 9 bytes', hex: `860149${hexOf(1, 2, 3, 4, 5, 6, 7, 8, 9)}05046362757980`, code: 'STEAD_E_MALFORMED_FRAME' },
@@ -238,30 +252,30 @@ const BAD_INPUTS: readonly { name: string; hex: string; code: ErrorCode }[] = [
   { name: 'reply ref of 16 bytes', hex: `840250${hexOf(...NONCE, ...NONCE)}05f6`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'begin token of 4 bytes', hex: '84050144a0a1a2a3f6', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'error ref is a number', hex: '860700006060f6', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'negative seq', hex: '820420', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'seq 1.5', hex: '8204f93e00', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'seq NaN', hex: '8204f97e00', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'seq 2^53 (beyond safe integers)', hex: '8204fb4340000000000000', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'seq as text', hex: '82046133', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'negative seq', hex: `8304${N}20`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'seq 1.5', hex: `8304${N}f93e00`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'seq NaN', hex: `8304${N}f97e00`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'seq 2^53 (beyond safe integers)', hex: `8304${N}fb4340000000000000`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'seq as text', hex: `8304${N}6133`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'notify with negative dropped', hex: '840303617820', code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'hello with fractional acked', hex: '840001f93c016178', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello with fractional acked', hex: '860001f93c016178f6f6', code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call with seq 0', hex: `8601${N}00006362757980`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call with answered = seq', hex: `8601${N}05056362757980`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call with answered > seq', hex: `8601${N}05066362757980`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call method not a string', hex: `8601${N}05040180`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call method of 129 characters', hex: `8601${N}05047881${'6d'.repeat(129)}80`, code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'hello agent of 257 characters', hex: `84000100790101${'61'.repeat(257)}`, code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello agent of 257 characters', hex: `86000100790101${'61'.repeat(257)}f6f6`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call args not an array', hex: callWithArgs('a0'), code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'call args null', hex: callWithArgs('f6'), code: 'STEAD_E_MALFORMED_FRAME' },
   // The args array is level 1; LIMITS.maxValueDepth (32) levels pass, 33 do not.
   { name: 'args nested 33 deep', hex: callWithArgs('81'.repeat(32) + '80'), code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'hello version 2', hex: '840002006178', code: 'STEAD_E_UNSUPPORTED_VERSION' },
-  { name: 'hello version 255', hex: '840018ff006178', code: 'STEAD_E_UNSUPPORTED_VERSION' },
+  { name: 'hello version 2', hex: '860002006178f6f6', code: 'STEAD_E_UNSUPPORTED_VERSION' },
+  { name: 'hello version 255', hex: '860018ff006178f6f6', code: 'STEAD_E_UNSUPPORTED_VERSION' },
   { name: 'begin version 2', hex: `840502${T}f6`, code: 'STEAD_E_UNSUPPORTED_VERSION' },
   { name: 'begin version 0', hex: `840500${T}f6`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'begin version -1', hex: `840520${T}f6`, code: 'STEAD_E_MALFORMED_FRAME' },
   { name: 'begin version 1.5', hex: `8405f93e00${T}f6`, code: 'STEAD_E_MALFORMED_FRAME' },
-  { name: 'hello version "1"', hex: '84006131006178', code: 'STEAD_E_MALFORMED_FRAME' },
+  { name: 'hello version "1"', hex: '86006131006178f6f6', code: 'STEAD_E_MALFORMED_FRAME' },
 ];
 
 describe('bad input', () => {
@@ -287,7 +301,7 @@ describe('bad input', () => {
     const deep = Buffer.alloc(LIMITS.maxFrameBytes, 0x81);
     deep[deep.length - 1] = 0x80;
     expect(codeOf(() => decodeFrame(deep))).toBe('STEAD_E_MALFORMED_FRAME');
-    expect(decodeFrame(bytes('820403'))).toEqual({ kind: Kind.ack, seq: 3 });
+    expect(decodeFrame(bytes(ACK_HEX))).toEqual({ kind: Kind.ack, nonce: NONCE, seq: 3 });
   });
 });
 
@@ -405,7 +419,14 @@ const nonce = fc.uint8Array({ minLength: NONCE_BYTES, maxLength: NONCE_BYTES });
 const seq = fc.maxSafeNat();
 
 const frameArb: fc.Arbitrary<Frame> = fc.oneof(
-  fc.record({ kind: fc.constant(Kind.hello), version: fc.constant(PROTOCOL_VERSION), acked: seq, agent: text(256) }),
+  fc.record({
+    kind: fc.constant(Kind.hello),
+    version: fc.constant(PROTOCOL_VERSION),
+    acked: seq,
+    agent: text(256),
+    nonce: fc.option(nonce, { nil: null }),
+    epoch: fc.option(nonce, { nil: null }),
+  }),
   fc.integer({ min: 1, max: MAX_SAFE }).chain((callSeq) =>
     fc.record({
       kind: fc.constant(Kind.call),
@@ -418,7 +439,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   ),
   fc.record({ kind: fc.constant(Kind.reply), ref: nonce, seq, value: plain }),
   fc.record({ kind: fc.constant(Kind.notify), seq, payload: plain, dropped: seq }),
-  fc.record({ kind: fc.constant(Kind.ack), seq }),
+  fc.record({ kind: fc.constant(Kind.ack), nonce, seq }),
   fc.record({ kind: fc.constant(Kind.begin), version: fc.constant(PROTOCOL_VERSION), token: nonce, info: plain }),
   fc.record({ kind: fc.constant(Kind.end), nonce, seq }),
   fc.record({
@@ -495,7 +516,7 @@ describe('properties', () => {
   });
 
   test('any bytes decode to a frame or a wire SteadError, never another throw', () => {
-    const ack = bytes('820403');
+    const ack = bytes(ACK_HEX);
     fc.assert(
       fc.property(anyBytes, (input) => {
         let frame: Frame;
@@ -505,7 +526,7 @@ describe('properties', () => {
           expect(isSteadError(error)).toBe(true);
           expect(WIRE_CODES).toContain((error as { code: unknown }).code);
           // A refused input leaves no state behind in the shared decoder.
-          expect(decodeFrame(ack)).toEqual({ kind: Kind.ack, seq: 3 });
+          expect(decodeFrame(ack)).toEqual({ kind: Kind.ack, nonce: NONCE, seq: 3 });
           return;
         }
         // What decodes is a well-formed frame: it encodes again, and decodes to itself.

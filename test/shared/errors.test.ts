@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, test } from 'vitest';
-import { ERRORS, ERROR_CODES, SteadError, code, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
+import {
+  ERRORS,
+  ERROR_CODES,
+  MQTT_REASON,
+  SteadError,
+  code,
+  deviceReaction,
+  isErrorCode,
+  isSteadError,
+  mqttReason,
+  type ErrorCode,
+} from '../../shared/errors.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const lines = doc.split('\n');
@@ -21,6 +32,36 @@ describe('the catalogue is documented (STYLE §5)', () => {
   test('docs/errors.md gives each code one heading of its own', () => {
     const headed = lines.filter((line) => /^#{2,4} /.test(line)).flatMap(codesIn);
     expect([...headed].sort()).toEqual([...ERROR_CODES].sort());
+  });
+});
+
+describe('the catalogue says how a device reacts, and the MQTT reason code (docs/errors.md)', () => {
+  /** The summary table's cells for a code: code, cached, seen as, reaction, MQTT reason code. */
+  const row = (errorCode: ErrorCode): string[] =>
+    (lines.find((line) => line.startsWith('| `') && codesIn(line)[0] === errorCode) ?? '').split('|').slice(1, -1).map((c) => c.trim());
+
+  test.each(ERROR_CODES)('%s: the summary table gives its reaction and reason code as the catalogue does', (errorCode) => {
+    const [, , , reaction, reason] = row(errorCode);
+    expect(reaction).toBe(`\`${deviceReaction(errorCode)}\``);
+    const hex = mqttReason(errorCode);
+    expect(reason?.split(' ')[0]).toBe(hex === null ? '—' : `0x${hex.toString(16).toUpperCase()}`);
+  });
+
+  test('reason codes are MQTT 5 failure codes (0x80 and above), from the named set', () => {
+    const known = new Set<number>(Object.values(MQTT_REASON));
+    for (const errorCode of ERROR_CODES) {
+      const reason = mqttReason(errorCode);
+      if (reason !== null) expect(known.has(reason) && reason >= 0x80).toBe(true);
+    }
+  });
+
+  test('the requests that were not taken are retried, the instance-ending ones begin again', () => {
+    expect(deviceReaction('STEAD_E_INBOX_FULL')).toBe('retry');
+    expect(deviceReaction('STEAD_E_STALE_INSTANCE')).toBe('fenced');
+    for (const errorCode of ['STEAD_E_NOT_BEGUN', 'STEAD_E_OUT_OF_ORDER', 'STEAD_E_STALE_REQUEST', 'STEAD_E_WINDOW_EXCEEDED', 'STEAD_E_DEADLINE'] as const) {
+      expect(deviceReaction(errorCode)).toBe('begin');
+    }
+    expect(deviceReaction('STEAD_E_APP_ERROR')).toBe('fail');
   });
 });
 
