@@ -8,6 +8,7 @@ import { handleHello } from './hello.js';
 import type { SessionView, Verdict } from './verdict.js';
 
 export type { SessionView, Update, Verdict } from './verdict.js';
+export { correlation, type Correlation } from './correlation.js';
 
 /** One handler per frame kind (STYLE: the dispatcher is only a switch). */
 export function handleFrame(view: SessionView, session: string, frame: Frame): Verdict {

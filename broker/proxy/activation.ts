@@ -1,3 +1,4 @@
+import { SteadError, isSteadError } from '../../shared/errors.js';
 import { decodeRecord } from '../record/record-codec.js';
 import { EMPTY_RECORD, type ProxyRecord } from '../record/record.js';
 import type { Store } from '../store/types.js';
@@ -16,7 +17,12 @@ export interface Activated {
  * A first record is not written on its own: the proxy's first commit writes it.
  */
 export async function activate(type: ProxyType, key: string, store: Store, env: TransactionEnv): Promise<Activated> {
-  const stored = await store.load(key);
+  let stored;
+  try {
+    stored = await store.load(key);
+  } catch (cause) {
+    throw isSteadError(cause, 'STORE_FAILURE') ? cause : new SteadError('STORE_FAILURE', `loading ${key} failed`, { cause });
+  }
   if (stored) return { record: decodeRecord(stored.record), version: stored.version };
   return { record: initialRecord(type, env), version: 0 };
 }
@@ -26,7 +32,11 @@ function initialRecord(type: ProxyType, env: TransactionEnv): ProxyRecord {
   const tx = new Transaction(env, EMPTY_RECORD, null);
   let outcome;
   try {
-    tx.state = type.init(new MethodContext<unknown>(tx));
+    const state = type.init(new MethodContext<unknown>(tx));
+    if (typeof (state as { then?: unknown } | null)?.then === 'function') {
+      throw new SteadError('BAD_VALUE', `${type.name}: init returned a promise; it must return the first state itself`);
+    }
+    tx.state = state;
     outcome = tx.finish(undefined);
   } catch (error) {
     outcome = tx.fail(error);

@@ -5,10 +5,10 @@ import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
 import type { CallFrame, Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
-import { handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
+import { correlation, handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
 import { dueTimer, wakeAt, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
-import { errorBytes, queueFrames } from '../record/replies.js';
+import { errorBytes, queueFrames, toSteadError } from '../record/replies.js';
 import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -149,9 +149,12 @@ export class Proxy implements SessionView, TransactionEnv {
     try {
       for (let item = this.#inbox.shift(); item; item = this.#inbox.shift()) {
         if (this.#gate.failed) await this.#recover();
-        if (!this.#record && !(await this.#activate())) {
-          // A dropped pulse or timer run must not stay marked as queued, or none would come again.
-          if (item.kind === 'pulse' || item.kind === 'timer') this.#wakeups.taken(item.kind);
+        const failure = this.#record ? null : await this.#activate();
+        if (failure) {
+          // A frame gets the reason (its sender retries or fails, as the code says); a dropped
+          // pulse or timer run must not stay marked as queued, or none would come again.
+          if (item.kind === 'frame') this.#refuse(item.session, ...correlation(item.frame), failure);
+          else if (item.kind === 'pulse' || item.kind === 'timer') this.#wakeups.taken(item.kind);
           this.#host.count('dropped.unloaded');
           continue;
         }
@@ -205,7 +208,8 @@ export class Proxy implements SessionView, TransactionEnv {
 
   // Activation and recovery.
 
-  async #activate(): Promise<boolean> {
+  /** Loads or initializes the record; the reason when that failed. */
+  async #activate(): Promise<SteadError | null> {
     try {
       const { record, version } = await activate(this.#type, this.key, this.#host.store, this);
       this.#record = record;
@@ -213,7 +217,7 @@ export class Proxy implements SessionView, TransactionEnv {
     } catch (error) {
       this.#host.log.error({ err: error, proxy: this.key }, 'proxy activation failed');
       this.#record = null;
-      return false;
+      return toSteadError(error);
     }
     // After a reload, notifications a failed (but perhaps written) commit queued were never
     // sent: push every queue once; devices skip what they already have.
@@ -223,7 +227,7 @@ export class Proxy implements SessionView, TransactionEnv {
     }
     if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#scheduleWake();
-    return true;
+    return null;
   }
 
   /**

@@ -8,6 +8,7 @@ import type { SessionTopic, Topics } from '../../shared/topics.js';
 import { decodeFrame, decodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, type Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
+import { correlation, type Correlation } from '../handlers/correlation.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
 import { errorBytes } from '../record/replies.js';
@@ -135,21 +136,6 @@ export class ProxyRuntime {
     const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
     this.#count(steadError.code);
     this.#host.outbound.send(app, id, session, errorBytes(ref, seq, steadError));
-  }
-}
-
-/** The ref and seq a device matches an error against. */
-type Correlation = [ref: Uint8Array | null, seq: number];
-
-function correlation(frame: Frame): Correlation {
-  switch (frame.kind) {
-    case Kind.call:
-    case Kind.end:
-      return [frame.nonce, frame.seq];
-    case Kind.begin:
-      return [frame.token, 0];
-    default:
-      return [null, 0];
   }
 }
 

@@ -5,6 +5,7 @@ import type { Limits } from '../../shared/limits.js';
 import { assertName } from '../../shared/names.js';
 import { begunValue, decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
+import { copyPlainData } from '../../shared/wire/plain-data.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 import { enqueued, limited } from '../record/queue.js';
 import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
@@ -99,7 +100,8 @@ export class Transaction {
   /** The session's queue as this transaction sees it: committed items, then its own. */
   outq(session: string): QueuedNotification[] {
     this.#live();
-    return (this.#view().get(session)?.queue.items ?? []).map((item) => ({ ...item }));
+    // Copies all the way down: app code must not reach into the record through them.
+    return (this.#view().get(session)?.queue.items ?? []).map((item) => ({ ...item, payload: copyPlainData(item.payload, Infinity) }));
   }
 
   notify(payload: unknown, target: string | RegExp, options: NotifyOptions | undefined): void {

@@ -63,6 +63,20 @@ describe('what is committed and sent is the value that was checked', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a queued payload edited through outq by a read-only method reaches a session that was offline as it was notified', async () => {
+    const d = await start();
+    const till = d.session('attack/shop', 'till');
+    await till.call('notifyObject', 'phone');
+    await till.call('editQueued', 'phone');
+    const phone = d.session('attack/shop', 'phone');
+    const errors: unknown[] = [];
+    phone.onError((error) => errors.push(error));
+    const received = new Promise<unknown>((resolve) => phone.onNotify((payload) => resolve(payload)));
+    await phone.begin();
+    expect(await within(received, DEADLINE_MS)).toEqual({ n: 1 });
+    expect(errors).toEqual([]);
+  });
+
   it('timer arguments changed after at: the call is answered, and the timer is kept', async () => {
     const till = (await start()).session('attack/shop', 'till');
     expect(await till.call('timerThenMutate')).toBe('set');

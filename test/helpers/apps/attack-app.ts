@@ -19,6 +19,11 @@ export const attackApp = defineProxy<AttackState>({
   init: () => ({ count: 0 }),
   methods: {
     count: (ctx) => ctx.state.count,
+    /** Bumps after a short wait: duplicates of its request arrive while it runs. */
+    slowBump: async (ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return ++ctx.state.count;
+    },
     queued: { args: ['string'], run: (ctx, session: string) => ctx.outq(session).map((item) => item.payload) },
     bump: (ctx) => ++ctx.state.count,
     limit: { args: ['string', 'integer'], run: (ctx, session: string, length: number) => ctx.limitQueue(length, session) },
@@ -39,6 +44,13 @@ export const attackApp = defineProxy<AttackState>({
       ctx.notify(payload, session);
       payload.when = new Date(0);
       return 'sent';
+    } },
+    notifyObject: { args: ['string'], run: (ctx, session: string) => ctx.notify({ n: 1 }, session) },
+    /** A read-only method that edits the payload of a queued notification through outq. */
+    editQueued: { args: ['string'], run: (ctx, session: string) => {
+      const [item] = ctx.outq(session);
+      if (item) (item.payload as Record<string, unknown>).n = new Date(0);
+      return ctx.state.count;
     } },
     /** Notifies an object and keeps it: app code changes it later, outside any transaction. */
     notifyAndKeep: { args: ['string'], run: (ctx, session: string) => {
@@ -160,6 +172,8 @@ export const attackApp = defineProxy<AttackState>({
       } as AttackState;
       return count;
     } },
+    /** A timer at any time (ms since the epoch), for the extremes. */
+    timerAt: { args: ['number'], run: (ctx, at: number) => ctx.at(at, 'bump') },
     /** Schedules a timer, then changes its arguments array. */
     timerThenMutate: (ctx) => {
       const args: unknown[] = [1];
