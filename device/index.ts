@@ -3,3 +3,6 @@ export { DeviceSession } from './session/device-session.js';
 export type { SessionOptions, BeginResult } from './session/types.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
 export type { BackoffOptions } from './backoff.js';
+export { callOnce } from './call-once/call-once.js';
+export { defaultJournalDir } from './call-once/journal.js';
+export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';

@@ -31,6 +31,10 @@ export const ERRORS = {
   REFUSED: 'the broker refused a subscription or publish (not authorized)',
   BAD_OPTIONS: 'invalid options passed to a Stead function or command',
   APP_LOAD: 'a proxy app module failed to load or declares an invalid proxy type',
+  OUTCOME_UNKNOWN: 'a call was sent but no answer came; sending it again under the same seq tells its outcome',
+  OUTCOME_LOST: 'the instance that sent a call was fenced or ended before the answer was learned',
+  CALL_PENDING: 'the call journal holds an earlier call of this session whose outcome is unknown',
+  JOURNAL: 'the local call journal could not be read or written',
 } as const;
 
 export type ErrorKey = keyof typeof ERRORS;
