@@ -1,8 +1,9 @@
 /**
  * `stead call` as a whole process (issue 6: goal ≤ 0.3 s): start, connect, begin, call, end,
- * exit, against a broker already running (in this process, durable SQLite store). The compiled
- * CLI (dist/, `npm run build`) runs as users run it. Beside it, the floors on this machine: a bare
- * `node -e 0`, and `stead --help` (the CLI started, nothing loaded for a subcommand).
+ * exit, against a broker already running (in this process, durable SQLite store). The built
+ * CLI (dist/, `npm run build`: the bundle of the command and its device side) runs as users run
+ * it. Beside it, the floors on this machine: a bare `node -e 0`, and `stead --help` (the CLI
+ * started, nothing run).
  *
  *   tsx bench/cli-call.ts [--runs 20]
  */

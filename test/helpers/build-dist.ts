@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SOURCES = ['broker', 'device', 'shared', 'cli', 'hardware', 'tsconfig.json', 'tsconfig.build.json'];
-const BUILT = join(ROOT, 'dist/cli/bin.js');
+const SOURCES = ['broker', 'device', 'shared', 'cli', 'hardware', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/** The last file `npm run build` writes. */
+const BUILT = join(ROOT, 'dist/cli/stead.bundle.js');
 
 /**
  * vitest globalSetup: tests run the compiled `stead` (dist/), as users do. `npm test` builds first;
@@ -13,10 +14,7 @@ const BUILT = join(ROOT, 'dist/cli/bin.js');
  */
 export default function setup(): void {
   if (newest(SOURCES.map((path) => join(ROOT, path))) <= mtime(BUILT)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 function newest(paths: string[]): number {

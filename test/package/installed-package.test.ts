@@ -120,6 +120,7 @@ describe('the package as a user installs it', () => {
     const installed = join(project, 'node_modules/stead');
     const files = (await readdir(installed, { recursive: true })).map((file) => relative(installed, join(installed, file)));
     expect(files).toContain('dist/cli/bin.js');
+    expect(files).toContain('dist/cli/stead.bundle.js');
     expect(files).toContain('dist/broker/index.d.ts');
     expect(files).toContain('dist/broker/store/sqlite/sqlite-worker.js');
     expect(files.filter((file) => /\.[mc]?ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
