@@ -39,6 +39,7 @@ export async function callOnce(options: CallOnceOptions): Promise<CallOutcome> {
     call = resolveCall(options);
     journal = new CallJournal(options.journalDir ?? defaultJournalDir(), call);
     entry = options.fresh ? null : await journal.read();
+    if (entry) assertDecodes(entry, journal.path);
   } catch (error) {
     return { status: 'refused', error: asSteadError(error) };
   }
@@ -202,6 +203,16 @@ function resolveCall(options: CallOnceOptions): Call {
     deadlineMs,
     agent: options.agent ?? 'stead-cli',
   };
+}
+
+/** An entry whose values do not decode is refused like one that is not JSON. */
+function assertDecodes(entry: JournalEntry, path: string): void {
+  try {
+    decodeValue(Buffer.from(entry.args, 'base64'));
+    if (entry.answer && 'value' in entry.answer) decodeValue(Buffer.from(entry.answer.value, 'base64'));
+  } catch (cause) {
+    throw new SteadError('JOURNAL', `the call journal ${path} holds values that do not decode`, { cause });
+  }
 }
 
 function isSameCall(entry: JournalEntry, call: Call): boolean {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -124,12 +124,15 @@ describe('stead call is exactly-once across reruns', () => {
     expect(await counters()).toEqual({ bread: 2 });
   });
 
-  it('a journal entry that is not JSON is refused with its own code, and --new replaces it', async () => {
+  it.each([
+    ['is not JSON', (): string => '{ torn'],
+    ['holds arguments that do not decode', (text: string): string => JSON.stringify({ ...(JSON.parse(text) as object), args: '////' })],
+  ])('a journal entry that %s is refused with its own code, and --new replaces it', async (_case, damage) => {
     cutBefore(REPLY.call);
     expect((await stead(buy)).code).toBe(EXIT.unknown);
     heal();
-    const [file] = await readdir(journal);
-    await writeFile(join(journal, file as string), '{ torn');
+    const path = join(journal, (await readdir(journal))[0] as string);
+    await writeFile(path, damage(await readFile(path, 'utf8')));
     const refused = await stead(buy);
     expect(refused.code).toBe(EXIT.refused);
     expect(refused.stderr.split(':')[0]).toBe('STEAD_E_JOURNAL');

@@ -96,7 +96,14 @@ describe('the package as a user installs it', () => {
 
   afterAll(async () => {
     // Each child leads its own process group: npx and the node it starts go together.
-    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    for (const child of children) {
+      if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
