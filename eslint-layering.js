@@ -63,7 +63,6 @@ export const LAYERS = [
  * @type {{ unit: string, allow: string, until: string }[]}
  */
 export const PENDING = [
-  { unit: 'broker/cli', allow: 'device', until: 'the stead command moves to cli/ (issue 6)' },
 ];
 
 const segments = (path) => (path === '' ? [] : path.split('/'));

@@ -1,4 +1,5 @@
 export { createBroker, type BrokerOptions, type SteadBroker } from './host/create-broker.js';
+export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
 export { Metrics } from './host/metrics.js';
 export {
   defineProxy,

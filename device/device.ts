@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { SteadError } from '../shared/errors.js';
 import { LIMITS, type Limits } from '../shared/limits.js';
@@ -8,6 +8,7 @@ import { toHex } from '../shared/bytes.js';
 import { systemRandom, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { openMqttClient } from './mqtt-connect.js';
 import { DeviceSession } from './session/device-session.js';
 import type { SessionLink, SessionOptions } from './session/types.js';
 
@@ -67,7 +68,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
     this.clientId = options.clientId ?? `stead-${toHex(this.#random.nonce())}`;
     this.#backoff = new Backoff(options.reconnect ?? {}, this.#random);
-    this.#client = mqtt.connect(options.url, {
+    this.#client = openMqttClient(options.url, {
       // mqtt.js logs every packet through `debug` unless given a logger: ~5% of a device's CPU.
       log: noLog,
       ...options.mqtt,

@@ -6,3 +6,6 @@ export type { NotificationCursor, NotificationOptions, NotificationPosition } fr
 export { fileCursor } from './disk/file-cursor.js';
 export { writeFileAtomic } from './disk/atomic-write.js';
 export type { BackoffOptions } from './backoff.js';
+export { callOnce } from './call-once/call-once.js';
+export { defaultJournalDir } from './call-once/journal.js';
+export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';

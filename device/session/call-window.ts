@@ -64,6 +64,11 @@ export class CallWindow {
     this.#nextSeq--;
   }
 
+  /** The seq the next admitted call gets (when none is waiting ahead of it). */
+  peekSeq(): number {
+    return this.#nextSeq;
+  }
+
   /** A seq outside the call sequence, for end. */
   nextSeq(): number {
     return this.#nextSeq++;
@@ -127,8 +132,8 @@ export class CallWindow {
     for (const call of calls) call.reject(error);
   }
 
-  /** A new instance: seqs start again at 1. */
-  restart(): void {
-    this.#nextSeq = 1;
+  /** A new instance: seqs start again at 1, or at `nextSeq` for an adopted instance. */
+  restart(nextSeq = 1): void {
+    this.#nextSeq = nextSeq;
   }
 }

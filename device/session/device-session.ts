@@ -70,6 +70,27 @@ export class DeviceSession {
     return this.#nonce;
   }
 
+  /** The seq the next call will be sent under, when no call is waiting. */
+  get nextSeq(): number {
+    return this.#calls.peekSeq();
+  }
+
+  /**
+   * Takes up an instance begun earlier, by this or another process (`stead call` resuming from
+   * its journal), without a begin: the next call goes out under `nextSeq` with that nonce, so a
+   * call sent again under its old seq is answered from the proxy's reply cache (DESIGN §4 rule 3).
+   */
+  adopt(nonce: Uint8Array, nextSeq: number): void {
+    if (this.#closed) throw new SteadError('CLOSED', 'session is closed');
+    if (this.#nonce || this.#begin || this.#end || !this.#calls.idle) {
+      throw new SteadError('BAD_OPTIONS', 'only a session with no instance and no pending call can adopt one');
+    }
+    if (!Number.isSafeInteger(nextSeq) || nextSeq < 1) throw new SteadError('BAD_OPTIONS', `next seq must be a positive integer, got ${nextSeq}`);
+    this.#fenced = false;
+    this.#nonce = nonce;
+    this.#calls.restart(nextSeq);
+  }
+
   /** Starts a new instance, fencing every older one; returns the memento and `crashed`. */
   begin(info: unknown = null): Promise<BeginResult> {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'session is closed'));

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export const STEAD_BIN = fileURLToPath(new URL('../../broker/cli/bin.js', import.meta.url));
+/** The compiled `stead`, as users run it (test/helpers/build-dist.ts keeps it built). */
+export const STEAD_BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
 export interface BrokerProcess {
   readonly child: ChildProcess;
@@ -63,9 +64,9 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a `stead` subcommand to completion. */
-export async function runStead(args: string[]): Promise<RunResult> {
-  const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a `stead` subcommand to completion; `env` adds to this process's environment. */
+export async function runStead(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

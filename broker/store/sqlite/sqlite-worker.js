@@ -1,11 +1,11 @@
 // The SQLite store's worker thread: plain JavaScript, because a worker starts without the
-// parent's TypeScript loader (tsx under the CLI, vite under vitest); it registers tsx itself and
-// then serves a SqliteConnection, one request at a time, in order.
+// parent's TypeScript loader. In the package (dist/) the compiled connection sits beside it; run
+// from the sources (vitest, tsx) it registers tsx to load the TypeScript one. Then it serves a
+// SqliteConnection, one request at a time, in order.
+import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
-const { SqliteConnection } = await import('./sqlite-connection.ts');
+const { SqliteConnection } = await loadConnection();
 
 let connection;
 try {
@@ -27,4 +27,12 @@ parentPort.on('message', ({ id, op, args }) => {
 
 function describe(error) {
   return { code: error?.code, message: String(error?.message ?? error) };
+}
+
+async function loadConnection() {
+  const compiled = new URL('./sqlite-connection.js', import.meta.url);
+  if (existsSync(compiled)) return import(compiled.href);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import('./sqlite-connection.ts');
 }

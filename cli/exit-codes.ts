@@ -1,0 +1,30 @@
+import type { CallStatus } from '../device/index.js';
+
+/** `stead call` exits with one code per outcome (docs/cli.md); usage errors share `refused`'s. */
+export const CALL_EXIT_CODES: Readonly<Record<CallStatus, number>> = {
+  answered: 0,
+  failed: 1,
+  refused: 2,
+  unknown: 3,
+  lost: 4,
+  unsent: 5,
+};
+
+export const USAGE_EXIT_CODE = CALL_EXIT_CODES.refused;
+
+export const CALL_EXIT_HELP = `
+Exit codes:
+  0  answered: the reply is on stdout (a failed or late end is only a warning on stderr)
+  1  failed: the broker or the proxy answered with an error (STEAD_E_… on stderr); the method
+     had no effect
+  2  refused: bad arguments or options, or an earlier call of this session is unresolved;
+     nothing was sent
+  3  unknown: the call was sent and no answer came; it may or may not have run. Run the same
+     command again to learn its outcome: it resends the same call (same instance and seq),
+     which the proxy answers from its reply cache and never runs twice
+  4  lost: the instance that sent the journalled call was fenced or ended; whether it ran can
+     no longer be learned (check the proxy's state; --new makes a new call)
+  5  unsent: the broker could not be reached, or the begin failed; nothing ran
+
+The call journal (--journal, default $STEAD_STATE_DIR/journal or ~/.stead/journal) keeps one
+file per broker, proxy and session while a call is unresolved or its end is unconfirmed.`;

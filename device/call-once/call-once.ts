@@ -1,0 +1,243 @@
+import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
+import { assertName, assertRoot, parseProxyAddress } from '../../shared/names.js';
+import { toHex } from '../../shared/bytes.js';
+import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
+import { isPlainData } from '../../shared/wire/plain-data.js';
+import { LIMITS } from '../../shared/limits.js';
+import { connectDevice, type Device } from '../device.js';
+import type { DeviceSession } from '../session/device-session.js';
+import { CallJournal, defaultJournalDir, type JournalAnswer, type JournalEntry, type JournalKey } from './journal.js';
+import type { CallOnceOptions, CallOutcome } from './types.js';
+
+/** The instance that sent the call is gone: its reply cache can no longer be asked. */
+const LOST: ReadonlySet<ErrorCode> = new Set(['STEAD_E_STALE_INSTANCE', 'STEAD_E_NOT_BEGUN', 'STEAD_E_STALE_REQUEST']);
+/** Raised on this side after the call may have left: no answer came. */
+const NO_ANSWER: ReadonlySet<ErrorCode> = new Set(['STEAD_E_DEADLINE', 'STEAD_E_CLOSED']);
+
+interface Call extends JournalKey {
+  readonly method: string;
+  readonly args: readonly unknown[];
+  /** The arguments as the journal keeps them (CBOR, base64). */
+  readonly encodedArgs: string;
+  readonly deadlineMs: number;
+  readonly agent: string;
+}
+
+/**
+ * One call, exactly once across runs (issue 6, hole 8): begin, journal, call, end. The journal
+ * entry is on disk before the call frame leaves; while the outcome is unknown it stays, and the
+ * same call made again takes up the journalled instance and sends the same seq, which the proxy
+ * answers from its reply cache without running the method again (DESIGN §4 rule 3). The answer
+ * is journalled before the end, so a lost end never loses the answer.
+ */
+export async function callOnce(options: CallOnceOptions): Promise<CallOutcome> {
+  let call: Call;
+  let journal: CallJournal;
+  let entry: JournalEntry | null;
+  try {
+    call = resolveCall(options);
+    journal = new CallJournal(options.journalDir ?? defaultJournalDir(), call);
+    entry = options.fresh ? null : await journal.read();
+    if (entry) assertDecodes(entry, journal.path);
+  } catch (error) {
+    return { status: 'refused', error: asSteadError(error) };
+  }
+  if (entry && isSameCall(entry, call)) return resume(call, journal, entry);
+  if (entry && !entry.answer) {
+    const pending = `${entry.method} ${JSON.stringify(decodeValue(Buffer.from(entry.args, 'base64')))}`;
+    const error = new SteadError('CALL_PENDING', `the outcome of an earlier call on ${call.proxy} session ${call.session} (${pending}) is unknown`);
+    return { status: 'refused', error };
+  }
+  return firstRun(call, journal);
+}
+
+async function firstRun(call: Call, journal: CallJournal): Promise<CallOutcome> {
+  return withSession(call, (error) => ({ status: 'unsent', error }), async (session) => {
+    try {
+      await session.begin({ agent: call.agent });
+    } catch (thrown) {
+      // A begin the proxy refused (UNKNOWN_APP, SESSION_LIMIT…) is an answer; one lost is not.
+      const error = asSteadError(thrown);
+      return NO_ANSWER.has(error.code) ? { status: 'unsent', error } : { status: 'failed', error, resumed: false, warning: null };
+    }
+    const entry: JournalEntry = {
+      version: 1,
+      broker: call.broker,
+      root: call.root,
+      proxy: call.proxy,
+      session: call.session,
+      method: call.method,
+      args: call.encodedArgs,
+      nonce: toHex(session.nonce as Uint8Array),
+      seq: session.nextSeq,
+      sentAt: new Date().toISOString(),
+    };
+    try {
+      await journal.write(entry);
+    } catch (error) {
+      return { status: 'unsent', error: asSteadError(error) };
+    }
+    return send(call, journal, entry, session, false);
+  });
+}
+
+/** The same call again: its answer from the journal, or the same seq sent again. */
+async function resume(call: Call, journal: CallJournal, entry: JournalEntry): Promise<CallOutcome> {
+  const nonce = Buffer.from(entry.nonce, 'hex');
+  const { answer } = entry;
+  if (answer) {
+    return withSession(
+      call,
+      (error) => answered(answer, true, error),
+      async (session) => {
+        session.adopt(nonce, entry.seq + 1);
+        return answered(answer, true, await endInstance(session, journal));
+      },
+    );
+  }
+  return withSession(
+    call,
+    (cause) => ({ status: 'unknown', error: unknownOutcome(call, cause), journal: journal.path }),
+    (session) => {
+      session.adopt(nonce, entry.seq);
+      return send(call, journal, entry, session, true);
+    },
+  );
+}
+
+/** Sends the journalled call; journals the answer, then ends the instance. */
+async function send(call: Call, journal: CallJournal, entry: JournalEntry, session: DeviceSession, resumed: boolean): Promise<CallOutcome> {
+  let answer: JournalAnswer;
+  try {
+    answer = { value: encodeValue(await session.invoke(call.method, [...call.args])).toString('base64') };
+  } catch (thrown) {
+    const error = asSteadError(thrown);
+    if (LOST.has(error.code)) return { status: 'lost', error: lostOutcome(call, error), journal: journal.path };
+    // Never end an instance whose call is unresolved: the rerun needs its reply cache.
+    if (!isSteadError(thrown) || NO_ANSWER.has(error.code)) {
+      return { status: 'unknown', error: unknownOutcome(call, error), journal: journal.path };
+    }
+    answer = { error: { code: error.code, message: error.message } };
+  }
+  try {
+    await journal.write({ ...entry, answer });
+  } catch (error) {
+    // The answer is in; only a crash before the end could still lose it.
+    return answered(answer, resumed, asSteadError(error));
+  }
+  return answered(answer, resumed, await endInstance(session, journal));
+}
+
+/**
+ * Ends the instance and drops its journal entry. An end that fails or gets no answer is a
+ * warning, not a failure: the answer stands, and the entry stays so that a rerun ends it.
+ */
+async function endInstance(session: DeviceSession, journal: CallJournal): Promise<SteadError | null> {
+  try {
+    await session.end();
+  } catch (thrown) {
+    const error = asSteadError(thrown);
+    // Fenced, or ended by an earlier end whose answer was lost: the instance is over all the same.
+    if (!LOST.has(error.code)) return error;
+  }
+  try {
+    await journal.remove();
+    return null;
+  } catch (error) {
+    return asSteadError(error);
+  }
+}
+
+async function withSession(
+  call: Call,
+  unreachable: (error: SteadError) => CallOutcome,
+  run: (session: DeviceSession) => Promise<CallOutcome>,
+): Promise<CallOutcome> {
+  let device: Device;
+  try {
+    device = await connectDevice({
+      url: call.broker,
+      root: call.root,
+      agent: call.agent,
+      connectTimeoutMs: call.deadlineMs,
+      reconnect: { initialMs: 50, maxMs: 1000 },
+      // mqtt-packet's cache of 65,536 number buffers costs a one-call process ~40 ms of start-up.
+      mqtt: { writeCache: false },
+    });
+  } catch (error) {
+    return unreachable(asSteadError(error));
+  }
+  try {
+    return await run(device.session(call.proxy, call.session, { deadlineMs: call.deadlineMs, autoBegin: false }));
+  } finally {
+    await device.close();
+  }
+}
+
+function answered(answer: JournalAnswer, resumed: boolean, warning: SteadError | null): CallOutcome {
+  if ('value' in answer) return { status: 'answered', value: decodeValue(Buffer.from(answer.value, 'base64')), resumed, warning };
+  const { code, message } = answer.error;
+  return { status: 'failed', error: new SteadError(isErrorCode(code) ? code : 'APP_ERROR', message), resumed, warning };
+}
+
+function resolveCall(options: CallOnceOptions): Call {
+  const root = options.root ?? DEFAULT_ROOT;
+  assertRoot(root);
+  parseProxyAddress(options.proxy);
+  assertName('session', options.session);
+  if (typeof options.method !== 'string' || options.method === '') throw new SteadError('BAD_OPTIONS', 'a method name is required');
+  if (!Array.isArray(options.args) || !isPlainData(options.args, LIMITS.maxValueDepth)) {
+    throw new SteadError('BAD_ARGUMENTS', 'arguments must be an array of plain data');
+  }
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  if (!(deadlineMs > 0)) throw new SteadError('BAD_OPTIONS', `deadline must be positive, got ${deadlineMs}`);
+  return {
+    broker: options.broker,
+    root,
+    proxy: options.proxy,
+    session: options.session,
+    method: options.method,
+    args: options.args,
+    encodedArgs: encodeValue(options.args).toString('base64'),
+    deadlineMs,
+    agent: options.agent ?? 'stead-cli',
+  };
+}
+
+/** An entry whose values do not decode is refused like one that is not JSON. */
+function assertDecodes(entry: JournalEntry, path: string): void {
+  try {
+    decodeValue(Buffer.from(entry.args, 'base64'));
+    if (entry.answer && 'value' in entry.answer) decodeValue(Buffer.from(entry.answer.value, 'base64'));
+  } catch (cause) {
+    throw new SteadError('JOURNAL', `the call journal ${path} holds values that do not decode`, { cause });
+  }
+}
+
+function isSameCall(entry: JournalEntry, call: Call): boolean {
+  return (
+    entry.broker === call.broker &&
+    entry.root === call.root &&
+    entry.proxy === call.proxy &&
+    entry.session === call.session &&
+    entry.method === call.method &&
+    entry.args === call.encodedArgs
+  );
+}
+
+function unknownOutcome(call: Call, cause: SteadError): SteadError {
+  const why = `${cause.code}: ${cause.message}`;
+  return new SteadError('OUTCOME_UNKNOWN', `${call.method} was sent to ${call.proxy} but no answer came (${why}); it may or may not have run`, { cause });
+}
+
+function lostOutcome(call: Call, cause: SteadError): SteadError {
+  const why = `${cause.code}: ${cause.message}`;
+  const message = `the instance that sent ${call.method} to ${call.proxy} is gone (${why}); whether the call ran can no longer be learned from the proxy`;
+  return new SteadError('OUTCOME_LOST', message, { cause });
+}
+
+function asSteadError(error: unknown): SteadError {
+  if (isSteadError(error)) return error;
+  return new SteadError('BAD_OPTIONS', error instanceof Error ? error.message : String(error), { cause: error });
+}
