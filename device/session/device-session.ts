@@ -19,6 +19,12 @@ type ErrorHandler = (error: unknown) => void;
  * The device side of a logical session (DESIGN §4): begin / call / end with an in-flight window,
  * retries with the same seq until the deadline (duplicates are answered from the proxy's reply
  * cache), and notifications delivered in order and acknowledged.
+ *
+ * Why this file is over 400 lines: what is left here is the instance's state (nonce, the begin
+ * or end in flight, fencing), which every path reads and changes. The jobs that stand alone have
+ * files of their own: the call window (call-window.ts), retries (retry-timer.ts), deadlines
+ * (deadline-timer.ts), pending begin and end (pending.ts), where an error frame goes
+ * (error-route.ts), notification delivery and cursors (notifications.ts, notification-cursor.ts).
  */
 export class DeviceSession {
   readonly proxy: string;
