@@ -75,8 +75,13 @@ function report(outcome: CallOutcome): void {
         `journal: ${outcome.journal}`,
       );
     case 'refused':
-      if (outcome.error.code !== 'STEAD_E_CALL_PENDING') return lines(`${outcome.error.code}: ${outcome.error.message}`);
-      return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Run that command again to learn its outcome, or pass --new to abandon it.');
+      if (outcome.error.code === 'STEAD_E_CALL_PENDING') {
+        return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Run that command again to learn its outcome, or pass --new to abandon it.');
+      }
+      if (outcome.error.code === 'STEAD_E_CALL_IN_PROGRESS') {
+        return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Nothing was sent. Wait for it to finish (or stop it), then run your command again.');
+      }
+      return lines(`${outcome.error.code}: ${outcome.error.message}`);
     case 'unsent':
       return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Nothing was sent: the method did not run.');
   }

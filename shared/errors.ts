@@ -77,7 +77,23 @@ export const CATALOGUE = {
   OUTCOME_LOST: entry('the instance that sent a call was fenced or ended before the answer was learned', 'fail'),
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
+  CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
 } as const satisfies Record<string, Entry>;
+
+/**
+ * The codes a proxy answers a call with as its reply, cached under its seq (DESIGN §4 rule 6):
+ * the method ran or was judged. Any other error refused the request before it took its seq, so
+ * sending the same seq again may still run it.
+ */
+const CACHED_REPLIES: ReadonlySet<string> = new Set([
+  'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE',
+  'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT',
+].map((key) => `STEAD_E_${key}`));
+
+/** Whether a call answered with this code was judged by its proxy (its reply is cached). */
+export function isCachedReply(errorCode: string): boolean {
+  return CACHED_REPLIES.has(errorCode);
+}
 
 export type ErrorKey = keyof typeof CATALOGUE;
 export type ErrorCode = `STEAD_E_${ErrorKey}`;

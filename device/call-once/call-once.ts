@@ -1,8 +1,9 @@
-import { SteadError, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
+import { SteadError, isCachedReply, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { assertName, assertRoot, parseProxyAddress } from '../../shared/names.js';
 import { toHex } from '../../shared/bytes.js';
 import { DEFAULT_ROOT } from '../../shared/topics.js';
-import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
+import { decodeValue, encodeCall, encodeValue } from '../../shared/wire/codec.js';
+import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { LIMITS } from '../../shared/limits.js';
 import { connectDevice, type Device } from '../device.js';
@@ -12,8 +13,10 @@ import type { CallOnceOptions, CallOutcome } from './types.js';
 
 /** The instance that sent the call is gone: its reply cache can no longer be asked. */
 const LOST: ReadonlySet<ErrorCode> = new Set(['STEAD_E_STALE_INSTANCE', 'STEAD_E_NOT_BEGUN', 'STEAD_E_STALE_REQUEST']);
-/** Raised on this side after the call may have left: no answer came. */
+/** Raised on this side after the begin may have left: no answer came. */
 const NO_ANSWER: ReadonlySet<ErrorCode> = new Set(['STEAD_E_DEADLINE', 'STEAD_E_CLOSED']);
+/** Node's timers take at most 2^31 - 1 ms; a longer one would fire at once. */
+const MAX_DEADLINE_MS = 2 ** 31 - 1;
 
 interface Call extends JournalKey {
   readonly method: string;
@@ -34,11 +37,27 @@ interface Call extends JournalKey {
 export async function callOnce(options: CallOnceOptions): Promise<CallOutcome> {
   let call: Call;
   let journal: CallJournal;
-  let entry: JournalEntry | null;
+  let unlock: () => Promise<void>;
   try {
     call = resolveCall(options);
     journal = new CallJournal(options.journalDir ?? defaultJournalDir(), call);
-    entry = options.fresh ? null : await journal.read();
+    // One run of a session at a time: a second run would take up or replace the first one's
+    // entry while the first still waits for its answer.
+    unlock = await journal.lock();
+  } catch (error) {
+    return { status: 'refused', error: asSteadError(error) };
+  }
+  try {
+    return await callLocked(call, journal, options.fresh === true);
+  } finally {
+    await unlock();
+  }
+}
+
+async function callLocked(call: Call, journal: CallJournal, fresh: boolean): Promise<CallOutcome> {
+  let entry: JournalEntry | null;
+  try {
+    entry = fresh ? null : await journal.read();
     if (entry) assertDecodes(entry, journal.path);
   } catch (error) {
     return { status: 'refused', error: asSteadError(error) };
@@ -114,8 +133,11 @@ async function send(call: Call, journal: CallJournal, entry: JournalEntry, sessi
   } catch (thrown) {
     const error = asSteadError(thrown);
     if (LOST.has(error.code)) return { status: 'lost', error: lostOutcome(call, error), journal: journal.path };
-    // Never end an instance whose call is unresolved: the rerun needs its reply cache.
-    if (!isSteadError(thrown) || NO_ANSWER.has(error.code)) {
+    // Only an error the proxy cached under the call's seq is its answer. Anything else (no
+    // answer, or a refusal before the method: UNKNOWN_APP while the app is not loaded, a gap,
+    // a refused publish) leaves the outcome unknown, and the instance open: the rerun needs its
+    // reply cache.
+    if (!isSteadError(thrown) || !isCachedReply(error.code)) {
       return { status: 'unknown', error: unknownOutcome(call, error), journal: journal.path };
     }
     answer = { error: { code: error.code, message: error.message } };
@@ -191,7 +213,12 @@ function resolveCall(options: CallOnceOptions): Call {
     throw new SteadError('BAD_ARGUMENTS', 'arguments must be an array of plain data');
   }
   const deadlineMs = options.deadlineMs ?? 10_000;
-  if (!(deadlineMs > 0)) throw new SteadError('BAD_OPTIONS', `deadline must be positive, got ${deadlineMs}`);
+  if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) {
+    throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
+  }
+  // A call that cannot fit in one frame is refused here, before anything is begun or journalled.
+  const size = encodeCall(new Uint8Array(NONCE_BYTES), 1, 0, options.method, options.args).length;
+  if (size > LIMITS.maxFrameBytes) throw new SteadError('FRAME_TOO_LARGE', `a call of ${size} bytes exceeds one frame (${LIMITS.maxFrameBytes})`);
   return {
     broker: options.broker,
     root,

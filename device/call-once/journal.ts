@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { SteadError } from '../../shared/errors.js';
 
@@ -52,6 +52,39 @@ export class CallJournal {
     this.dir = dir;
     const hash = createHash('sha256').update(JSON.stringify([key.broker, key.root, key.proxy, key.session])).digest('hex');
     this.path = join(dir, `${key.proxy.replace('/', '+')}+${key.session}-${hash.slice(0, 16)}.json`);
+  }
+
+  /**
+   * Takes the session's lock: a file made with O_EXCL naming this process. A lock whose process
+   * is gone (killed, or stopped with Ctrl-C) is taken over. Resolves with the release.
+   */
+  async lock(): Promise<() => Promise<void>> {
+    const path = `${this.path}.lock`;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new SteadError('JOURNAL', `cannot make the journal folder ${this.dir}`, { cause: error });
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const file = await open(path, 'wx', 0o600);
+        try {
+          await file.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
+        } finally {
+          await file.close();
+        }
+        return () => unlink(path).catch(() => undefined);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SteadError('JOURNAL', `cannot lock the call journal ${path}`, { cause: error });
+      }
+      const holder = await readHolder(path);
+      if (holder && (holder.host !== hostname() || isAlive(holder.pid))) {
+        throw new SteadError('CALL_IN_PROGRESS', `another stead call of this session is running (pid ${holder.pid} on ${holder.host})`);
+      }
+      // Its process is gone: the lock is stale.
+      await unlink(path).catch(() => undefined);
+    }
+    throw new SteadError('CALL_IN_PROGRESS', `another stead call of this session took the lock ${path} first`);
   }
 
   async read(): Promise<JournalEntry | null> {
@@ -108,6 +141,27 @@ export class CallJournal {
     } finally {
       await dir.close();
     }
+  }
+}
+
+async function readHolder(path: string): Promise<{ pid: number; host: string } | null> {
+  try {
+    const holder = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown };
+    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host } : null;
+  } catch {
+    // Being written this instant (held), or left half-written by a process that died (stale).
+    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => Infinity);
+    return age < 5000 ? { pid: -1, host: hostname() } : null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid < 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -66,6 +66,7 @@ export class DeviceSession {
       nonce: () => this.#nonce,
       publish: (bytes) => link.publish(bytes),
       resync: () => this.#hello(),
+      resyncLater: () => this.#armRetry(),
       onError: (error) => this.#reportError(error),
     });
     if (options.notifications) this.#notifications.configure(options.notifications);

@@ -24,6 +24,8 @@ export interface DeliveryLink {
   publish(bytes: Uint8Array): void;
   /** Say hello again: nothing received can be trusted until its answer. */
   resync(): void;
+  /** Say hello again after the retry interval (a delivery failed; do not spin). */
+  resyncLater(): void;
   onError(error: unknown): void;
 }
 
@@ -202,23 +204,32 @@ export class NotificationDelivery {
   }
 
   async #deliver(payload: unknown, info: NotificationInfo, generation: number): Promise<void> {
-    for (const handler of [...this.#handlers]) {
-      try {
-        await handler(payload, info);
-      } catch (error) {
-        this.#link.onError(error);
-      }
-    }
+    // A delivery before this one failed: this one comes again after it.
     if (generation !== this.#generation) return;
-    // The cursor is saved before the ack: a crash in between hands this one to the app again.
     try {
+      for (const handler of [...this.#handlers]) await handler(payload, info);
+      // The cursor is saved before the ack: a crash in between hands this one to the app again.
       await this.#cursor?.save({ epoch: info.epoch, seq: info.seq });
     } catch (error) {
-      return this.#link.onError(error);
+      this.#link.onError(error);
+      return this.#redeliverLater(generation);
     }
     if (generation !== this.#generation) return;
     this.#lastDelivered = info.seq;
     this.#scheduleAck();
+  }
+
+  /**
+   * A handler threw or the cursor could not be saved: the notification is neither acknowledged
+   * nor passed. What was queued after it is dropped here, and after the retry interval a hello
+   * asks the proxy to send everything from it again (every handler sees it again).
+   */
+  #redeliverLater(generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#generation++;
+    this.#lastQueued = this.#lastDelivered;
+    this.#synced = false;
+    this.#link.resyncLater();
   }
 
   /** Acks coalesce: one cumulative ack for a burst of notifications. */
