@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { CodecResults } from './codec.js';
+import type { RecoveryResults } from './recovery.js';
 import type { RoundTripParams, RoundTripResults } from './round-trips.js';
 import { fixed, percent, table, times, whole } from './table.js';
 
@@ -9,6 +10,8 @@ export interface Target {
   /** Null when the run did not measure it. */
   actual: number | null;
   met: boolean | null;
+  /** How `actual` prints; by default a ratio (goal ending in x) or a percentage. */
+  unit?: 'seconds';
 }
 
 const MODE_LABELS = { raw: 'raw aedes', stead: 'stead', 'stead-shared': 'stead, 1 proxy' } as const;
@@ -76,7 +79,7 @@ export function codecTable(results: CodecResults): string {
   return `Codec: ${results.method.replaceAll('. ', '.\n')}\n\n${table(['frame', 'cbor B', 'json B', 'json+session B', 'cbor/json', 'cbor rt/s', 'json rt/s', 'speed'], rows)}`;
 }
 
-export function targets(roundTrips: RoundTripResults | null, codec: CodecResults | null, store: string): Target[] {
+export function targets(roundTrips: RoundTripResults | null, codec: CodecResults | null, recovery: RecoveryResults | null, store: string): Target[] {
   const at100 = roundTrips?.ratios.find((r) => r.devices === 100 && r.mode === 'stead') ?? null;
   const bytes = codec?.totals.bytesRatio ?? null;
   const speed = codec?.totals.speedRatio ?? null;
@@ -95,6 +98,10 @@ export function targets(roundTrips: RoundTripResults | null, codec: CodecResults
       result.push({ name: 'stead p99 at 100 devices vs raw', goal: '<= 3x', actual: p99, met: p99 === null ? null : p99 <= 3 });
     }
   }
+  if (recovery) {
+    const seconds = recovery.recoveredMs === null ? null : recovery.recoveredMs / 1000;
+    result.push({ name: `restart recovery, ${recovery.devices} devices (median)`, goal: '<= 5 s', actual: seconds, met: seconds !== null && seconds <= 5, unit: 'seconds' });
+  }
   if (codec) {
     result.push({ name: 'frame bytes vs JSON (mix)', goal: '<= 40%', actual: bytes, met: bytes === null ? null : bytes <= 0.4 });
     result.push({ name: 'codec round trip speed vs JSON (mix)', goal: '>= 1.5x', actual: speed, met: speed === null ? null : speed >= 1.5 });
@@ -105,11 +112,35 @@ export function targets(roundTrips: RoundTripResults | null, codec: CodecResults
 export function targetLines(list: readonly Target[]): string {
   return list
     .map((t) => {
-      const actual = t.actual === null ? 'not measured' : t.goal.endsWith('x') ? times(t.actual) : percent(t.actual);
+      const actual = t.actual === null ? 'not measured' : t.unit === 'seconds' ? `${fixed(t.actual)} s` : t.goal.endsWith('x') ? times(t.actual) : percent(t.actual);
       const verdict = t.met === null ? '' : t.met ? 'met' : 'MISSED';
       return `  ${t.name.padEnd(50)} goal ${t.goal.padEnd(7)} actual ${actual.padEnd(8)} ${verdict}`;
     })
     .join('\n');
+}
+
+export function recoveryTable(results: RecoveryResults): string {
+  const header = [
+    `Broker restart recovery: ${results.devices} devices (set up in ${fixed(results.setupMs / 1000)} s), each with a begun session calling about once`,
+    `per ${results.intervalMs} ms, and at once when its connection drops; the broker (a child process on a SQLite file) is`,
+    'killed with SIGKILL and started again on the same file and port; devices reconnect with their default',
+    'backoff. Times from the kill, in ms.',
+    'restart: until the new broker listened (startup: its own process start-up, of that); reconnected:',
+    'the last device connected again; recovered: the last device completed a call again (median device in',
+    `brackets). Failed calls over the run: ${results.failures}.`,
+    '',
+    '',
+  ].join('\n');
+  const ms = (value: number | null): string => (value === null ? '-' : whole(value));
+  const rows = results.rows.map((r) => [
+    String(r.round),
+    ms(r.restartMs),
+    ms(r.startupMs),
+    ms(r.reconnectedMs),
+    `${ms(r.recoveredMs)} (${ms(r.recoveredP50Ms)})`,
+    String(r.unrecovered),
+  ]);
+  return header + table(['round', 'restart', 'startup', 'reconnected', 'recovered (p50)', 'not back'], rows);
 }
 
 /** Writes `bench/results/<timestamp>.json` and `bench/results/latest.json`; returns the first path. */
