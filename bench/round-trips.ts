@@ -78,9 +78,10 @@ function plan(params: RoundTripParams): { devices: number; modes: RowMode[] }[] 
   if (params.sharedDevices > 0 && !params.devices.includes(params.sharedDevices)) {
     groups.push({ devices: params.sharedDevices, modes: ['raw', 'stead-shared'] });
   }
+  // A group left with its raw row only (its Stead modes not asked for) has nothing to compare.
   return groups
     .map((group) => ({ ...group, modes: group.modes.filter((mode) => params.modes.includes(mode)) }))
-    .filter((group) => group.modes.length > 0);
+    .filter((group) => group.modes.some((mode) => mode !== 'raw') || params.modes.every((mode) => mode === 'raw'));
 }
 
 /** Raw aedes and Stead rows against one broker, driven by one clients process. */
