@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--segments 4] [--warmup-ms 1500]
  *                    [--devices 1,100,1000] [--shared-devices 100] [--connect-batch 50]
- *                    [--only codec,round-trips,recovery,cli-call] [--modes raw,stead,stead-shared] [--cpu-prof <dir>]
+ *                    [--only codec,round-trips,recovery,cli-call] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
  *                    [--recovery-devices 1000] [--recovery-rounds 3]
  *
  * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     'shared-devices': { type: 'string', default: '100' },
     'connect-batch': { type: 'string', default: '50' },
     only: { type: 'string' },
-    modes: { type: 'string', default: 'raw,stead,stead-shared' },
+    modes: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'recovery-devices': { type: 'string', default: '1000' },
     'recovery-rounds': { type: 'string', default: '3' },
@@ -46,7 +46,7 @@ function count(name: string, text: string | undefined): number {
   return value;
 }
 
-const MODES: readonly RowMode[] = ['raw', 'stead', 'stead-shared'];
+const MODES: readonly RowMode[] = ['raw', 'raw-durable', 'stead', 'stead-shared'];
 
 function modes(text: string): RowMode[] {
   const list = text.split(',');
@@ -76,7 +76,8 @@ const params: RoundTripParams = {
   durationMs: count('duration-ms', values['duration-ms']),
   segments: Math.max(1, count('segments', values.segments)),
   connectBatch: Math.max(1, count('connect-batch', values['connect-batch'])),
-  modes: modes(values.modes),
+  // The durable baseline only means something next to a durable store.
+  modes: modes(values.modes ?? (values.store.startsWith('memory:') ? 'raw,stead,stead-shared' : MODES.join(','))),
   clientNodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
 };
 const codecParams = { rounds: 7, roundMs: 100 };
