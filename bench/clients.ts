@@ -31,7 +31,9 @@ function openClient(group: GroupSpec, mode: RowMode, index: number, recorder: La
   const clientId = `${group.label}-${mode}-${index}`;
   switch (mode) {
     case 'raw':
-      return RawClient.open(group.url, clientId, index, Buffer.alloc(group.rawRequestBytes, 0x61), recorder);
+      return RawClient.open(group.url, clientId, 'raw', index, Buffer.alloc(group.rawRequestBytes, 0x61), recorder);
+    case 'raw-durable':
+      return RawClient.open(group.url, clientId, 'rawsync', index, Buffer.alloc(group.rawRequestBytes, 0x61), recorder);
     case 'stead':
       // One proxy per gadget: the model Stead is built for.
       return SteadClient.open(group.url, clientId, `toaster/shop-${index}`, 'bench', recorder);

@@ -1,6 +1,7 @@
 /** Messages between the bench orchestrator (broker process) and the clients child process. */
 
-export type RowMode = 'raw' | 'stead' | 'stead-shared';
+/** `raw-durable`: raw aedes plus one fdatasync before each reply batch (see raw-echo.ts). */
+export type RowMode = 'raw' | 'raw-durable' | 'stead' | 'stead-shared';
 
 /**
  * One group: a client set per mode for the same number of devices, all connected up front. The

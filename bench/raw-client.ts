@@ -18,21 +18,22 @@ export class RawClient implements BenchClient {
   #inflight = false;
   #idle: (() => void) | null = null;
 
-  private constructor(client: MqttClient, index: number, payload: Buffer, recorder: LatencyRecorder) {
+  private constructor(client: MqttClient, inTopic: string, payload: Buffer, recorder: LatencyRecorder) {
     this.#client = client;
-    this.#inTopic = `raw/${index}/in`;
+    this.#inTopic = inTopic;
     this.#payload = payload;
     this.#recorder = recorder;
     client.on('message', () => this.#onReply());
     client.on('error', () => this.failures++);
   }
 
-  static async open(url: string, clientId: string, index: number, payload: Buffer, recorder: LatencyRecorder): Promise<RawClient> {
+  /** `prefix` is `raw` or `rawsync` (the echo that syncs to disk first, see raw-echo.ts). */
+  static async open(url: string, clientId: string, prefix: string, index: number, payload: Buffer, recorder: LatencyRecorder): Promise<RawClient> {
     // Logging off as in Stead's device (mqtt.js otherwise formats every packet for `debug`).
     const client = await mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0, keepalive: 30, connectTimeout: 30_000, log: () => undefined });
     if (client.stream instanceof Socket) client.stream.setNoDelay(true);
-    await client.subscribeAsync(`raw/${index}/out`, { qos: 1 });
-    return new RawClient(client, index, payload, recorder);
+    await client.subscribeAsync(`${prefix}/${index}/out`, { qos: 1 });
+    return new RawClient(client, `${prefix}/${index}/in`, payload, recorder);
   }
 
   start(): void {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { createBroker, type SteadBroker } from '../broker/index.js';
 import toaster from '../examples/toaster/app.js';
 import { encodeCall, encodeFrame } from '../shared/wire/codec.js';
@@ -69,25 +72,35 @@ function wireSizes(): { request: number; reply: number } {
   };
 }
 
+const isRaw = (mode: RowMode): boolean => mode === 'raw' || mode === 'raw-durable';
+
 /** One group per device count; the shared-proxy mode joins the group with its device count. */
 function plan(params: RoundTripParams): { devices: number; modes: RowMode[] }[] {
   const groups = params.devices.map((devices): { devices: number; modes: RowMode[] } => ({
     devices,
-    modes: devices === params.sharedDevices ? ['raw', 'stead', 'stead-shared'] : ['raw', 'stead'],
+    modes: devices === params.sharedDevices ? ['raw', 'raw-durable', 'stead', 'stead-shared'] : ['raw', 'raw-durable', 'stead'],
   }));
   if (params.sharedDevices > 0 && !params.devices.includes(params.sharedDevices)) {
     groups.push({ devices: params.sharedDevices, modes: ['raw', 'stead-shared'] });
   }
+  // A group left with baselines only (its Stead modes not asked for) has nothing to compare.
   return groups
     .map((group) => ({ ...group, modes: group.modes.filter((mode) => params.modes.includes(mode)) }))
-    .filter((group) => group.modes.length > 0);
+    .filter((group) => group.modes.some((mode) => !isRaw(mode)) || params.modes.every(isRaw));
+}
+
+/** The durable baseline syncs a file on the store's disk (next to a SQLite file, else in tmp). */
+async function syncDir(store: string): Promise<string> {
+  const parent = store.startsWith('sqlite:') ? dirname(resolve(store.slice('sqlite:'.length) || '.')) : tmpdir();
+  return mkdtemp(join(parent, 'stead-bench-sync-'));
 }
 
 /** Raw aedes and Stead rows against one broker, driven by one clients process. */
 export async function runRoundTrips(params: RoundTripParams, progress: (line: string) => void): Promise<RoundTripResults> {
   const payloadBytes = wireSizes();
   const broker = await createBroker({ port: 0, apps: [toaster], store: params.store });
-  await installRawEcho(broker.aedes, payloadBytes.reply);
+  const dir = params.modes.includes('raw-durable') ? await syncDir(params.store) : null;
+  const closeEcho = await installRawEcho(broker.aedes, payloadBytes.reply, dir === null ? undefined : join(dir, 'sync.bin'));
   let clients: ClientsProcess | null = null;
   try {
     clients = await ClientsProcess.spawn(params.clientNodeArgs);
@@ -114,6 +127,8 @@ export async function runRoundTrips(params: RoundTripParams, progress: (line: st
   } finally {
     await clients?.close();
     await broker.close();
+    closeEcho();
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -145,11 +160,11 @@ async function runGroup(clients: ClientsProcess, broker: SteadBroker, spec: Grou
     return {
       mode,
       devices: spec.devices,
-      proxies: mode === 'raw' ? 0 : mode === 'stead' ? spec.devices : 1,
+      proxies: isRaw(mode) ? 0 : mode === 'stead' ? spec.devices : 1,
       ...summary,
       failures,
       setupMs,
-      commits: mode === 'raw' ? null : { ...c, perSync: c.batches > 0 ? c.writes / c.batches : 0 },
+      commits: isRaw(mode) ? null : { ...c, perSync: c.batches > 0 ? c.writes / c.batches : 0 },
       cpuUsPerCall: { broker: perCall(brokerCpuMs), clients: perCall(cpuMs) },
       cpuLoad: { broker: load(brokerCpuMs), clients: load(cpuMs) },
     };

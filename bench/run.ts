@@ -1,14 +1,16 @@
 /**
  * `npm run bench` (DESIGN §11): raw aedes vs Stead round trips with the broker in this process
- * and the clients in a child process, then the codec against JSON. Prints tables and writes
- * bench/results/<timestamp>.json and bench/results/latest.json.
+ * and the clients in a child process, the codec against JSON, and broker restart recovery. Prints
+ * tables and writes bench/results/<timestamp>.json and bench/results/latest.json.
  *
  *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--segments 4] [--warmup-ms 1500]
  *                    [--devices 1,100,1000] [--shared-devices 100] [--connect-batch 50]
- *                    [--only round-trips|codec] [--modes raw,stead,stead-shared] [--cpu-prof <dir>]
+ *                    [--only codec,round-trips,recovery,cli-call] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
+ *                    [--recovery-devices 1000] [--recovery-rounds 3]
  *
  * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
- * clients process into dir; with `--modes stead` they show Stead's costs alone.
+ * clients process into dir; with `--modes stead` they show Stead's costs alone. The recovery
+ * section always runs on a SQLite file of its own, whatever `--store` says.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -16,8 +18,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCpuProfile } from './cpu-profile.js';
 import { runCodecBench, type CodecResults } from './codec.js';
-import { codecTable, roundTripTables, targetLines, targets, writeResults } from './report.js';
+import { codecTable, recoveryTable, roundTripTables, targetLines, targets, writeResults } from './report.js';
 import type { RowMode } from './protocol.js';
+import { runRecovery, type RecoveryParams, type RecoveryResults } from './recovery.js';
 import { runRoundTrips, type RoundTripParams, type RoundTripResults } from './round-trips.js';
 
 const { values } = parseArgs({
@@ -30,8 +33,10 @@ const { values } = parseArgs({
     'shared-devices': { type: 'string', default: '100' },
     'connect-batch': { type: 'string', default: '50' },
     only: { type: 'string' },
-    modes: { type: 'string', default: 'raw,stead,stead-shared' },
+    modes: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'recovery-devices': { type: 'string', default: '1000' },
+    'recovery-rounds': { type: 'string', default: '3' },
   },
 });
 
@@ -41,7 +46,7 @@ function count(name: string, text: string | undefined): number {
   return value;
 }
 
-const MODES: readonly RowMode[] = ['raw', 'stead', 'stead-shared'];
+const MODES: readonly RowMode[] = ['raw', 'raw-durable', 'stead', 'stead-shared'];
 
 function modes(text: string): RowMode[] {
   const list = text.split(',');
@@ -50,6 +55,18 @@ function modes(text: string): RowMode[] {
   return MODES.filter((m) => list.includes(m));
 }
 
+const SECTIONS = ['codec', 'round-trips', 'recovery', 'cli-call'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function sections(text: string | undefined): ReadonlySet<Section> {
+  if (text === undefined) return new Set(SECTIONS);
+  const list = text.split(',');
+  const unknown = list.filter((s) => !SECTIONS.some((known) => known === s));
+  if (unknown.length > 0) throw new Error(`--only: unknown ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  return new Set(SECTIONS.filter((s) => list.includes(s)));
+}
+
+const only = sections(values.only);
 const profileDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
 const params: RoundTripParams = {
   store: values.store,
@@ -59,10 +76,29 @@ const params: RoundTripParams = {
   durationMs: count('duration-ms', values['duration-ms']),
   segments: Math.max(1, count('segments', values.segments)),
   connectBatch: Math.max(1, count('connect-batch', values['connect-batch'])),
-  modes: modes(values.modes),
+  // The durable baseline only means something next to a durable store.
+  modes: modes(values.modes ?? (values.store.startsWith('memory:') ? 'raw,stead,stead-shared' : MODES.join(','))),
   clientNodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
 };
 const codecParams = { rounds: 7, roundMs: 100 };
+const recoveryParams: RecoveryParams = {
+  devices: count('recovery-devices', values['recovery-devices']),
+  rounds: Math.max(1, count('recovery-rounds', values['recovery-rounds'])),
+  runMs: 2000,
+  intervalMs: 1000,
+  connectBatch: Math.max(1, count('connect-batch', values['connect-batch'])),
+  timeoutMs: 60_000,
+};
+
+/**
+ * `stead call` as a whole process (start, connect, call, exit; issue 6, goal <= 0.3 s). The
+ * measurement itself is bench/cli-call.ts, from the branch that builds the `cli/` folder: connect
+ * it here (run it, return its results) and give it a table and a target in report.ts.
+ */
+async function runCliCallSection(log: (line: string) => void): Promise<null> {
+  log('cli-call: not connected yet (bench/cli-call.ts)');
+  return null;
+}
 
 async function versionOf(pkg: string): Promise<string> {
   const text = await readFile(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8');
@@ -74,20 +110,27 @@ async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   let codec: CodecResults | null = null;
   let roundTrips: RoundTripResults | null = null;
+  let recovery: RecoveryResults | null = null;
 
-  if (values.only !== 'round-trips') {
+  if (only.has('codec')) {
     log('codec: CBOR frames vs JSON …');
     codec = runCodecBench(codecParams);
   }
-  if (values.only !== 'codec') {
+  if (only.has('round-trips')) {
     log(`round trips: store ${params.store}, ${params.warmupMs} ms warm-up + ${params.durationMs} ms per row …`);
     const stopProfile = profileDir ? await startCpuProfile() : null;
     roundTrips = await runRoundTrips(params, log);
     if (stopProfile && profileDir) log(`broker profile: ${await stopProfile(profileDir)}; clients profile: ${profileDir}/CPU.*`);
   }
+  if (only.has('recovery')) {
+    log(`recovery: ${recoveryParams.devices} devices, ${recoveryParams.rounds} broker kills on a SQLite file …`);
+    recovery = await runRecovery(recoveryParams, log);
+  }
+  const cliCall = only.has('cli-call') ? await runCliCallSection(log) : null;
 
-  const met = targets(roundTrips, codec, params.store);
+  const met = targets(roundTrips, codec, recovery, params.store);
   if (roundTrips) console.log(`\n${roundTripTables(roundTrips, params)}`);
+  if (recovery) console.log(`\n${recoveryTable(recovery)}`);
   if (codec) console.log(`\n${codecTable(codec)}`);
   console.log(`\nTargets\n${targetLines(met)}`);
 
@@ -99,7 +142,16 @@ async function main(): Promise<void> {
     node: process.version,
     packages: { aedes: await versionOf('aedes'), mqtt: await versionOf('mqtt'), 'cbor-x': await versionOf('cbor-x') },
   };
-  const report = { startedAt: startedAt.toISOString(), machine, params: { ...params, codec: codecParams }, roundTrips, codec, targets: met };
+  const report = {
+    startedAt: startedAt.toISOString(),
+    machine,
+    params: { ...params, codec: codecParams, recovery: recoveryParams },
+    roundTrips,
+    recovery,
+    codec,
+    cliCall,
+    targets: met,
+  };
   const path = await writeResults(report, startedAt);
   console.log(`\nWrote ${path} and bench/results/latest.json`);
 }

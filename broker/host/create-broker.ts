@@ -110,8 +110,15 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   };
 }
 
+/**
+ * A fleet reconnecting after a restart arrives at once: with Node's default backlog (511) the
+ * kernel dropped SYNs while the event loop was busy, and those devices waited for TCP's SYN
+ * retransmission (1 s, 3 s …) on top of their backoff. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 async function listen(server: Server, host: string, port: number): Promise<void> {
-  server.listen(port, host);
+  server.listen({ port, host, backlog: LISTEN_BACKLOG });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
 }
 

@@ -1,8 +1,9 @@
 /**
  * One better-sqlite3 connection to a store file, synchronous: WAL with `synchronous = FULL`, so
- * every commit is fsynced before it returns and survives kill -9 and power loss. It runs inside
- * the store's worker thread (sqlite-worker.js), where blocking on the fsync costs the broker
- * nothing.
+ * every commit is fsynced before it returns and survives kill -9 and power loss. The store keeps
+ * two: one in its worker thread (sqlite-worker.js), where blocking on the fsync costs the broker
+ * nothing, and one on the main thread for the operations that are cheaper done at once (see
+ * sqlite-store.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +15,11 @@ import type { ProxyWrite, StoredProxy, WriteOutcome } from '../types.js';
 export interface SqliteStoreOptions {
   /** How long to wait for another connection's lock before failing (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * Commit batches of several writes in a worker thread (default true). With false every
+   * operation runs on the main thread, and each batch's fsync blocks the event loop.
+   */
+  worker?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -74,7 +80,9 @@ function openDatabase(path: string, options: SqliteStoreOptions): Database.Datab
       throw new SteadError('STORE_FAILURE', `${path} has store schema ${version}; this Stead knows ${SCHEMA_VERSION}`);
     }
     db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Written only when it changes: the store's second connection then opens without taking
+    // the write lock, which its first connection may be holding for a commit (sqlite-store.ts).
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     return db;
   } catch (cause) {
     db?.close();
@@ -120,6 +128,14 @@ export class SqliteConnection {
   remove(key: string, expectVersion?: number): boolean {
     const result = expectVersion === undefined ? this.#statements.remove.run(key) : this.#statements.removeVersion.run(key, expectVersion);
     return result.changes === 1;
+  }
+
+  /**
+   * From now on a lock held by another connection fails at once with SQLITE_BUSY instead of
+   * waiting: the main thread's connection must never block the event loop on a lock.
+   */
+  failFastOnBusy(): void {
+    this.#db.pragma('busy_timeout = 0');
   }
 
   close(): void {

@@ -3,16 +3,18 @@
  * commit survives kill -9 and power loss), group commit (one transaction and one fsync per
  * batch, see group-commit.ts).
  *
- * The connection lives in a worker thread (sqlite-worker.js running sqlite-connection.ts). On the
- * main thread, a durable commit blocked the event loop for its fsync: under 100 devices the
- * profile put ~30% of the broker's busy time inside that one synchronous call, time in which no
- * MQTT packet was read and no method ran. In the worker the fsync overlaps with that work; the
- * price is a postMessage round trip and a copy of each record (~tens of µs per batch).
+ * Two connections to the file, used one at a time so that the store stays one ordered queue:
+ * - a worker thread (sqlite-worker.js): a batch of several writes is committed there, so its
+ *   fsync overlaps with the broker's work instead of stalling the event loop (under 100 devices a
+ *   main-thread commit held ~30% of the broker's busy time);
+ * - the main thread, whenever the worker is idle, for a commit of one write and for reads. The
+ *   worker's round trip (two thread wake-ups, ~150 µs on a 2-core VM) cost as much as the fsync
+ *   itself; a lone write means nothing else is waiting to run during its fsync.
  */
-import { Worker } from 'node:worker_threads';
-import { SteadError, isErrorCode } from '../../../shared/errors.js';
+import { SteadError, isSteadError } from '../../../shared/errors.js';
 import { encodeBatch } from './sqlite-batch.js';
-import type { SqliteStoreOptions } from './sqlite-connection.js';
+import { SqliteConnection, type SqliteStoreOptions } from './sqlite-connection.js';
+import { SqliteWorkerLink } from './sqlite-worker-link.js';
 import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from '../types.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
@@ -20,87 +22,125 @@ export type { SqliteStoreOptions } from './sqlite-connection.js';
 /** Where the broker CLI keeps its store unless told otherwise. */
 export const DEFAULT_SQLITE_PATH = './data/stead.db';
 
-interface Reply {
-  id: number;
-  result?: unknown;
-  error?: { code?: string; message: string };
-}
+/** Largest batch committed on the main thread while the worker is idle; larger ones go to it. */
+const MAIN_THREAD_BATCH = 1;
 
-interface Waiting {
-  resolve(value: unknown): void;
-  reject(error: SteadError): void;
+/** What the SQLite store adds to the Store interface. */
+export interface SqliteStore extends Store {
+  /** Operations run so far on each thread (commits counted per batch). */
+  readonly threads: { main: number; worker: number };
+  /** Resolves once the worker thread serves (true), or will not (false: disabled or failed). */
+  readonly workerReady: Promise<boolean>;
 }
 
 /** Opens (creating it and its parent directories if needed) a SQLite store at `path`. */
-export async function createSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: SqliteStoreOptions = {}): Promise<Store> {
+export async function createSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const url = `sqlite:${path}`;
-  const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path, options } });
-  const waiting = new Map<number, Waiting>();
-  let nextId = 1;
+  // The main thread's connection creates the file and schema and serves at once; the worker
+  // starts meanwhile (~0.3 s: a thread, the TypeScript loader, the addon), off a restart's path.
+  const main = new SqliteConnection(path, options);
+  // With a worker to wait on locks for it, the main thread never blocks on one.
+  if (options.worker !== false) main.failFastOnBusy();
+  const threads = { main: 0, worker: 0 };
+  let worker: SqliteWorkerLink | null = null;
   let closed = false;
-  let broken: SteadError | null = null;
+  /** Operations waiting for the worker to start, having met another process's lock: see `run`. */
+  let detoured = 0;
+  // Without its worker the store still works, every operation on the main thread.
+  const workerReady: Promise<boolean> =
+    options.worker === false
+      ? Promise.resolve(false)
+      : SqliteWorkerLink.open(url, path, options).then(
+          async (link) => {
+            if (closed) await link.close();
+            else worker = link;
+            return !closed;
+          },
+          () => false,
+        );
 
-  const toError = (error: Reply['error']): SteadError =>
-    error?.code !== undefined && isErrorCode(error.code)
-      ? new SteadError(error.code, error.message)
-      : new SteadError('STORE_FAILURE', `store ${url} failed: ${error?.message ?? 'unknown error'}`);
-  const failAll = (error: SteadError): void => {
-    broken ??= error;
-    for (const entry of waiting.values()) entry.reject(error);
-    waiting.clear();
+  const onMain = <T>(op: (c: SqliteConnection) => T): T => {
+    threads.main++;
+    return op(main);
+  };
+  const onWorker = <T>(link: SqliteWorkerLink, op: (w: SqliteWorkerLink) => Promise<T>): Promise<T> => {
+    threads.worker++;
+    return op(link);
   };
 
-  const opened = new Promise<void>((resolve, reject) => waiting.set(0, { resolve: () => resolve(), reject }));
-  worker.on('message', ({ id, result, error }: Reply) => {
-    const entry = waiting.get(id);
-    if (!entry) return;
-    waiting.delete(id);
-    // The worker keeps the process alive only while an answer is awaited.
-    if (waiting.size === 0) worker.unref();
-    if (error) entry.reject(toError(error));
-    else entry.resolve(result);
-  });
-  worker.on('error', (cause) => failAll(new SteadError('STORE_FAILURE', `store ${url} worker failed`, { cause })));
-  worker.on('exit', () => failAll(new SteadError(closed ? 'CLOSED' : 'STORE_FAILURE', `store ${url} worker exited`)));
-
-  try {
-    await opened;
-  } catch (error) {
-    await worker.terminate();
-    throw error;
-  }
-
-  const call = <T>(op: string, ...args: unknown[]): Promise<T> => {
+  /**
+   * Runs `op` on the main thread when the worker is absent or idle (it cannot overtake an
+   * earlier request then), else `viaWorker`. When another process holds the lock, the main
+   * thread must not wait for it: the operation goes to the worker, which waits up to the busy
+   * timeout; before the worker serves, it and every later operation wait for it, in order.
+   */
+  const run = <T>(direct: boolean, op: (c: SqliteConnection) => T, viaWorker: (w: SqliteWorkerLink) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new SteadError('CLOSED', `store ${url} is closed`));
-    if (broken) return Promise.reject(broken);
-    return new Promise<T>((resolve, reject) => {
-      const id = nextId++;
-      if (waiting.size === 0) worker.ref();
-      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ id, op, args });
+    const link = worker as SqliteWorkerLink | null;
+    if (link?.unusable) return Promise.reject(link.unusable);
+    if (link && !(direct && link.idle)) return onWorker(link, viaWorker);
+    if (detoured > 0) return afterWorker(op, viaWorker);
+    try {
+      return Promise.resolve(onMain(op));
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(storeError(url, error));
+      if (link) return onWorker(link, viaWorker);
+      return afterWorker(op, viaWorker);
+    }
+  };
+  const afterWorker = <T>(op: (c: SqliteConnection) => T, viaWorker: (w: SqliteWorkerLink) => Promise<T>): Promise<T> => {
+    detoured++;
+    return workerReady.then(() => {
+      detoured--;
+      // Accepted before any close: served like a request already sent to the worker.
+      const link = worker as SqliteWorkerLink | null;
+      if (link) return onWorker(link, viaWorker);
+      try {
+        return onMain(op);
+      } catch (error) {
+        throw storeError(url, error);
+      }
     });
+  };
+
+  let closing: Promise<void> | null = null;
+  const closeAll = async (): Promise<void> => {
+    closed = true;
+    // Requests already sent to the worker are answered before it closes.
+    await workerReady;
+    await (worker as SqliteWorkerLink | null)?.close();
+    main.close();
   };
 
   return {
     url,
-    load: (key) => call<StoredProxy | undefined>('load', key),
-    // One encoded buffer per batch: cloning an array of objects across threads cost more than
-    // the main thread's whole share of a commit.
-    commit: (writes: readonly ProxyWrite[]) => call<WriteOutcome[]>('commitEncoded', encodeBatch(writes)),
-    list: (prefix) => call<string[]>('list', prefix),
-    listWaking: (time) => call<string[]>('listWaking', time),
-    remove: (key, expectVersion) => call<boolean>('remove', key, expectVersion),
-    close: async () => {
-      if (closed) return;
-      try {
-        await call<void>('close');
-      } catch {
-        // A broken worker has nothing left to close.
-      }
-      closed = true;
-      await worker.terminate();
-    },
+    threads,
+    workerReady,
+    load: (key) => run(true, (c) => c.load(key), (w) => w.call<StoredProxy | undefined>('load', key)),
+    commit: (writes: readonly ProxyWrite[]) =>
+      run(
+        writes.length <= MAIN_THREAD_BATCH,
+        (c) => c.commit(writes),
+        // One encoded buffer per batch: cloning an array of objects across threads cost more
+        // than the main thread's whole share of a commit.
+        (w) => w.call<WriteOutcome[]>('commitEncoded', encodeBatch(writes)),
+      ),
+    list: (prefix) => run(true, (c) => c.list(prefix), (w) => w.call<string[]>('list', prefix)),
+    listWaking: (time) => run(true, (c) => c.listWaking(time), (w) => w.call<string[]>('listWaking', time)),
+    remove: (key, expectVersion) => run(true, (c) => c.remove(key, expectVersion), (w) => w.call<boolean>('remove', key, expectVersion)),
+    close: () => (closing ??= closeAll()),
   };
+}
+
+/** Another connection (another process on the same file) holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function storeError(url: string, error: unknown): SteadError {
+  if (isSteadError(error)) return error;
+  return new SteadError('STORE_FAILURE', `store ${url} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** `sqlite:./data/stead.db`, `sqlite:/abs/path.db`, `sqlite:relative.db` (also `sqlite:///abs/path.db`). */
