@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cliCallTable, runCliCallBench, type CliCallResults } from './cli-call.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { runCodecBench, type CodecResults } from './codec.js';
 import { codecTable, recoveryTable, roundTripTables, targetLines, targets, writeResults } from './report.js';
@@ -90,14 +91,10 @@ const recoveryParams: RecoveryParams = {
   timeoutMs: 60_000,
 };
 
-/**
- * `stead call` as a whole process (start, connect, call, exit; issue 6, goal <= 0.3 s). The
- * measurement itself is bench/cli-call.ts, from the branch that builds the `cli/` folder: connect
- * it here (run it, return its results) and give it a table and a target in report.ts.
- */
-async function runCliCallSection(log: (line: string) => void): Promise<null> {
-  log('cli-call: not connected yet (bench/cli-call.ts)');
-  return null;
+/** `stead call` as a whole process (start, connect, call, exit; issue 6, goal <= 0.3 s). */
+async function runCliCallSection(log: (line: string) => void): Promise<CliCallResults> {
+  log('cli-call: the built stead call as a whole process, 20 runs …');
+  return runCliCallBench(20);
 }
 
 async function versionOf(pkg: string): Promise<string> {
@@ -132,6 +129,7 @@ async function main(): Promise<void> {
   if (roundTrips) console.log(`\n${roundTripTables(roundTrips, params)}`);
   if (recovery) console.log(`\n${recoveryTable(recovery)}`);
   if (codec) console.log(`\n${codecTable(codec)}`);
+  if (cliCall) console.log(`\n${cliCallTable(cliCall)}`);
   console.log(`\nTargets\n${targetLines(met)}`);
 
   const machine = {
