@@ -83,7 +83,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     aedes.handle(socket);
   });
   const host = options.host ?? '127.0.0.1';
-  await listen(server, host, options.port ?? 1883);
+  try {
+    await listen(server, host, options.port ?? 1883);
+  } catch (error) {
+    // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (typeof options.store !== 'object') await store.close();
+    throw error;
+  }
   const address = server.address();
   if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
   await runtime.wakeDue();

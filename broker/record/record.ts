@@ -102,6 +102,15 @@ export function withSession(record: ProxyRecord, name: string, session: SessionR
   return { ...record, sessions };
 }
 
+/**
+ * The record with one session replaced in its own table: only for a record whose session table
+ * was just copied for it and is held by nothing else (a closed transaction's result).
+ */
+export function withSessionInOwnTable(record: ProxyRecord, name: string, session: SessionRecord): ProxyRecord {
+  (record.sessions as Map<string, SessionRecord>).set(name, session);
+  return record;
+}
+
 /** Earliest durable timer, so the store can wake the proxy after a restart. */
 export function wakeAt(record: ProxyRecord): number | null {
   let earliest: number | null = null;

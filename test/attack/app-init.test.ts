@@ -1,9 +1,7 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Device } from '../../device/index.js';
 import { asyncInitApp, throwingInitApp } from '../helpers/apps/broken-init-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { brokerOnDemand } from '../helpers/broker.js';
 
 // Attack: an app whose `init` goes wrong. Today a throwing init leaves every request to the
 // proxy unanswered (the device retries until DEADLINE, the broker logs "activation failed" on
@@ -13,19 +11,8 @@ import { startBroker } from '../helpers/broker.js';
 const DEADLINE_MS = 3000;
 
 describe('a proxy whose init goes wrong answers with a typed error, never silence or a wrong state', () => {
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
-  afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
-  });
-
-  async function start(): Promise<Device> {
-    broker = await startBroker({ apps: [throwingInitApp, asyncInitApp], logger: pino({ level: 'silent' }) });
-    device = await connectDevice({ url: broker.url, session: { deadlineMs: DEADLINE_MS } });
-    return device;
-  }
+  const env = brokerOnDemand();
+  const start = (): Promise<Device> => env.start({ apps: [throwingInitApp, asyncInitApp] }, { session: { deadlineMs: DEADLINE_MS } });
 
   it('an init that throws: calls are answered with APP_ERROR', async () => {
     const d = await start();

@@ -1,9 +1,7 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Device } from '../../device/index.js';
 import { attackApp } from '../helpers/apps/attack-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { brokerOnDemand } from '../helpers/broker.js';
 
 // Attack on issue 6, hole 2: a value the method produces is checked when it is produced — but
 // the record keeps the app's object, not what was checked. App code that changes the object
@@ -26,19 +24,8 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 describe('what is committed and sent is the value that was checked', () => {
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
-  afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
-  });
-
-  async function start(): Promise<Device> {
-    broker = await startBroker({ apps: [attackApp], logger: pino({ level: 'silent' }) });
-    device = await connectDevice({ url: broker.url, session: { deadlineMs: DEADLINE_MS } });
-    return device;
-  }
+  const env = brokerOnDemand();
+  const start = (): Promise<Device> => env.start({ apps: [attackApp] }, { session: { deadlineMs: DEADLINE_MS } });
 
   it('a memento changed after remember does not stop the next begin of its session', async () => {
     const till = (await start()).session('attack/shop', 'till');

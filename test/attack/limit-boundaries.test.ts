@@ -1,12 +1,9 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/limits.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
 import { attackApp } from '../helpers/apps/attack-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { brokerOnDemand } from '../helpers/broker.js';
 
 // Attack: each limit at its boundary. A notification is sent again later (hello, reload) with
 // the queue's drop count of then, which can take more bytes than when it was notified. So it is
@@ -24,17 +21,10 @@ function charsForFrame(bytes: number, seq: number, dropped: number): number {
 }
 
 describe('a notification that fit in a frame when notified fits whenever it is sent', () => {
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
-  afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
-  });
+  const env = brokerOnDemand();
 
   it('a notification of exactly maxFrameBytes, kept while the drop count grows past 23, reaches a device that connects later', async () => {
-    broker = await startBroker({ apps: [attackApp], logger: pino({ level: 'silent' }) });
-    device = await connectDevice({ url: broker.url, session: { deadlineMs: DEADLINE_MS } });
+    const device = await env.start({ apps: [attackApp] }, { session: { deadlineMs: DEADLINE_MS } });
     const till = device.session('attack/shop', 'till');
     // A queue of 2 (drop oldest) for a phone nobody listens to yet: 24 small notifications
     // leave dropped = 22; the big one (seq 25) drops one more (23), the last (seq 26) another (24).

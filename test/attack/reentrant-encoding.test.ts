@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import type { Device } from '../../device/index.js';
 import { attackApp } from '../helpers/apps/attack-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { brokerOnDemand } from '../helpers/broker.js';
 
 // Attack: app code that runs while Stead encodes (a getter on the state or on a payload) and
 // calls the context again. The frame writer encodes into one shared buffer (shared/wire/
@@ -19,26 +17,18 @@ const DEADLINE_MS = 3000;
 
 describe('app code run while Stead encodes cannot corrupt what is committed or sent', () => {
   let dir: string;
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stead-reentrant-'));
   });
   afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
     await rm(dir, { recursive: true, force: true });
   });
+  // Registered after the folder's clean-up, so it runs before it (after-hooks run in reverse).
+  const env = brokerOnDemand();
 
   /** A broker on this test's SQLite file; a second call is a restart on the same file. */
-  async function start(): Promise<Device> {
-    await device?.close();
-    await broker?.close();
-    broker = await startBroker({ apps: [attackApp], logger: pino({ level: 'silent' }), store: `sqlite:${join(dir, 'stead.db')}` });
-    device = await connectDevice({ url: broker.url, session: { deadlineMs: DEADLINE_MS } });
-    return device;
-  }
+  const start = (): Promise<Device> =>
+    env.start({ apps: [attackApp], store: `sqlite:${join(dir, 'stead.db')}` }, { session: { deadlineMs: DEADLINE_MS } });
 
   it('a state getter that notifies while the state is encoded: the committed state reads back, also after a restart', async () => {
     const till = (await start()).session('attack/shop', 'till');

@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Device } from '../../device/index.js';
 import type { Limits } from '../../shared/limits.js';
 import { hostileApp } from '../helpers/apps/hostile-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { brokerOnDemand } from '../helpers/broker.js';
 import { asError, RawSession } from '../helpers/raw-session.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { until } from '../helpers/wait.js';
@@ -11,19 +10,8 @@ import { until } from '../helpers/wait.js';
 // Issue 6, hole 9: every limit comes from createBroker's options, and time from its clock.
 
 describe('broker limits come from the options', () => {
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
-  afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
-  });
-
-  async function start(limits: Partial<Limits>, clock?: ManualClock): Promise<Device> {
-    broker = await startBroker({ apps: [hostileApp], limits, ...(clock ? { clock } : {}) });
-    device = await connectDevice({ url: broker.url });
-    return device;
-  }
+  const env = brokerOnDemand();
+  const start = (limits: Partial<Limits>, clock?: ManualClock): Promise<Device> => env.start({ apps: [hostileApp], limits, ...(clock ? { clock } : {}) });
 
   it('maxSessionsPerProxy', async () => {
     const d = await start({ maxSessionsPerProxy: 2 });
@@ -69,7 +57,7 @@ describe('broker limits come from the options', () => {
   it('outOfOrderHoldMs runs on the clock', async () => {
     const clock = new ManualClock();
     await start({ outOfOrderHoldMs: 5000 }, clock);
-    const till = await RawSession.open(broker!.url, 'hostile/hold', 'till');
+    const till = await RawSession.open(env.broker.url, 'hostile/hold', 'till');
     try {
       const { nonce } = await till.begin();
       const answer = till.answer(nonce, 3);

@@ -39,3 +39,40 @@ export function withBrokerAndDevice(
   });
   return env;
 }
+
+export interface BrokerOnDemand {
+  /** The broker of the last `start`. */
+  readonly broker: SteadBroker;
+  /** The device of the last `start`. */
+  readonly device: Device;
+  /** Starts a broker and a device; called again, it closes both first (a restart). */
+  start(options?: BrokerOptions, deviceOptions?: Omit<DeviceOptions, 'url'>): Promise<Device>;
+}
+
+/** Per test: a broker and a device started when the test asks (with its own options), closed after. */
+export function brokerOnDemand(): BrokerOnDemand {
+  let broker: SteadBroker | null = null;
+  let device: Device | null = null;
+  const stop = async (): Promise<void> => {
+    await device?.close();
+    await broker?.close();
+    device = broker = null;
+  };
+  afterEach(stop);
+  return {
+    get broker() {
+      if (!broker) throw new Error('no broker: call start() first');
+      return broker;
+    },
+    get device() {
+      if (!device) throw new Error('no device: call start() first');
+      return device;
+    },
+    async start(options = {}, deviceOptions = {}) {
+      await stop();
+      broker = await startBroker(options);
+      device = await connectDevice({ ...deviceOptions, url: broker.url });
+      return device;
+    },
+  };
+}

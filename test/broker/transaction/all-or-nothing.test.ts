@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../../broker/index.js';
-import { connectDevice, type Device } from '../../../device/index.js';
+import type { Device } from '../../../device/index.js';
 import { hostileApp } from '../../helpers/apps/hostile-app.js';
-import { startBroker } from '../../helpers/broker.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
 import { asError, asReply, RawSession } from '../../helpers/raw-session.js';
 
 // Issue 6, hole 1: a transaction is all or nothing. Whatever fails after the method returned
@@ -14,27 +13,18 @@ import { asError, asReply, RawSession } from '../../helpers/raw-session.js';
 
 describe('a transaction commits all or nothing', () => {
   let dir: string;
-  let broker: SteadBroker | null = null;
-  let device: Device | null = null;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stead-atomic-'));
   });
   afterEach(async () => {
-    await device?.close();
-    await broker?.close();
-    device = broker = null;
     await rm(dir, { recursive: true, force: true });
   });
+  // Registered after the folder's clean-up, so it runs before it (after-hooks run in reverse).
+  const env = brokerOnDemand();
 
   /** A broker on the SQLite file of this test; a second call is a restart on the same file. */
-  async function start(): Promise<Device> {
-    await device?.close();
-    await broker?.close();
-    broker = await startBroker({ apps: [hostileApp], store: `sqlite:${join(dir, 'stead.db')}` });
-    device = await connectDevice({ url: broker.url });
-    return device;
-  }
+  const start = (): Promise<Device> => env.start({ apps: [hostileApp], store: `sqlite:${join(dir, 'stead.db')}` });
 
   it.each([
     ['a notification payload the codec cannot encode', 'notifyFunction', 'STEAD_E_BAD_VALUE'],
@@ -52,8 +42,8 @@ describe('a transaction commits all or nothing', () => {
   });
 
   it('the retry of a failed call gets the same error, not a success from memory', async () => {
-    broker = await startBroker({ apps: [hostileApp], store: `sqlite:${join(dir, 'stead.db')}` });
-    const till = await RawSession.open(broker.url, 'hostile/shop', 'till');
+    await start();
+    const till = await RawSession.open(env.broker.url, 'hostile/shop', 'till');
     try {
       const { nonce } = await till.begin();
       for (let attempt = 0; attempt < 3; attempt++) {
