@@ -1,7 +1,7 @@
 import { SteadError } from '../../shared/errors.js';
 import type { CallFrame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
-import { withSession, withSessionInOwnTable, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import { errorBytes, replyBytes, toSteadError } from '../record/replies.js';
 import { answered } from '../record/session-steps.js';
 import { checkArgs } from '../transaction/check-args.js';
@@ -65,9 +65,7 @@ export function answerCall(record: ProxyRecord, session: string, frame: CallFram
   const changed = result.ok ? result.record : null;
   const base = changed ?? record;
   const s = answered(base.sessions.get(session) as SessionRecord, frame.seq, reply as Uint8Array, frame.answered, env.limits.replyCacheSize);
-  // A transaction that changed sessions made its own copy of the table, which nothing else holds
-  // now that it is closed: the answer joins it there instead of in yet another copy.
-  const next = changed && changed.sessions !== record.sessions ? withSessionInOwnTable(changed, session, s) : withSession(base, session, s);
+  const next = withSession(base, session, s);
   const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
   if (result.ok) releases.push(...result.notifications);
   return { record: next, releases, durable: changed !== null, error: result.ok ? null : result.error };

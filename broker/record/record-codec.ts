@@ -3,6 +3,7 @@ import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
 import type { ProxyRecord, SessionRecord } from './record.js';
+import { SessionTable } from './session-table.js';
 
 /** Format 2 added the recent begin tokens; format 1 records still load. */
 const RECORD_FORMAT = 2;
@@ -69,8 +70,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   try {
     const [format, stateBytes, sessions, timers, nextTimerId] = decodeValue(bytes) as Tuple;
     if (format !== 1 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
-    const decoded = new Map<string, SessionRecord>();
-    for (const entry of sessions as Tuple[]) decoded.set(entry[0] as string, decodeSession(entry));
+    const decoded = SessionTable.from((sessions as Tuple[]).map((entry) => [entry[0] as string, decodeSession(entry)] as const));
     return {
       stateBytes: stateBytes as Uint8Array,
       sessions: decoded,

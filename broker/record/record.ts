@@ -1,6 +1,7 @@
 import type { Limits } from '../../shared/limits.js';
 import { systemRandom } from '../../shared/random.js';
 import type { QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+import { SessionTable } from './session-table.js';
 
 /**
  * A proxy's atomic record (DESIGN §4): its state and, per logical session, the bookkeeping the
@@ -13,7 +14,7 @@ import type { QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 export interface ProxyRecord {
   /** The last committed state, encoded; each transaction decodes its own draft from it. */
   readonly stateBytes: Uint8Array;
-  readonly sessions: ReadonlyMap<string, SessionRecord>;
+  readonly sessions: SessionTable<SessionRecord>;
   readonly timers: readonly DurableTimer[];
   /** Counter for timer ids, so each timer is fired and removed once. */
   readonly nextTimerId: number;
@@ -75,7 +76,7 @@ export const RECENT_BEGINS = 8;
 
 export const EMPTY_RECORD: ProxyRecord = Object.freeze({
   stateBytes: new Uint8Array(0),
-  sessions: new Map<string, SessionRecord>(),
+  sessions: SessionTable.empty<SessionRecord>(),
   timers: [],
   nextTimerId: 1,
 });
@@ -97,18 +98,7 @@ export function newSession(now: number, limits: Limits): SessionRecord {
 
 /** The record with one session replaced (or added). */
 export function withSession(record: ProxyRecord, name: string, session: SessionRecord): ProxyRecord {
-  const sessions = new Map(record.sessions);
-  sessions.set(name, session);
-  return { ...record, sessions };
-}
-
-/**
- * The record with one session replaced in its own table: only for a record whose session table
- * was just copied for it and is held by nothing else (a closed transaction's result).
- */
-export function withSessionInOwnTable(record: ProxyRecord, name: string, session: SessionRecord): ProxyRecord {
-  (record.sessions as Map<string, SessionRecord>).set(name, session);
-  return record;
+  return { ...record, sessions: record.sessions.with(name, session) };
 }
 
 /** Earliest durable timer, so the store can wake the proxy after a restart. */

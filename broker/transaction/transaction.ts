@@ -9,6 +9,7 @@ import { copyPlainData } from '../../shared/wire/plain-data.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 import { enqueued, limited } from '../record/queue.js';
 import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import type { SessionTable } from '../record/session-table.js';
 import { checkFits, notifyBound, notifyBytes, plainCopy, toSteadError } from '../record/replies.js';
 
 /** What a transaction needs from its proxy. */
@@ -51,7 +52,7 @@ export class Transaction {
   readonly session: string | null;
   readonly #env: TransactionEnv;
   readonly #base: ProxyRecord;
-  #sessions: Map<string, SessionRecord> | null = null;
+  #sessions: SessionTable<SessionRecord> | null = null;
   #timers: DurableTimer[] | null = null;
   #nextTimerId: number;
   #draft: unknown = UNREAD;
@@ -224,7 +225,7 @@ export class Transaction {
     }
   }
 
-  #view(): ReadonlyMap<string, SessionRecord> {
+  #view(): SessionTable<SessionRecord> {
     return this.#sessions ?? this.#base.sessions;
   }
 
@@ -240,7 +241,7 @@ export class Transaction {
   }
 
   #put(name: string, session: SessionRecord): void {
-    (this.#sessions ??= new Map(this.#base.sessions)).set(name, session);
+    this.#sessions = this.#view().with(name, session);
   }
 }
 

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';
 import { newSession, withSession, type ProxyRecord, type SessionRecord } from '../../../broker/record/record.js';
+import { SessionTable } from '../../../broker/record/session-table.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { encodeValue } from '../../../shared/wire/codec.js';
 
 function recordWith(sessions: number): ProxyRecord {
   const map = new Map<string, SessionRecord>();
   for (let i = 0; i < sessions; i++) map.set(`s${i}`, newSession(1000 + i, LIMITS));
-  return { stateBytes: encodeValue({ n: 1 }), sessions: map, timers: [], nextTimerId: 1 };
+  return { stateBytes: encodeValue({ n: 1 }), sessions: SessionTable.from(map), timers: [], nextTimerId: 1 };
 }
 
 /** Byte strings decode as Buffers: compare their bytes. */
