@@ -87,10 +87,15 @@ export const CATALOGUE = {
  */
 const CACHED_REPLIES: ReadonlySet<string> = new Set([
   'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE',
-  'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT',
+  'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT', 'BAD_OPTIONS', 'INVALID_NAME', 'CONTEXT_CLOSED',
 ].map((key) => `STEAD_E_${key}`));
 
-/** Whether a call answered with this code was judged by its proxy (its reply is cached). */
+/**
+ * Whether a call answered with this code was judged by its proxy (its reply is cached). A proxy
+ * answers a call only with these: a Stead error of another code that app code lets escape
+ * (a nested call's DEADLINE, say) is answered as APP_ERROR, so a device never mistakes it for a
+ * refusal to retry or a fencing.
+ */
 export function isCachedReply(errorCode: string): boolean {
   return CACHED_REPLIES.has(errorCode);
 }

@@ -1,4 +1,4 @@
-import { SteadError } from '../../shared/errors.js';
+import { SteadError, isCachedReply } from '../../shared/errors.js';
 import type { CallFrame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
@@ -61,7 +61,10 @@ export function answerCall(record: ProxyRecord, session: string, frame: CallFram
       result = { ok: false, error: toSteadError(error) };
     }
   }
-  if (!result.ok) reply = errorBytes(frame.nonce, frame.seq, result.error);
+  if (!result.ok) {
+    result = { ok: false, error: asCallAnswer(result.error) };
+    reply = errorBytes(frame.nonce, frame.seq, result.error);
+  }
   const changed = result.ok ? result.record : null;
   const base = changed ?? record;
   const s = answered(base.sessions.get(session) as SessionRecord, frame.seq, reply as Uint8Array, frame.answered, env.limits.replyCacheSize);
@@ -69,4 +72,10 @@ export function answerCall(record: ProxyRecord, session: string, frame: CallFram
   const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
   if (result.ok) releases.push(...result.notifications);
   return { record: next, releases, durable: changed !== null, error: result.ok ? null : result.error };
+}
+
+/** Only codes that answer a call leave as its answer; any other is the app's error (see isCachedReply). */
+function asCallAnswer(error: SteadError): SteadError {
+  if (isCachedReply(error.code)) return error;
+  return new SteadError('APP_ERROR', error.message, { cause: error, data: { name: 'SteadError', code: error.code } });
 }

@@ -1,7 +1,7 @@
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
-import { NOT_PLAIN, copyPlainData, isPlainData } from '../../shared/wire/plain-data.js';
+import { NOT_PLAIN, TOO_LARGE, copyPlainData, isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, MAX_ERROR_MESSAGE_CHARS } from '../../shared/wire/frames.js';
 import type { QueuedNotification } from '../apps/define-proxy.js';
 import type { NotificationQueue } from './record.js';
@@ -14,7 +14,13 @@ import type { NotificationQueue } from './record.js';
 
 /** The encoded reply to a call: BAD_VALUE or REPLY_TOO_LARGE when the device could not take it. */
 export function replyBytes(ref: Uint8Array, seq: number, value: unknown, limits: Limits): Uint8Array {
-  const bytes = encodeFrame({ kind: Kind.reply, ref, seq, value: plainCopy(value, 'the return value', limits) });
+  let copy: unknown;
+  try {
+    copy = plainCopy(value, 'the return value', limits);
+  } catch (error) {
+    throw isSteadError(error, 'VALUE_TOO_LARGE') ? new SteadError('REPLY_TOO_LARGE', error.message) : error;
+  }
+  const bytes = encodeFrame({ kind: Kind.reply, ref, seq, value: copy });
   if (bytes.length > limits.maxFrameBytes) {
     throw new SteadError('REPLY_TOO_LARGE', `reply of ${bytes.length} bytes exceeds one frame (${limits.maxFrameBytes})`);
   }
@@ -49,7 +55,9 @@ export function errorBytes(ref: Uint8Array | null, seq: number, error: SteadErro
  * BAD_VALUE. The copy is what is kept and encoded: each property was read once, when checked.
  */
 export function plainCopy(value: unknown, what: string, limits: Limits): unknown {
-  const copy = copyPlainData(value, limits.maxValueDepth);
+  // Every item takes at least one byte: more items than a frame has bytes can never be sent.
+  const copy = copyPlainData(value, limits.maxValueDepth, limits.maxFrameBytes);
+  if (copy === TOO_LARGE) throw new SteadError('VALUE_TOO_LARGE', `${what} has more items than one frame can carry (${limits.maxFrameBytes} bytes)`);
   if (copy === NOT_PLAIN) {
     throw new SteadError('BAD_VALUE', `${what} is not plain data a device can decode (no Date, Map, Set, class instance or function; depth ≤ ${limits.maxValueDepth})`);
   }

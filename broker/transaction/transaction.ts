@@ -3,7 +3,7 @@ import { bytesEqual } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import { assertName } from '../../shared/names.js';
-import { begunValue, decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
+import { ValueTooLarge, begunValue, decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
 import { copyPlainData } from '../../shared/wire/plain-data.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
@@ -172,9 +172,8 @@ export class Transaction {
     try {
       let stateBytes = this.#base.stateBytes;
       if (this.#draft !== UNREAD) {
-        const encoded = encodeValue(this.#draft);
         const max = this.#env.limits.maxStateBytes;
-        if (encoded.length > max) throw new SteadError('STATE_TOO_LARGE', `state of ${encoded.length} bytes exceeds ${max}`);
+        const encoded = encodeState(this.#draft, max);
         if (!bytesEqual(encoded, stateBytes)) stateBytes = encoded;
       }
       const changed = stateBytes !== this.#base.stateBytes || this.#sessions !== null || this.#timers !== null;
@@ -243,6 +242,19 @@ export class Transaction {
   #put(name: string, session: SessionRecord): void {
     this.#sessions = this.#view().with(name, session);
   }
+}
+
+/** The state's bytes, or STATE_TOO_LARGE — found as soon as the writer passes the limit. */
+function encodeState(state: unknown, max: number): Uint8Array {
+  let encoded: Uint8Array;
+  try {
+    encoded = encodeValue(state, max);
+  } catch (error) {
+    if (error instanceof ValueTooLarge) throw new SteadError('STATE_TOO_LARGE', `state exceeds ${max} bytes`);
+    throw error;
+  }
+  if (encoded.length > max) throw new SteadError('STATE_TOO_LARGE', `state of ${encoded.length} bytes exceeds ${max}`);
+  return encoded;
 }
 
 function matches(pattern: RegExp, name: string): boolean {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +56,11 @@ export class CallJournal {
   }
 
   /**
-   * Takes the session's lock: a file made with O_EXCL naming this process. A lock whose process
-   * is gone (killed, or stopped with Ctrl-C) is taken over. Resolves with the release.
+   * Takes the session's lock: a file made with O_EXCL naming this process (pid, host, and the
+   * process's start time where /proc tells it, so a pid reused after a reboot is not taken for
+   * the holder). A lock whose process is gone (killed, or stopped with Ctrl-C) is broken, by one
+   * process at a time: breaking takes a second O_EXCL file first, so two runs that find the same
+   * stale lock cannot both remove it and both go on. Resolves with the release.
    */
   async lock(): Promise<() => Promise<void>> {
     const path = `${this.path}.lock`;
@@ -65,26 +69,23 @@ export class CallJournal {
     } catch (error) {
       throw new SteadError('JOURNAL', `cannot make the journal folder ${this.dir}`, { cause: error });
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const file = await open(path, 'wx', 0o600);
-        try {
-          await file.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
-        } finally {
-          await file.close();
-        }
-        return () => unlink(path).catch(() => undefined);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SteadError('JOURNAL', `cannot lock the call journal ${path}`, { cause: error });
-      }
-      const holder = await readHolder(path);
-      if (holder && (holder.host !== hostname() || isAlive(holder.pid))) {
-        throw new SteadError('CALL_IN_PROGRESS', `another stead call of this session is running (pid ${holder.pid} on ${holder.host})`);
-      }
-      // Its process is gone: the lock is stale.
+    const release = (): Promise<void> => unlink(path).catch(() => undefined);
+    if (await createExclusive(path)) return release;
+    const holder = await readHolder(path);
+    if (holder && isRunning(holder)) throw inProgress(holder);
+    // Stale: break it, one breaker at a time; whoever does not get the breaker was not first.
+    const breaker = `${path}.break`;
+    if (!(await createExclusive(breaker, STALE_MS))) throw inProgress(holder);
+    try {
+      // Still the same stale lock? Another run may have broken it and taken a new one meanwhile.
+      const again = await readHolder(path);
+      if (again && (isRunning(again) || again.token !== holder?.token)) throw inProgress(again);
       await unlink(path).catch(() => undefined);
+      if (!(await createExclusive(path))) throw inProgress(await readHolder(path));
+      return release;
+    } finally {
+      await unlink(breaker).catch(() => undefined);
     }
-    throw new SteadError('CALL_IN_PROGRESS', `another stead call of this session took the lock ${path} first`);
   }
 
   async read(): Promise<JournalEntry | null> {
@@ -144,25 +145,95 @@ export class CallJournal {
   }
 }
 
-async function readHolder(path: string): Promise<{ pid: number; host: string } | null> {
+interface Holder {
+  pid: number;
+  host: string;
+  /** The process's start time (clock ticks since boot, from /proc), or null where unknown. */
+  start: string | null;
+  /** Random per lock file: tells one lock from the next one. */
+  token: string;
+  /** When the lock file was last written (ms since the epoch). */
+  writtenAt: number;
+}
+
+/** An unreadable lock, or a breaker, older than this was left by a process that died writing it. */
+const STALE_MS = 5000;
+
+/** Creates `path` with O_EXCL holding this process's details; false if it exists (and is fresh). */
+async function createExclusive(path: string, staleAfterMs = Infinity): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await open(path, 'wx', 0o600);
+      try {
+        const holder = { pid: process.pid, host: hostname(), start: processStart(process.pid), token: randomUUID() };
+        await file.writeFile(JSON.stringify(holder));
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SteadError('JOURNAL', `cannot lock the call journal (${path})`, { cause: error });
+    }
+    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age < staleAfterMs) return false;
+    await unlink(path).catch(() => undefined);
+  }
+  return false;
+}
+
+async function readHolder(path: string): Promise<Holder | null> {
+  const writtenAt = await stat(path).then((info) => info.mtimeMs, () => 0);
   try {
-    const holder = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown };
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host } : null;
+    const holder = JSON.parse(await readFile(path, 'utf8')) as Partial<Holder>;
+    if (typeof holder.pid !== 'number' || typeof holder.host !== 'string') throw new Error('not a lock');
+    const start = typeof holder.start === 'string' ? holder.start : null;
+    return { pid: holder.pid, host: holder.host, start, token: String(holder.token), writtenAt };
   } catch {
     // Being written this instant (held), or left half-written by a process that died (stale).
-    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => Infinity);
-    return age < 5000 ? { pid: -1, host: hostname() } : null;
+    return Date.now() - writtenAt < STALE_MS ? { pid: -1, host: hostname(), start: null, token: 'unreadable', writtenAt } : null;
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid < 0) return true;
+/** Whether the lock's process still runs: on another host, assume so; here, the same pid and start. */
+function isRunning(holder: Holder): boolean {
+  if (holder.host !== hostname() || holder.pid < 0) return true;
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(holder.pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // A pid reused by a process started later (after a reboot, say) is not the holder.
+  if (holder.start !== null) return processStart(holder.pid) === holder.start;
+  const started = processStartMs(holder.pid);
+  return started === null || started <= holder.writtenAt + 1000;
+}
+
+/** When a process started (ms since the epoch), from /proc; null where unknown. */
+function processStartMs(pid: number): number | null {
+  const ticks = Number(processStart(pid));
+  try {
+    const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    // Linux counts start times in USER_HZ, 100 per second on every platform it runs on.
+    return boot && Number.isFinite(ticks) ? Number(boot[1]) * 1000 + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22), or null. */
+function processStart(pid: number): string | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return line.slice(line.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function inProgress(holder: Holder | null): SteadError {
+  const who = holder && holder.pid >= 0 ? ` (pid ${holder.pid} on ${holder.host})` : '';
+  return new SteadError('CALL_IN_PROGRESS', `another stead call of this session is running${who}`);
 }
 
 function isEntry(value: unknown): value is JournalEntry {

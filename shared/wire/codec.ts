@@ -11,11 +11,13 @@ import { checkFrame, malformed, nonce } from './frame-check.js';
 import { readFrame } from './frame-reader.js';
 import { writeCall, writeFrame } from './frame-writer.js';
 import { single } from './writer.js';
+
+export { ValueTooLarge } from './writer.js';
 import { Kind, PROTOCOL_VERSION, type Begun, type Frame, type HelloFrame } from './frames.js';
 
 /** Encodes any value as cbor-x would, through the fast writer (state snapshots, records). */
-export function encodeValue(value: unknown): Buffer {
-  return single(value);
+export function encodeValue(value: unknown, maxBytes?: number): Buffer {
+  return single(value, maxBytes);
 }
 
 export function decodeValue(bytes: Uint8Array): unknown {

@@ -120,21 +120,30 @@ export function text(value: unknown): boolean {
 
 /** Set while `single` writes: app getters run during it, and must not start another write. */
 let writing = false;
+/** The most bytes `single` may write; past it, it stops (a sparse array is not walked to its end). */
+let limit = Infinity;
+
+/** Thrown by `single` when a value would take more than its byte limit. */
+export class ValueTooLarge extends Error {
+  override readonly name = 'ValueTooLarge';
+}
 
 /**
  * One value on its own (state snapshots, proxy records): exactly the bytes cbor-x writes. A value
  * with getters runs app code while it is written; a write started from there would overwrite the
  * shared buffer, so it is refused.
  */
-export function single(item: unknown): Buffer {
+export function single(item: unknown, maxBytes = Infinity): Buffer {
   if (writing) throw new Error('a value was encoded from inside the encoding of another (a getter that encodes)');
   writing = true;
+  limit = maxBytes;
   try {
     at = 0;
     value(item);
     return done();
   } finally {
     writing = false;
+    limit = Infinity;
   }
 }
 
@@ -178,6 +187,8 @@ function plain(item: unknown, depth: number): boolean {
 
 function array(items: unknown[], depth: number): boolean {
   const length = items.length;
+  // Each item takes a byte at least: refuse at once what cannot fit (a sparse array of 2^32 holes).
+  if (length > limit - at) throw new ValueTooLarge(`an array of ${length} items exceeds ${limit} bytes`);
   room(5);
   head(0x80, length);
   for (let i = 0; i < length; i++) if (!plain(items[i], depth)) return false;
@@ -223,6 +234,7 @@ function head(major: number, argument: number): void {
 
 function room(bytesNeeded: number): void {
   if (at + bytesNeeded <= out.length) return;
+  if (at + bytesNeeded > limit) throw new ValueTooLarge(`value exceeds ${limit} bytes`);
   const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + bytesNeeded));
   out.copy(bigger, 0, 0, at);
   out = bigger;
