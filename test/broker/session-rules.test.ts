@@ -2,64 +2,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { LIMITS, type Limits } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/bytes.js';
-import { createTopics } from '../../shared/topics.js';
-import { encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Begun, type Frame } from '../../shared/wire/frames.js';
+import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
-import { asError, asReply, connectRaw, isAnswer, token, type RawClient } from '../helpers/raw-session.js';
+import { asError, asReply, connectRaw, RawSession, token, type RawClient } from '../helpers/raw-session.js';
 
 // DESIGN §4: the session rules, driven by hand-made frames from a raw MQTT client.
 
-const topics = createTopics();
-const IN = topics.inbound('toaster', 'shop', 'till');
-const OUT = topics.outbound('toaster', 'shop', 'till');
 
-/** One logical session (toaster/shop, session `till`) spoken frame by frame. */
-class Till {
-  readonly raw: RawClient;
+/** The session `till` of toaster/shop, spoken frame by frame, keeping every payload's bytes. */
+class Till extends RawSession {
   /** Every payload on the out topic, undecoded, to compare bytes. */
   readonly payloads: Buffer[] = [];
 
   constructor(raw: RawClient) {
-    this.raw = raw;
+    super(raw, 'toaster/shop', 'till');
     raw.client.on('message', (topic, payload) => {
-      if (topic === OUT) this.payloads.push(payload);
+      if (topic === this.out) this.payloads.push(payload);
     });
-  }
-
-  answer(ref: Uint8Array, seq: number, timeoutMs?: number): Promise<Frame> {
-    return this.raw.nextFrame(OUT, (f) => isAnswer(f, ref, seq), timeoutMs);
-  }
-
-  /** Sends a begin and resolves with its answer, decoded. */
-  async begin(ref: Uint8Array = token()): Promise<Begun> {
-    const next = this.answer(ref, 0);
-    await this.raw.publish(IN, encodeFrame({ kind: Kind.begin, version: PROTOCOL_VERSION, token: ref, info: { agent: 'test' } }));
-    return parseBegun(asReply(await next).value);
-  }
-
-  /** Publishes a call without waiting for its answer. */
-  send(nonce: Uint8Array, seq: number, method: string, args: unknown[], answered = seq - 1): Promise<void> {
-    return this.raw.publish(IN, encodeCall(nonce, seq, answered, method, args));
-  }
-
-  async call(nonce: Uint8Array, seq: number, method: string, args: unknown[], answered = seq - 1): Promise<Frame> {
-    const next = this.answer(nonce, seq);
-    await this.send(nonce, seq, method, args, answered);
-    return next;
-  }
-
-  async end(nonce: Uint8Array, seq: number): Promise<Frame> {
-    const next = this.answer(nonce, seq);
-    await this.raw.publish(IN, encodeFrame({ kind: Kind.end, nonce, seq }));
-    return next;
-  }
-
-  /** Answers on the out topic so far, in arrival order, as `reply:seq` / `CODE:seq`. */
-  answers(): string[] {
-    return this.raw
-      .frames(OUT)
-      .map((f) => (f.kind === Kind.reply ? `reply:${f.seq}` : f.kind === Kind.error ? `${f.code}:${f.seq}` : `kind${f.kind}`));
   }
 }
 
@@ -71,8 +30,9 @@ describe('session rules (DESIGN §4)', () => {
     broker = await startBroker({ limits });
     const raw = await connectRaw(broker.url);
     raws.push(raw);
-    await raw.subscribe(OUT);
-    return new Till(raw);
+    const t = new Till(raw);
+    await raw.subscribe(t.out);
+    return t;
   }
 
   /** The shop's sales, read in the current instance at `seq`. */
@@ -167,7 +127,7 @@ describe('session rules (DESIGN §4)', () => {
       expect(asReply(await third).value).toBe(3);
       // Nothing answered 2 or 3 before 1 arrived: the answers came in seq order after it.
       expect(t.answers()).toEqual(['reply:0', 'reply:1', 'reply:2', 'reply:3']);
-      expect(t.raw.frames(OUT).slice(1).map((f) => asReply(f).value)).toEqual([1, 2, 3]);
+      expect(t.raw.frames(t.out).slice(1).map((f) => asReply(f).value)).toEqual([1, 2, 3]);
       expect(await counters(t, nonce, 4)).toEqual({ toast: 3 });
     });
 
