@@ -23,6 +23,16 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** The phone session comes online: its first notification, and any errors it saw meanwhile. */
+async function offlinePhoneReceives(d: Device): Promise<{ payload: unknown; errors: unknown[] }> {
+  const phone = d.session('attack/shop', 'phone');
+  const errors: unknown[] = [];
+  phone.onError((error) => errors.push(error));
+  const received = new Promise<unknown>((resolve) => phone.onNotify((payload) => resolve(payload)));
+  await phone.begin();
+  return { payload: await within(received, DEADLINE_MS), errors };
+}
+
 describe('what is committed and sent is the value that was checked', () => {
   const env = brokerOnDemand();
   const start = (): Promise<Device> => env.start({ apps: [attackApp] }, { session: { deadlineMs: DEADLINE_MS } });
@@ -41,13 +51,7 @@ describe('what is committed and sent is the value that was checked', () => {
     const d = await start();
     expect(await d.session('attack/shop', 'till').call('notifyThenDate', 'phone')).toBe('sent');
     // The phone connects later: the queued notification is sent from the record.
-    const phone = d.session('attack/shop', 'phone');
-    const errors: unknown[] = [];
-    phone.onError((error) => errors.push(error));
-    const received = new Promise<unknown>((resolve) => phone.onNotify((payload) => resolve(payload)));
-    await phone.begin();
-    expect(await within(received, DEADLINE_MS)).toEqual({ n: 1 });
-    expect(errors).toEqual([]);
+    expect(await offlinePhoneReceives(d)).toEqual({ payload: { n: 1 }, errors: [] });
   });
 
   it('a queued payload edited through outq by a read-only method reaches a session that was offline as it was notified', async () => {
@@ -55,13 +59,7 @@ describe('what is committed and sent is the value that was checked', () => {
     const till = d.session('attack/shop', 'till');
     await till.call('notifyObject', 'phone');
     await till.call('editQueued', 'phone');
-    const phone = d.session('attack/shop', 'phone');
-    const errors: unknown[] = [];
-    phone.onError((error) => errors.push(error));
-    const received = new Promise<unknown>((resolve) => phone.onNotify((payload) => resolve(payload)));
-    await phone.begin();
-    expect(await within(received, DEADLINE_MS)).toEqual({ n: 1 });
-    expect(errors).toEqual([]);
+    expect(await offlinePhoneReceives(d)).toEqual({ payload: { n: 1 }, errors: [] });
   });
 
   it('timer arguments changed after at: the call is answered, and the timer is kept', async () => {
