@@ -1,4 +1,5 @@
-export { createBroker, type BrokerOptions, type SteadBroker } from './host/create-broker.js';
+export { createBroker, type BrokerOptions, type BrokerEvents, type SteadBroker } from './host/create-broker.js';
+export type { CommitEvent } from './apps/commit-event.js';
 export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
 export { Metrics } from './host/metrics.js';
 export {
@@ -10,6 +11,8 @@ export {
   type QueuePolicy,
   type QueuedNotification,
   type ArgSpec,
+  type NotifyOptions,
+  type SessionVisits,
 } from './apps/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';

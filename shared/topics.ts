@@ -24,6 +24,12 @@ export interface Topics {
   outbound(app: string, id: string, session: string): string;
   /** The filter the broker subscribes to for every request. */
   readonly inboundFilter: string;
+  /**
+   * Broker events for admin clients, under `<root>/$events/` (only the broker publishes there):
+   * a proxy's durable commit on `<root>/$events/commit/<app>/<id>`.
+   */
+  readonly eventsPrefix: string;
+  commitEvent(app: string, id: string): string;
   /** Parses a topic under this root; `undefined` when it is not a valid Stead topic (result frozen). */
   parse(topic: string): SessionTopic | undefined;
 }
@@ -44,6 +50,8 @@ export function createTopics(root: string = DEFAULT_ROOT): Topics {
     inbound: (app, id, session) => build(app, id, session, 'in'),
     outbound: (app, id, session) => build(app, id, session, 'out'),
     inboundFilter: `${prefix}+/+/+/in`,
+    eventsPrefix: `${prefix}$events/`,
+    commitEvent: (app, id) => `${prefix}$events/commit/${app}/${id}`,
     parse(topic) {
       // Devices reuse a handful of topics each: remember parses (bounded) instead of re-splitting.
       const known = parsed.get(topic);

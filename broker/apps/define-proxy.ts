@@ -1,5 +1,6 @@
 import { SteadError } from '../../shared/errors.js';
 import { assertName } from '../../shared/names.js';
+import type { CommitEvent } from './commit-event.js';
 
 /** What happens when a bounded notification queue is full (DESIGN §4). */
 export type QueuePolicy = 'drop-oldest' | 'coalesce' | 'refuse';
@@ -13,6 +14,24 @@ export interface QueuedNotification {
 export interface NotifyOptions {
   /** With the coalesce policy, a newer notification replaces a queued one with the same key. */
   key?: string;
+  /**
+   * Shapes each matching session's copy (as CAF's notify does): called once per session, inside
+   * the transaction, with the session's name and the payload as given; what it returns is that
+   * session's payload (checked like any payload), `undefined` skips the session. It may read the
+   * context (`visits`, `state`, `outq`…) but not change it.
+   */
+  customize?: (session: string, payload: unknown) => unknown;
+}
+
+/** A session's visits (docs/sessions.md): a visit is a begin; null where there was none yet. */
+export interface SessionVisits {
+  readonly first: number | null;
+  readonly previous: number | null;
+  readonly latest: number | null;
+  /** What the client declared in its latest begin (`session.begin(info)`); null if nothing. */
+  readonly info: unknown;
+  /** The session's last activity as the store knows it: the idle sweep counts from here. */
+  readonly lastSeen: number;
 }
 
 /** What app code sees while a method, pulse, timer or init runs. All effects are buffered. */
@@ -28,6 +47,8 @@ export interface ProxyContext<S> {
   notify(payload: unknown, target: string | RegExp, options?: NotifyOptions): void;
   limitQueue(length: number, session: string, policy?: QueuePolicy): void;
   outq(session: string): QueuedNotification[];
+  /** The visits of a session (default: the calling one); null when the proxy has no such session. */
+  visits(session?: string): SessionVisits | null;
   /** Stores a memento with this transaction; the next begin of this session returns it. */
   remember(memento: unknown): void;
   /** A durable timer: runs `method(...args)` at `time` (ms since the epoch), exactly once. */
@@ -60,6 +81,11 @@ export interface ProxyDefinition<S> {
   init: (ctx: InitContext<S>) => S;
   methods: Record<string, MethodFn<S> | MethodSpec<S>>;
   pulse?: PulseSpec<S>;
+  /**
+   * Told after each commit of a proxy of this type is durable, outside any transaction (it cannot
+   * change the proxy; a throw or rejection is logged and ignored). See docs/apps.md.
+   */
+  onCommit?: (event: CommitEvent) => void | Promise<void>;
 }
 
 /** A checked proxy type, resolved once when the broker loads it (its state type erased). */
@@ -68,6 +94,7 @@ export interface ProxyType {
   readonly init: (ctx: InitContext<unknown>) => unknown;
   readonly methods: ReadonlyMap<string, ResolvedMethod>;
   readonly pulse: PulseSpec<unknown> | null;
+  readonly onCommit: ((event: CommitEvent) => void | Promise<void>) | null;
 }
 
 export interface ResolvedMethod {
@@ -89,6 +116,8 @@ export function defineProxy<S>(definition: ProxyDefinition<S>): ProxyType {
   if (pulse && !(Number.isFinite(pulse.every) && pulse.every >= 10 && typeof pulse.run === 'function')) {
     throw new SteadError('APP_LOAD', `${definition.name}: pulse needs run() and every ≥ 10 ms`);
   }
+  const onCommit = definition.onCommit ?? null;
+  if (onCommit !== null && typeof onCommit !== 'function') throw new SteadError('APP_LOAD', `${definition.name}: onCommit must be a function`);
   // The runtime treats state as opaque plain data; the app's own code keeps its type S.
   return Object.freeze({
     [PROXY_TYPE]: true,
@@ -96,6 +125,7 @@ export function defineProxy<S>(definition: ProxyDefinition<S>): ProxyType {
     init: definition.init as ProxyType['init'],
     methods,
     pulse: pulse as PulseSpec<unknown> | null,
+    onCommit,
   });
 }
 

@@ -8,6 +8,7 @@ import { LIMITS, type Limits } from '../../shared/limits.js';
 import { systemRandom, type Random } from '../../shared/random.js';
 import { createTopics, DEFAULT_ROOT } from '../../shared/topics.js';
 import type { ProxyType } from '../apps/define-proxy.js';
+import { CommitEvents, type CommitListener } from '../proxy/commit-events.js';
 import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { openStore } from '../store/open-store.js';
@@ -29,6 +30,19 @@ export interface BrokerOptions {
   clock?: Clock;
   random?: Random;
   limits?: Partial<Limits>;
+  /**
+   * Sessions not seen (begun, called, acknowledged) for this long are removed from their proxy
+   * by the broker (docs/sessions.md, idle sessions); default: never.
+   */
+  sessionIdleTtlMs?: number;
+  /** Publish each durable commit on `<root>/$events/commit/<app>/<id>` for admin clients; default off. */
+  publishCommits?: boolean;
+}
+
+/** The broker's events, typed (STYLE §10). */
+export interface BrokerEvents {
+  /** A proxy's commit is durable (told after the store confirmed). */
+  commit: CommitListener;
 }
 
 export interface SteadBroker {
@@ -40,6 +54,9 @@ export interface SteadBroker {
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly aedes: Aedes;
+  /** Watches the broker's events; nothing is built for an event kind nobody watches. */
+  on<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
+  off<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
   /** Drains every inbox and pending commit, disconnects clients, closes the store. */
   close(): Promise<void>;
 }
@@ -52,6 +69,11 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const committer = new GroupCommitter(store);
   const metrics = new Metrics();
+  const idleTtlMs = resolveIdleTtl(options.sessionIdleTtlMs);
+  const commits = new CommitEvents((err, event) => {
+    metrics.count('commit_listener.failed');
+    log.warn({ err, proxy: `${event.app}/${event.id}` }, 'commit listener failed');
+  });
   const aedes = await Aedes.createBroker(directionGuard(topics, () => metrics.count('dropped.bad_topic')));
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
@@ -65,6 +87,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     random: options.random ?? systemRandom,
     limits,
     log,
+    idleTtlMs,
+    commits,
     count: (event) => metrics.count(event),
     publish,
   });
@@ -74,6 +98,9 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
       done();
     }, resolve);
   });
+  if (options.publishCommits) {
+    commits.on((event) => publish(topics.commitEvent(event.app, event.id), Buffer.from(JSON.stringify(event))));
+  }
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
@@ -113,6 +140,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     store,
     committer,
     aedes,
+    on: (_event, listener) => commits.on(listener),
+    off: (_event, listener) => commits.off(listener),
     close: () => (closing ??= close()),
   };
 }
@@ -130,6 +159,13 @@ async function listen(server: Server, host: string, port: number): Promise<void>
 }
 
 function noop(): void {}
+
+/** The idle TTL: a positive number of milliseconds, or none (BAD_OPTIONS otherwise). */
+function resolveIdleTtl(ttl: number | undefined): number | null {
+  if (ttl === undefined) return null;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new SteadError('BAD_OPTIONS', 'sessionIdleTtlMs must be a positive integer (milliseconds)');
+  return ttl;
+}
 
 /** Every limit from the options, over the defaults; each checked once, here (BAD_OPTIONS). */
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {

@@ -15,6 +15,9 @@ export function directionGuard(
   return {
     authorizePublish(client, packet, callback) {
       if (client && packet.topic.startsWith('$SYS')) return callback(new Error('$SYS is reserved'));
+      // Broker events are the broker's alone: nobody forges a commit (the identity layer will
+      // also restrict who may read them).
+      if (client && packet.topic.startsWith(topics.eventsPrefix)) return callback(new Error('broker events are reserved'));
       if (client && packet.topic.startsWith(prefix)) {
         if (!packet.topic.endsWith('/in')) return callback(new Error(`devices may not publish to ${packet.topic}`));
         // A request topic with the wrong number of levels reaches no proxy: count it (DESIGN §5).
@@ -25,6 +28,7 @@ export function directionGuard(
     },
     authorizeSubscribe(_client, subscription, callback) {
       const topic = subscription.topic;
+      if (topic.startsWith(topics.eventsPrefix)) return callback(null, subscription);
       const underRoot = topic.startsWith(prefix) || topic === '#' || topic.startsWith('+/');
       if (underRoot && (!topic.startsWith(prefix) || topic.endsWith('/in') || topic.endsWith('#'))) {
         // [MQTT-3.9.3] a refused subscription is granted 128; the connection stays up.

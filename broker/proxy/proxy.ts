@@ -7,13 +7,17 @@ import type { CallFrame, Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
-import { dueTimer, wakeAt, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { idleSessions, seenAt, seenIsStale } from '../record/idle.js';
+import { dueTimer, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { wakeAt } from '../record/wake-at.js';
 import { errorBytes, queueFrames, toSteadError } from '../record/replies.js';
 import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
 import type { Outcome, Release, TransactionEnv } from '../transaction/transaction.js';
 import { activate } from './activation.js';
+import { CommitAnnouncer } from './commit-announcer.js';
+import type { CommitEvents } from './commit-events.js';
 import { answerCall, runCall, runPulse, runTimer } from './app-runs.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
@@ -30,6 +34,9 @@ export interface ProxyHost {
   readonly committer: GroupCommitter;
   readonly log: Logger;
   readonly outbound: Outbound;
+  /** Sessions not seen for this long are swept (docs/sessions.md); null: never. */
+  readonly idleTtlMs: number | null;
+  readonly commits: CommitEvents;
   count(event: string): void;
 }
 
@@ -53,12 +60,15 @@ export class Proxy implements SessionView, TransactionEnv {
   readonly #host: ProxyHost;
   readonly #inbox = new Inbox<InboxItem>();
   #record: ProxyRecord | null = null;
+  /** The record as last loaded or submitted for writing: what a commit event compares with. */
+  #written: ProxyRecord | null = null;
   #version = 0;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
   readonly #wakeups: Wakeups;
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
+  readonly #announcer: CommitAnnouncer;
   #pushQueuesOnLoad = false;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
@@ -70,6 +80,7 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id));
+    this.#announcer = new CommitAnnouncer(type, id, host);
   }
 
   get record(): ProxyRecord {
@@ -180,7 +191,9 @@ export class Proxy implements SessionView, TransactionEnv {
         this.#wakeups.taken('pulse');
         return this.#runPulse();
       case 'timer':
+        // The wake-up steps, in order: every reason a proxy wakes without a request (wake-at.ts).
         this.#wakeups.taken('timer');
+        this.#sweepIdle();
         return this.#runDueTimer();
       case 'expire':
         return this.#expireHeld(item.session, item.seq);
@@ -213,6 +226,7 @@ export class Proxy implements SessionView, TransactionEnv {
     try {
       const { record, version } = await activate(this.#type, this.key, this.#host.store, this);
       this.#record = record;
+      this.#written = record;
       this.#version = version;
     } catch (error) {
       this.#host.log.error({ err: error, proxy: this.key }, 'proxy activation failed');
@@ -251,7 +265,8 @@ export class Proxy implements SessionView, TransactionEnv {
 
   #update(session: string, update: Update): void {
     if (update.dropHeld) this.#held.drop(session);
-    const next = withSession(this.record, session, update.session);
+    const durable = update.durable || this.#mustWriteSeen(update.session);
+    const next = withSession(this.record, session, durable ? seenAt(update.session, this.now()) : update.session);
     const releases: Release[] = [];
     if (update.refusal) {
       this.#host.count(update.refusal.error.code);
@@ -259,7 +274,7 @@ export class Proxy implements SessionView, TransactionEnv {
     }
     if (update.send) releases.push({ session, bytes: update.send });
     if (update.resendQueue) for (const bytes of queueFrames(update.session.queue)) releases.push({ session, bytes });
-    if (update.durable) return this.#commit(next, releases);
+    if (durable) return this.#commit(next, releases);
     this.#record = next;
     this.#gate.release(releases);
   }
@@ -284,8 +299,10 @@ export class Proxy implements SessionView, TransactionEnv {
   #answerCall(session: string, frame: CallFrame, outcome: Outcome): void {
     const answer = answerCall(this.record, session, frame, outcome, this);
     if (answer.error) this.#host.count(answer.error.code);
-    // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
-    if (answer.durable) this.#commit(answer.record, answer.releases);
+    const s = answer.record.sessions.get(session) as SessionRecord;
+    // Rule 7: a method that changed nothing writes nothing (unless the idle sweep must learn the
+    // session is in use); its reply still leaves in order.
+    if (answer.durable || this.#mustWriteSeen(s)) this.#commit(withSession(answer.record, session, seenAt(s, this.now())), answer.releases);
     else {
       this.#record = answer.record;
       this.#gate.release(answer.releases);
@@ -308,11 +325,38 @@ export class Proxy implements SessionView, TransactionEnv {
     } catch (error) {
       return this.#abort(releases, error);
     }
+    const written = this.#written;
     this.#record = next;
-    const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wakeAt(next) };
+    this.#written = next;
+    const wake = wakeAt(next, this.#host);
+    const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wake };
     this.#version++;
-    this.#host.committer.submit(write, this.#gate.commit(releases, this.#onCommitFailure));
-    this.#scheduleWake();
+    const done = this.#gate.commit(releases, this.#onCommitFailure);
+    // Commit events cost nothing (no closure, no diff) unless someone watches.
+    this.#host.committer.submit(write, this.#announcer.watched ? this.#announcer.after(done, next, written, this.#version) : done);
+    this.#wakeups.timerAt(wake);
+  }
+
+  // Idle sessions (DESIGN §6: swept by the broker itself; see record/idle.ts).
+
+  /** Activity that writes nothing is written after all once `lastSeen` lags too far. */
+  #mustWriteSeen(s: SessionRecord): boolean {
+    return this.#host.idleTtlMs !== null && seenIsStale(s, this.now(), this.#host.idleTtlMs);
+  }
+
+  /** Removes the sessions idle past the TTL, in one commit; their held requests are forgotten. */
+  #sweepIdle(): void {
+    if (this.#host.idleTtlMs === null) return;
+    const idle = idleSessions(this.record, this.now(), this.#host.idleTtlMs);
+    if (idle.length === 0) return;
+    let sessions = this.record.sessions;
+    for (const name of idle) {
+      sessions = sessions.without(name);
+      this.#held.drop(name);
+    }
+    this.#host.count('sessions.swept');
+    this.#host.log.info({ proxy: this.key, sessions: idle }, 'idle sessions swept');
+    this.#commit({ ...this.record, sessions }, []);
   }
 
   /** Something failed after app code returned: like a failed commit, nothing is released. */
@@ -338,7 +382,7 @@ export class Proxy implements SessionView, TransactionEnv {
   }
 
   #scheduleWake(): void {
-    if (this.#record) this.#wakeups.timerAt(wakeAt(this.#record));
+    if (this.#record) this.#wakeups.timerAt(wakeAt(this.#record, this.#host));
   }
 
   /** Fires the earliest due timer; its removal commits with the method's effect (exactly once). */

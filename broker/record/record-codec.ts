@@ -39,7 +39,7 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
     bytes = encodeValue([
       name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
       [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
-      [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info],
+      [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
       s.recentBegins,
     ]);
     encodedSessions.set(s, bytes);
@@ -87,7 +87,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
 function decodeSession(entry: Tuple): SessionRecord {
   const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
-  const [first, previous, latest, info] = visits as Tuple;
+  const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
     nonce: nonce as Uint8Array | null,
     endedNonce: endedNonce as Uint8Array | null,
@@ -107,6 +107,7 @@ function decodeSession(entry: Tuple): SessionRecord {
       policy: policy as QueuePolicy,
       dropped: dropped as number,
     },
-    visits: { first: first as number, previous: previous as number, latest: latest as number, info },
+    // Records from before lastSeen count from the latest visit.
+    visits: { first: first as number, previous: previous as number, latest: latest as number, info, lastSeen: (lastSeen as number | undefined) ?? (latest as number) },
   };
 }

@@ -57,11 +57,18 @@ export interface NotificationQueue {
   readonly dropped: number;
 }
 
+/**
+ * Visit metadata (DESIGN §4; webgram's visit times): a visit is a begin. `first`, `previous` and
+ * `latest` are the times of the first, the one before the latest, and the latest begin (0: none
+ * yet); `info` is what the client declared in its latest begin. `lastSeen` is the session's last
+ * activity as the store knows it (docs/sessions.md, idle sessions): what the idle sweep counts from.
+ */
 export interface Visits {
   readonly first: number;
   readonly previous: number;
   readonly latest: number;
   readonly info: unknown;
+  readonly lastSeen: number;
 }
 
 export interface DurableTimer {
@@ -92,7 +99,7 @@ export function newSession(now: number, limits: Limits): SessionRecord {
     replies: new Map(),
     memento: null,
     queue: { epoch: systemRandom.nonce(), items: [], lastSeq: 0, acked: 0, limit: limits.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
-    visits: { first: now, previous: 0, latest: now, info: null },
+    visits: { first: 0, previous: 0, latest: 0, info: null, lastSeen: now },
   };
 }
 
@@ -101,8 +108,8 @@ export function withSession(record: ProxyRecord, name: string, session: SessionR
   return { ...record, sessions: record.sessions.with(name, session) };
 }
 
-/** Earliest durable timer, so the store can wake the proxy after a restart. */
-export function wakeAt(record: ProxyRecord): number | null {
+/** Earliest durable timer: one of the record's wake times (wake-at.ts). */
+export function timerWake(record: ProxyRecord): number | null {
   let earliest: number | null = null;
   for (const timer of record.timers) if (earliest === null || timer.at < earliest) earliest = timer.at;
   return earliest;

@@ -21,7 +21,7 @@ export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, no
     recentBegins: [...s.recentBegins, token].slice(-RECENT_BEGINS),
     lastSeq: 0,
     replies: new Map(),
-    visits: { first: s.visits.first, previous: s.visits.latest, latest: now, info },
+    visits: { first: s.visits.first || now, previous: s.visits.latest, latest: now, info, lastSeen: now },
   };
 }
 

@@ -46,6 +46,34 @@ export class SessionTable<S> implements ReadonlyMap<string, S> {
     return new SessionTable<S>(buckets, this.size + (old?.has(name) ? 0 : 1));
   }
 
+  /** The table without `name` (the same table when it was not there). */
+  without(name: string): SessionTable<S> {
+    const index = bucketOf(name);
+    const old = this.#buckets[index];
+    if (!old?.has(name)) return this;
+    const bucket = new Map(old);
+    bucket.delete(name);
+    const buckets = [...this.#buckets];
+    buckets[index] = bucket.size > 0 ? bucket : undefined;
+    return new SessionTable<S>(buckets, this.size - 1);
+  }
+
+  /**
+   * Names whose session differs between `earlier` and this table (changed, added or removed).
+   * Buckets both tables share are skipped, so a commit that changed one session looks at one.
+   */
+  changedSince(earlier: SessionTable<S>): string[] {
+    const names: string[] = [];
+    for (let i = 0; i < BUCKETS; i++) {
+      const now = this.#buckets[i];
+      const before = earlier.#buckets[i];
+      if (now === before) continue;
+      if (now) for (const [name, session] of now) if (before?.get(name) !== session) names.push(name);
+      if (before) for (const name of before.keys()) if (!now?.has(name)) names.push(name);
+    }
+    return names;
+  }
+
   get(name: string): S | undefined {
     return this.#buckets[bucketOf(name)]?.get(name);
   }

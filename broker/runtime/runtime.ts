@@ -9,6 +9,7 @@ import { decodeFrame, decodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, type Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, type Correlation } from '../handlers/correlation.js';
+import type { CommitEvents } from '../proxy/commit-events.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
 import { errorBytes } from '../record/replies.js';
@@ -24,6 +25,10 @@ export interface RuntimeOptions {
   random: Random;
   limits: Limits;
   log: Logger;
+  /** Sessions not seen for this long are swept (docs/sessions.md); null: never. */
+  idleTtlMs: number | null;
+  /** Where proxies tell their durable commits. */
+  commits: CommitEvents;
   /** Counts events (errors by code, drops by reason); the host's metrics. */
   count(event: string): void;
   publish(topic: string, payload: Uint8Array): void;
@@ -55,6 +60,8 @@ export class ProxyRuntime {
       committer: options.committer,
       log: options.log,
       outbound: new Outbound(options.topics, options.publish),
+      idleTtlMs: options.idleTtlMs,
+      commits: options.commits,
       count: options.count,
     };
   }
@@ -100,13 +107,16 @@ export class ProxyRuntime {
     }
   }
 
-  /** Wakes proxies whose durable timers came due while the broker was down. */
+  /**
+   * Wakes every stored proxy with a wake time (durable timers, idle sessions; wake-at.ts): each
+   * arms its wake-up, and what came due while the broker was down runs now.
+   */
   async wakeDue(): Promise<void> {
     for (const key of await this.#host.store.listWaking(Number.MAX_SAFE_INTEGER)) {
       const [app, id] = key.split('/') as [string, string];
       const type = this.#apps.get(app);
       if (type) this.#proxy(type, id).wake();
-      else this.#host.log.warn({ proxy: key }, 'stored proxy has timers but its app is not loaded');
+      else this.#host.log.warn({ proxy: key }, 'stored proxy has a wake time but its app is not loaded');
     }
   }
 

@@ -1,4 +1,4 @@
-import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification, SessionVisits } from '../apps/define-proxy.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -48,6 +48,10 @@ export class MethodContext<S> implements ProxyContext<S> {
 
   outq(session: string): QueuedNotification[] {
     return this.#tx.outq(session);
+  }
+
+  visits(session: string | null = this.session): SessionVisits | null {
+    return this.#tx.visits(session);
   }
 
   remember(memento: unknown): void {

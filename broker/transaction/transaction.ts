@@ -6,7 +6,7 @@ import { assertName } from '../../shared/names.js';
 import { ValueTooLarge, begunValue, decodeValue, encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
 import { copyPlainData } from '../../shared/wire/plain-data.js';
-import type { NotifyOptions, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+import type { NotifyOptions, QueuePolicy, QueuedNotification, SessionVisits } from '../apps/define-proxy.js';
 import { enqueued, limited } from '../record/queue.js';
 import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import type { SessionTable } from '../record/session-table.js';
@@ -59,8 +59,11 @@ export class Transaction {
   #notifications: Release[] | null = null;
   #refusal: SteadError | null = null;
   #outcome: Outcome | null = null;
-  /** The method returned, or an effect is being checked: app code must not use the context now. */
-  #busy: 'finishing' | 'checking' | null = null;
+  /**
+   * The method returned, or an effect is being checked: app code must not use the context now;
+   * while a notify customizer runs it may read but not change it.
+   */
+  #busy: 'finishing' | 'checking' | 'customizing' | null = null;
 
   constructor(env: TransactionEnv, base: ProxyRecord, session: string | null) {
     this.#env = env;
@@ -78,7 +81,7 @@ export class Transaction {
   }
 
   get state(): unknown {
-    this.#live();
+    this.#readable();
     if (this.#draft === UNREAD) this.#draft = this.#base.stateBytes.length === 0 ? undefined : decodeValue(this.#base.stateBytes);
     return this.#draft;
   }
@@ -89,20 +92,29 @@ export class Transaction {
   }
 
   now(): number {
-    this.#live();
+    this.#readable();
     return this.#env.clock.now();
   }
 
   sessionIds(): string[] {
-    this.#live();
+    this.#readable();
     return [...this.#view().keys()];
   }
 
   /** The session's queue as this transaction sees it: committed items, then its own. */
   outq(session: string): QueuedNotification[] {
-    this.#live();
+    this.#readable();
     // Copies all the way down: app code must not reach into the record through them.
     return (this.#view().get(session)?.queue.items ?? []).map((item) => ({ ...item, payload: copyPlainData(item.payload, Infinity) }));
+  }
+
+  /** A session's visits as this transaction sees them (a copy); null for an unknown session. */
+  visits(session: string | null): SessionVisits | null {
+    this.#readable();
+    const visits = session === null ? undefined : this.#view().get(session)?.visits;
+    if (!visits) return null;
+    const { first, previous, latest, info, lastSeen } = visits;
+    return { first: first || null, previous: previous || null, latest: latest || null, info: copyPlainData(info, Infinity), lastSeen };
   }
 
   notify(payload: unknown, target: string | RegExp, options: NotifyOptions | undefined): void {
@@ -111,9 +123,14 @@ export class Transaction {
       else if (!(target instanceof RegExp)) throw new SteadError('BAD_OPTIONS', 'notify target is a session name or a RegExp');
       const key = options?.key ?? null;
       if (key !== null && typeof key !== 'string') throw new SteadError('BAD_OPTIONS', 'notify key must be a string');
-      const copy = plainCopy(payload, 'a notification payload', this.#env.limits);
+      const customize = options?.customize;
+      if (customize !== undefined && typeof customize !== 'function') throw new SteadError('BAD_OPTIONS', 'notify customize must be a function');
+      // With a customizer only what it returns is a payload (and is checked); the given one is its input.
+      const shared = customize ? undefined : plainCopy(payload, 'a notification payload', this.#env.limits);
       const names = typeof target === 'string' ? [target] : [...this.#view().keys()].filter((name) => matches(target, name));
       for (const name of names) {
+        const copy = customize ? this.#customized(customize, name, payload) : shared;
+        if (copy === undefined) continue;
         const { queue, item } = enqueued(this.#open(name).queue, copy, key);
         const bytes = notifyBytes(item, queue.dropped);
         checkFits(notifyBound(bytes, queue.dropped), 'a notification', this.#env.limits);
@@ -202,9 +219,34 @@ export class Transaction {
   }
 
   #live(): void {
-    if (this.#outcome || this.#busy) {
-      throw new SteadError('CONTEXT_CLOSED', `${this.#env.app}/${this.#env.id}: context used ${this.#busy === 'checking' ? 'while a value it produced was being checked' : 'after its method settled'}`);
+    if (this.#outcome || this.#busy) this.#closed();
+  }
+
+  /** Reads are allowed in a notify customizer too. */
+  #readable(): void {
+    if (this.#outcome || (this.#busy && this.#busy !== 'customizing')) this.#closed();
+  }
+
+  #closed(): never {
+    const when = this.#busy === 'checking' ? 'while a value it produced was being checked'
+      : this.#busy === 'customizing' ? 'to change the proxy inside a notify customizer'
+        : 'after its method settled';
+    throw new SteadError('CONTEXT_CLOSED', `${this.#env.app}/${this.#env.id}: context used ${when}`);
+  }
+
+  /**
+   * One session's copy from the notify customizer (run with the context readable), checked like
+   * any payload; undefined when the customizer skips the session. A throw dooms the transaction.
+   */
+  #customized(customize: (session: string, payload: unknown) => unknown, session: string, payload: unknown): unknown {
+    this.#busy = 'customizing';
+    let shaped: unknown;
+    try {
+      shaped = customize(session, payload);
+    } finally {
+      this.#busy = 'checking';
     }
+    return shaped === undefined ? undefined : plainCopy(shaped, `the notification customized for ${session}`, this.#env.limits);
   }
 
   /**
