@@ -55,6 +55,7 @@ export const CATALOGUE = {
   WINDOW_EXCEEDED: entry('the request is too far ahead of the last seq (beyond the in-flight window)', 'begin', R.receiveMaximumExceeded),
   QUEUE_FULL: entry('a notification queue with the refuse policy is full', 'fail', R.quotaExceeded),
   SESSION_LIMIT: entry('the proxy already keeps the maximum number of logical sessions', 'fail', R.quotaExceeded),
+  INFO_TOO_LARGE: entry('what a begin declares about its client (its info) is larger than limits.maxBeginInfoBytes', 'fail', R.packetTooLarge),
   STATE_TOO_LARGE: entry('the proxy state exceeds the maximum state size', 'fail', R.quotaExceeded),
   REPLY_TOO_LARGE: entry('the reply does not fit in one frame', 'fail', R.packetTooLarge),
   BAD_VALUE: entry(

@@ -18,6 +18,8 @@ export const LIMITS = {
   maxInbox: 10_000,
   /** Logical sessions one proxy keeps. */
   maxSessionsPerProxy: 1024,
+  /** Largest encoded `info` a begin declares; kept with the session's visits, so bounded well below a frame. */
+  maxBeginInfoBytes: 1024,
   /** Default per-call deadline on the device. */
   callDeadlineMs: 30_000,
   /** How long a method (or pulse, timer, init) may take before its transaction is abandoned. */

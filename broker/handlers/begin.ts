@@ -1,5 +1,6 @@
 import { bytesEqual } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
+import { encodeValue } from '../../shared/wire/codec.js';
 import type { BeginFrame } from '../../shared/wire/frames.js';
 import { newSession } from '../record/record.js';
 import { begun, seenBegin } from '../record/session-steps.js';
@@ -16,6 +17,10 @@ export function handleBegin(view: SessionView, session: string, frame: BeginFram
   if (s?.begunReply && bytesEqual(s.beginToken, frame.token)) return { kind: 'send', bytes: s.begunReply };
   if (s && seenBegin(s, frame.token)) {
     return { kind: 'refuse', ref: frame.token, seq: 0, error: new SteadError('STALE_INSTANCE', 'this begin was answered before; a newer begin or an end replaced its instance') };
+  }
+  // The info is kept with the session's visits, in a record written on every commit: bounded.
+  if (encodeValue(frame.info).length > view.limits.maxBeginInfoBytes) {
+    return { kind: 'refuse', ref: frame.token, seq: 0, error: new SteadError('INFO_TOO_LARGE', `begin info exceeds ${view.limits.maxBeginInfoBytes} bytes`) };
   }
   if (!s) {
     if (view.sessionCount >= view.limits.maxSessionsPerProxy) {
