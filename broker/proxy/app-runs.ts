@@ -3,6 +3,7 @@ import type { CallFrame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import { errorBytes, replyBytes, toSteadError } from '../record/replies.js';
+import { seenAt, seenIsStale } from '../record/idle.js';
 import { answered } from '../record/session-steps.js';
 import { checkArgs } from '../transaction/check-args.js';
 import { runMethod } from '../transaction/run-method.js';
@@ -40,7 +41,7 @@ export function runTimer(env: TransactionEnv, type: ProxyType, record: ProxyReco
 export interface Answer {
   record: ProxyRecord;
   releases: Release[];
-  /** Rule 7: the method changed something, so the record is written before anything leaves. */
+  /** Rule 7: the method changed something (or the session's lastSeen must be written), so the record is written before anything leaves. */
   durable: boolean;
   /** The error the call was answered with, if any (for the metrics). */
   error: SteadError | null;
@@ -51,7 +52,7 @@ export interface Answer {
  * device could not take fails the call here — and joins the session's reply cache in the new
  * record. Nothing of the proxy changes here.
  */
-export function answerCall(record: ProxyRecord, session: string, frame: CallFrame, outcome: Outcome, env: TransactionEnv): Answer {
+export function answerCall(record: ProxyRecord, session: string, frame: CallFrame, outcome: Outcome, env: TransactionEnv, idleTtlMs: number | null): Answer {
   let result = outcome;
   let reply: Uint8Array | null = null;
   if (result.ok) {
@@ -67,11 +68,14 @@ export function answerCall(record: ProxyRecord, session: string, frame: CallFram
   }
   const changed = result.ok ? result.record : null;
   const base = changed ?? record;
-  const s = answered(base.sessions.get(session) as SessionRecord, frame.seq, reply as Uint8Array, frame.answered, env.limits.replyCacheSize);
+  let s = answered(base.sessions.get(session) as SessionRecord, frame.seq, reply as Uint8Array, frame.answered, env.limits.replyCacheSize);
+  // A call is activity (record/idle.ts): written with a commit, or when the sweep must learn of it.
+  const durable = changed !== null || seenIsStale(s, env.clock.now(), idleTtlMs);
+  if (durable) s = seenAt(s, env.clock.now());
   const next = withSession(base, session, s);
   const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
   if (result.ok) releases.push(...result.notifications);
-  return { record: next, releases, durable: changed !== null, error: result.ok ? null : result.error };
+  return { record: next, releases, durable, error: result.ok ? null : result.error };
 }
 
 /** Only codes that answer a call leave as its answer; any other is the app's error (see isCachedReply). */

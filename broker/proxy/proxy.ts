@@ -7,7 +7,7 @@ import type { CallFrame, Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
-import { idleSessions, seenAt, seenIsStale } from '../record/idle.js';
+import { seenAt, seenIsStale, withoutIdle } from '../record/idle.js';
 import { dueTimer, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import { wakeAt } from '../record/wake-at.js';
 import { errorBytes, queueFrames, toSteadError } from '../record/replies.js';
@@ -265,7 +265,7 @@ export class Proxy implements SessionView, TransactionEnv {
 
   #update(session: string, update: Update): void {
     if (update.dropHeld) this.#held.drop(session);
-    const durable = update.durable || this.#mustWriteSeen(update.session);
+    const durable = update.durable || seenIsStale(update.session, this.now(), this.#host.idleTtlMs);
     const next = withSession(this.record, session, durable ? seenAt(update.session, this.now()) : update.session);
     const releases: Release[] = [];
     if (update.refusal) {
@@ -297,12 +297,10 @@ export class Proxy implements SessionView, TransactionEnv {
   }
 
   #answerCall(session: string, frame: CallFrame, outcome: Outcome): void {
-    const answer = answerCall(this.record, session, frame, outcome, this);
+    const answer = answerCall(this.record, session, frame, outcome, this, this.#host.idleTtlMs);
     if (answer.error) this.#host.count(answer.error.code);
-    const s = answer.record.sessions.get(session) as SessionRecord;
-    // Rule 7: a method that changed nothing writes nothing (unless the idle sweep must learn the
-    // session is in use); its reply still leaves in order.
-    if (answer.durable || this.#mustWriteSeen(s)) this.#commit(withSession(answer.record, session, seenAt(s, this.now())), answer.releases);
+    // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
+    if (answer.durable) this.#commit(answer.record, answer.releases);
     else {
       this.#record = answer.record;
       this.#gate.release(answer.releases);
@@ -337,26 +335,13 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#wakeups.timerAt(wake);
   }
 
-  // Idle sessions (DESIGN §6: swept by the broker itself; see record/idle.ts).
-
-  /** Activity that writes nothing is written after all once `lastSeen` lags too far. */
-  #mustWriteSeen(s: SessionRecord): boolean {
-    return this.#host.idleTtlMs !== null && seenIsStale(s, this.now(), this.#host.idleTtlMs);
-  }
-
-  /** Removes the sessions idle past the TTL, in one commit; their held requests are forgotten. */
+  /** DESIGN §6: the sessions idle past the TTL go, in one commit; their held requests too. */
   #sweepIdle(): void {
-    if (this.#host.idleTtlMs === null) return;
-    const idle = idleSessions(this.record, this.now(), this.#host.idleTtlMs);
-    if (idle.length === 0) return;
-    let sessions = this.record.sessions;
-    for (const name of idle) {
-      sessions = sessions.without(name);
-      this.#held.drop(name);
-    }
+    const sweep = withoutIdle(this.record, this.now(), this.#host.idleTtlMs);
+    if (!sweep) return;
+    for (const name of sweep.swept) this.#held.drop(name);
     this.#host.count('sessions.swept');
-    this.#host.log.info({ proxy: this.key, sessions: idle }, 'idle sessions swept');
-    this.#commit({ ...this.record, sessions }, []);
+    this.#commit(sweep.record, []);
   }
 
   /** Something failed after app code returned: like a failed commit, nothing is released. */

@@ -25,8 +25,8 @@ export function seenAt(s: SessionRecord, now: number): SessionRecord {
 }
 
 /** Whether activity that writes nothing must be written after all, so the sweep sees it. */
-export function seenIsStale(s: SessionRecord, now: number, ttlMs: number): boolean {
-  return now - s.visits.lastSeen >= seenSlack(ttlMs);
+export function seenIsStale(s: SessionRecord, now: number, ttlMs: number | null): boolean {
+  return ttlMs !== null && now - s.visits.lastSeen >= seenSlack(ttlMs);
 }
 
 /** The earliest idle expiry among the record's sessions: one of its wake times (wake-at.ts). */
@@ -40,9 +40,15 @@ export function idleWake(record: ProxyRecord, ttlMs: number | null): number | nu
   return earliest;
 }
 
-/** Names of the sessions idle at `now`. */
-export function idleSessions(record: ProxyRecord, now: number, ttlMs: number): string[] {
-  const names: string[] = [];
-  for (const [name, s] of record.sessions) if (idleExpiry(s, ttlMs) <= now) names.push(name);
-  return names;
+/** The record without the sessions idle at `now`, and their names; null when none is. */
+export function withoutIdle(record: ProxyRecord, now: number, ttlMs: number | null): { record: ProxyRecord; swept: string[] } | null {
+  if (ttlMs === null) return null;
+  const swept: string[] = [];
+  let sessions = record.sessions;
+  for (const [name, s] of record.sessions) {
+    if (idleExpiry(s, ttlMs) > now) continue;
+    swept.push(name);
+    sessions = sessions.without(name);
+  }
+  return swept.length === 0 ? null : { record: { ...record, sessions }, swept };
 }

@@ -13,6 +13,7 @@ import type { CommitEvents } from '../proxy/commit-events.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
 import { errorBytes } from '../record/replies.js';
+import { WakeScan } from './wake-scan.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
 
@@ -47,6 +48,7 @@ export class ProxyRuntime {
   readonly #topics: Topics;
   readonly #count: (event: string) => void;
   #closed = false;
+  #scan: WakeScan | null = null;
 
   constructor(options: RuntimeOptions) {
     this.#apps = new Map(options.apps.map((app) => [app.name, app]));
@@ -108,21 +110,33 @@ export class ProxyRuntime {
   }
 
   /**
-   * Wakes every stored proxy with a wake time (durable timers, idle sessions; wake-at.ts): each
-   * arms its wake-up, and what came due while the broker was down runs now.
+   * Wakes stored proxies with a wake time (durable timers, idle sessions; record/wake-at.ts):
+   * each arms its wake-up, and what came due while the broker was down runs now. Without an idle
+   * TTL only proxies with timers have one, and all are loaded at start; with one, nearly every
+   * proxy has one, and a scan loads each shortly before it comes due (wake-scan.ts).
    */
   async wakeDue(): Promise<void> {
-    for (const key of await this.#host.store.listWaking(Number.MAX_SAFE_INTEGER)) {
-      const [app, id] = key.split('/') as [string, string];
-      const type = this.#apps.get(app);
-      if (type) this.#proxy(type, id).wake();
-      else this.#host.log.warn({ proxy: key }, 'stored proxy has a wake time but its app is not loaded');
+    if (this.#host.idleTtlMs === null) {
+      for (const key of await this.#host.store.listWaking(Number.MAX_SAFE_INTEGER)) this.#wakeStored(key);
+      return;
     }
+    this.#scan = new WakeScan(this.#host.clock, this.#host.store, this.#host.log, (key) => {
+      if (!this.#closed && !this.#proxies.has(key)) this.#wakeStored(key);
+    });
+    await this.#scan.start();
+  }
+
+  #wakeStored(key: string): void {
+    const [app, id] = key.split('/') as [string, string];
+    const type = this.#apps.get(app);
+    if (type) this.#proxy(type, id).wake();
+    else this.#host.log.warn({ proxy: key }, 'stored proxy has a wake time but its app is not loaded');
   }
 
   /** Stops accepting work, then waits until every inbox is empty and its commits are done. */
   async drain(): Promise<void> {
     this.#closed = true;
+    this.#scan?.stop();
     for (;;) {
       const busy = [...this.#proxies.values()].filter((p) => !p.idle);
       if (busy.length === 0) break;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type CommitEvent, type SteadBroker } from '../../../broker/index.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
+import { WAKE_SCAN_MS } from '../../../broker/runtime/wake-scan.js';
 import { lifecycleApp } from '../../helpers/apps/lifecycle-app.js';
 import { brokerOnDemand } from '../../helpers/broker.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
@@ -115,13 +116,40 @@ describe('idle sessions', () => {
 
     it('sweep what goes idle later, with the wake-up armed at start', async () => {
       const { clock } = await sessionThenRestart(TTL / 2);
-      await until(() => clock.pending > 0, 5000, 'the wake-up to be armed');
+      // Armed: the store scan's timer and the proxy's own wake-up.
+      await until(() => clock.pending >= 2, 5000, 'the wake-up to be armed');
       const swept = commitTouching(env.broker, 'gone');
       clock.advance(LATEST - TTL / 2 - 1);
       expect(await storedSessions(env.broker, 'life/down')).toEqual(['gone']);
       clock.advance(1);
       await swept;
       expect(await storedSessions(env.broker, 'life/down')).toEqual([]);
+    });
+
+    it('load a stored proxy only shortly before its sessions go idle (a scan of the store on the clock)', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'stead-sweep-'));
+      const store = `sqlite:${join(dir, 'stead.db')}`;
+      const ttl = 10 * WAKE_SCAN_MS;
+      const clock = new ManualClock();
+      const device = await env.start({ apps: [lifecycleApp], clock, store, sessionIdleTtlMs: ttl });
+      await device.session('life/later', 'a').begin();
+      await env.broker.close();
+      await env.start({ apps: [lifecycleApp], clock, store, sessionIdleTtlMs: ttl });
+      const created = (): number => env.broker.metrics.snapshot()['proxies.created'] ?? 0;
+      // Due in 12.5 scans: not loaded at start, nor by the scans before it comes within reach.
+      expect(created()).toBe(0);
+      for (let scan = 1; scan <= 11; scan++) {
+        clock.advance(WAKE_SCAN_MS);
+        // The scan ran and armed the next one.
+        await until(() => clock.pending === 1, 5000, `scan ${scan}`);
+      }
+      expect(created()).toBe(0);
+      expect(await storedSessions(env.broker, 'life/later')).toEqual(['a']);
+      clock.advance(WAKE_SCAN_MS);
+      await until(() => created() === 1 && clock.pending >= 2, 5000, 'the scan to load the proxy');
+      const swept = commitTouching(env.broker, 'a');
+      clock.advance(WAKE_SCAN_MS / 2);
+      await swept;
     });
   });
 
