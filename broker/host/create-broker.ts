@@ -140,8 +140,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     store,
     committer,
     aedes,
-    on: (_event, listener) => commits.on(listener),
-    off: (_event, listener) => commits.off(listener),
+    on: (event, listener) => commits.on(brokerEvent(event, listener)),
+    off: (event, listener) => commits.off(brokerEvent(event, listener)),
     close: () => (closing ??= close()),
   };
 }
@@ -159,6 +159,13 @@ async function listen(server: Server, host: string, port: number): Promise<void>
 }
 
 function noop(): void {}
+
+/** The listener of a known event (BAD_OPTIONS for another name: JavaScript callers have no types). */
+function brokerEvent(event: string, listener: CommitListener): CommitListener {
+  if (event !== 'commit') throw new SteadError('BAD_OPTIONS', `unknown broker event ${String(event)}`);
+  if (typeof listener !== 'function') throw new SteadError('BAD_OPTIONS', 'an event listener is a function');
+  return listener;
+}
 
 /** The idle TTL: a positive number of milliseconds, or none (BAD_OPTIONS otherwise). */
 function resolveIdleTtl(ttl: number | undefined): number | null {

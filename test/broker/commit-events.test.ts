@@ -62,6 +62,7 @@ describe('commit events', () => {
     expect(await s.call('bump')).toBe(1);
     expect(seen).toEqual([1]);
     expect(env.broker.metrics.snapshot()['commit_listener.failed']).toBe(1);
+    expect(() => env.broker.on('comit' as 'commit', listener)).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS' }));
   });
 
   it("reach the proxy type's onCommit, outside the transaction; a failing hook changes nothing", async () => {
