@@ -13,9 +13,9 @@ import type { CommitEvents } from '../proxy/commit-events.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
 import { errorBytes } from '../record/replies.js';
-import { WakeScan } from './wake-scan.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
+import { WakeScan } from './wake-scan.js';
 
 export interface RuntimeOptions {
   apps: readonly ProxyType[];
