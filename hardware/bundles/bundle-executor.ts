@@ -87,6 +87,11 @@ export class BundleExecutor {
     return this.#journal.current;
   }
 
+  /** Resolves once every change queued so far (receive, step, acknowledge) is over. */
+  settled(): Promise<void> {
+    return this.#queue.then(() => {});
+  }
+
   /** Stops the timer and waits for the step in progress; the journal keeps what is pending. */
   async close(): Promise<void> {
     this.#closed = true;

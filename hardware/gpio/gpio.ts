@@ -49,8 +49,11 @@ export interface Gpio {
   read(name: string): Promise<boolean>;
   /** Drives an output. */
   write(name: string, value: boolean): Promise<void>;
-  /** Watches an input for debounced edges; returns the function that stops watching. */
-  watch(name: string, edge: PinEdge, listener: EdgeListener): () => void;
+  /**
+   * Watches an input for debounced edges. Resolves, with the function that stops watching, once
+   * the watch has read its starting level: every change after that is seen.
+   */
+  watch(name: string, edge: PinEdge, listener: EdgeListener): Promise<() => void>;
   /** Stops every watch, drives each output with a `safe` value to it, releases the pins. */
   close(): Promise<void>;
 }

@@ -64,7 +64,7 @@ export class SimulatedGpio implements Gpio {
     this.#record(name, 'write', value);
   }
 
-  watch(name: string, edge: PinEdge, listener: EdgeListener): () => void {
+  async watch(name: string, edge: PinEdge, listener: EdgeListener): Promise<() => void> {
     this.#open();
     const pin = this.#table.get(name, 'in');
     return this.#watchers.add(pin, this.#levels.get(name) === true, edge, listener);

@@ -77,6 +77,9 @@ export class LinuxGpio implements Gpio {
     // `high`/`low` are physical levels (the kernel writes them raw), `value` is logical.
     const level = pin.initial !== pin.activeLow ? 'high' : 'low';
     await writeAttribute(join(dir, 'direction'), pin.direction === 'out' ? level : 'in');
+    // The kernel has set the level already; writing the same value again changes nothing on a
+    // board and makes the configured level explicit wherever a driver ignores high/low.
+    if (pin.direction === 'out') await writeAttribute(join(dir, 'value'), pin.initial ? '1' : '0');
     if (pin.pull !== null) await setPull(this.#pinctrl, pin.line, pin.pull);
   }
 
@@ -91,23 +94,15 @@ export class LinuxGpio implements Gpio {
     await writeAttribute(join(await this.#dir(pin), 'value'), value ? '1' : '0');
   }
 
-  watch(name: string, edge: PinEdge, listener: EdgeListener): () => void {
+  async watch(name: string, edge: PinEdge, listener: EdgeListener): Promise<() => void> {
     this.#open();
     const pin = this.#table.get(name, 'in');
-    // The first poll gives the level to debounce from; edges before it are not reported.
-    let unwatch: (() => void) | null = null;
-    let stopped = false;
-    void this.#readValue(pin).then(
-      (level) => {
-        if (stopped) return;
-        unwatch = this.#watchers.add(pin, level, edge, listener);
-        this.#startPolling(pin);
-      },
-      (error: SteadError) => this.#onError(error),
-    );
+    const level = await this.#readValue(pin);
+    this.#open();
+    const unwatch = this.#watchers.add(pin, level, edge, listener);
+    this.#startPolling(pin);
     return () => {
-      stopped = true;
-      unwatch?.();
+      unwatch();
       if (!this.#watchers.watched(name)) this.#stopPolling(name);
     };
   }
