@@ -113,3 +113,20 @@ function isCommandOutcome(value: unknown): boolean {
     (ranAt === null || isTime(ranAt)) &&
     (error === null || (isRecord(error) && typeof error.code === 'string' && typeof error.message === 'string'));
 }
+
+/** The proxy method a device reports a bundle's outcome to (its argument: one BundleReport). */
+export const BUNDLE_REPORT_METHOD = 'bundleReport';
+
+/** How a proxy sends a bundle: a notification whose payload is `{ type: 'stead.bundle', bundle }`. */
+export interface BundleNotification {
+  type: 'stead.bundle';
+  bundle: Bundle;
+}
+
+export function bundleNotification(bundle: Bundle): BundleNotification {
+  return { type: 'stead.bundle', bundle };
+}
+
+export function isBundleNotification(payload: unknown): payload is BundleNotification {
+  return isRecord(payload) && payload.type === 'stead.bundle' && 'bundle' in payload;
+}
