@@ -93,6 +93,14 @@ export class PinTable {
     return pin;
   }
 
+  /** Forgets a pin (one whose configuration failed, so it can be configured again). */
+  delete(name: string): void {
+    const pin = this.#byName.get(name);
+    if (pin === undefined) return;
+    this.#byName.delete(name);
+    this.#lines.delete(pin.line);
+  }
+
   pins(): ResolvedPin[] {
     return [...this.#byName.values()];
   }

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FakeSysfs, PI5_CHIPS } from '../helpers/fake-sysfs.js';
+import { fakePinctrl, FakeSysfs, PI5_CHIPS } from '../helpers/fake-sysfs.js';
 import { bundleForNode18, node18Root, rootFolder, spawnInRoot, type RootFolder } from '../helpers/node18-root.js';
 
 const ENTRY = fileURLToPath(new URL('./fixtures/node18-entry.ts', import.meta.url));
@@ -29,6 +29,8 @@ describe('hardware/ runs under Debian bookworm’s own Node 18', () => {
     await bundleForNode18(ENTRY, join(folder.host, 'entry.mjs'));
     await mkdir(join(folder.host, 'data'));
     sysfs = await FakeSysfs.create(PI5_CHIPS, join(folder.host, 'tree'));
+    await mkdir(join(folder.host, 'bin'));
+    await fakePinctrl(join(folder.host, 'bin'), `${folder.inside}/bin`);
   }, 600_000);
 
   afterAll(async () => {
@@ -41,7 +43,7 @@ describe('hardware/ runs under Debian bookworm’s own Node 18', () => {
       context.skip(skip ?? 'no Node 18 root');
       return;
     }
-    const child = spawnInRoot(root, `${folder.inside}/entry.mjs`, [`${folder.inside}/tree`, `${folder.inside}/data`]);
+    const child = spawnInRoot(root, `${folder.inside}/entry.mjs`, [`${folder.inside}/tree`, `${folder.inside}/data`], [`${folder.inside}/bin`]);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const lines: string[] = [];
@@ -73,6 +75,8 @@ describe('hardware/ runs under Debian bookworm’s own Node 18', () => {
     const [code] = await exited;
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(sysfs.exported).toEqual([571 + 27, 571 + 17]);
+    // The door's pull went through the fake pinctrl found on the root's PATH.
+    expect((await readFile(join(folder.host, 'bin', 'pinctrl.log'), 'utf8')).trim()).toBe('set 17 pu');
   }, 60_000);
 });
 

@@ -1,6 +1,8 @@
 /**
  * A gadget agent's bundle part, alone, as a child process on the real clock (for kill -9 tests):
- * `bundle-child.ts <dataDir> <effects file> [bundle JSON]`. Each command appends a line to the
+ * `bundle-child.ts <dataDir> <effects file> [bundle JSON]`, the bundle's `start` given as ms
+ * from when the child is ready (it prints `start <time>`), so a slow start-up never makes it
+ * late. Each command appends a line to the
  * effects file (its durable effect) before it prints `ran <method>`; `hang` never returns, so a
  * test can kill the agent inside a command. Reports are printed as `report <json>`.
  */
@@ -22,7 +24,10 @@ const executor = await BundleExecutor.open({
 });
 console.log('ready');
 if (bundle !== undefined) {
-  await executor.receive(JSON.parse(bundle));
+  const value = JSON.parse(bundle) as { start: number };
+  const start = Date.now() + value.start;
+  console.log(`start ${start}`);
+  await executor.receive({ ...value, start });
   console.log('received');
 }
 // Alive until killed: the test ends it.

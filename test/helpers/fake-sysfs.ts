@@ -107,9 +107,12 @@ export class FakeSysfs {
   }
 }
 
-/** A fake `pinctrl` on disk that appends its arguments to `<dir>/pinctrl.log`; returns its path. */
-export async function fakePinctrl(dir: string): Promise<string> {
+/**
+ * A fake `pinctrl` in `dir` that appends its arguments to `<dir>/pinctrl.log`; returns its path.
+ * `seenAs` is `dir` as the program that runs it sees it (inside a chroot, say).
+ */
+export async function fakePinctrl(dir: string, seenAs = dir): Promise<string> {
   const path = join(dir, 'pinctrl');
-  await writeFile(path, `#!/bin/sh\necho "$@" >> "${join(dir, 'pinctrl.log')}"\n`, { mode: 0o755 });
+  await writeFile(path, `#!/bin/sh\necho "$@" >> "${join(seenAs, 'pinctrl.log')}"\n`, { mode: 0o755 });
   return path;
 }

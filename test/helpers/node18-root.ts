@@ -60,9 +60,12 @@ export async function bundleForNode18(entry: string, outfile: string): Promise<v
   });
 }
 
-/** `chroot <root> node <file> …args`, as a child process with piped stdin, stdout and stderr. */
-export function spawnInRoot(root: string, file: string, args: readonly string[] = []): ReturnType<typeof spawn> {
+/**
+ * `chroot <root> node <file> …args`, as a child process with piped stdin, stdout and stderr;
+ * `path` goes before the root's PATH (a folder of fake tools, as seen inside the root).
+ */
+export function spawnInRoot(root: string, file: string, args: readonly string[] = [], path: string[] = []): ReturnType<typeof spawn> {
   // The root's own environment: this machine's (NODE_EXTRA_CA_CERTS and the like) names files the root has not.
-  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
+  const env = { PATH: [...path, '/usr/sbin:/usr/bin:/sbin:/bin'].join(':'), HOME: '/root', LANG: 'C.UTF-8' };
   return spawn('chroot', [root, 'node', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
 }

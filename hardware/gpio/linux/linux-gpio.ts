@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import { SteadError } from '../../../shared/errors.js';
 import type { EdgeListener, Gpio, PinConfig, PinEdge } from '../gpio.js';
-import { PinTable, type ResolvedPin } from '../pin-config.js';
+import { PinTable, resolvePin, type ResolvedPin } from '../pin-config.js';
 import { Watchers } from '../watchers.js';
 import { findHeaderChip, HEADER_CHIP_LABELS, type HeaderChip } from './header-chip.js';
 import { setPull } from './pinctrl.js';
@@ -66,12 +66,23 @@ export class LinuxGpio implements Gpio {
 
   async configure(name: string, config: PinConfig): Promise<void> {
     this.#open();
-    const pin = this.#table.check(name, config);
+    resolvePin(name, config);
     const chip = await this.chip();
+    // Checked against the other pins and held with no await between, so two configures of one line cannot both pass.
+    const pin = this.#table.check(name, config);
     if (pin.line >= chip.ngpio) {
       throw new SteadError('UNKNOWN_PIN', `line ${pin.line} is not on ${chip.label} (${chip.ngpio} lines)`, { data: { pin: name, line: pin.line } });
     }
     this.#table.add(pin);
+    try {
+      await this.#setUp(chip, pin);
+    } catch (error) {
+      this.#table.delete(name);
+      throw error;
+    }
+  }
+
+  async #setUp(chip: HeaderChip, pin: ResolvedPin): Promise<void> {
     const dir = await this.#export(chip, pin);
     await writeAttribute(join(dir, 'active_low'), pin.activeLow ? '1' : '0');
     // `high`/`low` are physical levels (the kernel writes them raw), `value` is logical.

@@ -25,10 +25,10 @@ const agent = (bundle?: unknown): ScriptProcess => {
 };
 
 test('an agent killed -9 inside a command: after restart the recovery command fires on time, nothing runs twice', async () => {
-  // Start far enough ahead for the child's start-up on a busy machine (a late bundle is refused).
-  const start = Date.now() + 3000;
-  const bundle = { id: 'crash-1', start, commands: [{ after: 0, method: 'on' }, { after: 200, method: 'hang' }, { after: 2500, method: 'off' }] };
+  // `start` is relative to the child's readiness: it prints the absolute time.
+  const bundle = { id: 'crash-1', start: 300, commands: [{ after: 0, method: 'on' }, { after: 200, method: 'hang' }, { after: 4000, method: 'off' }] };
   const first = agent(bundle);
+  const start = Number((await first.line((line) => line.startsWith('start '))).slice('start '.length));
   await first.line((line) => line === 'ran hang');
   await first.kill();
   const killedAt = Date.now();
@@ -40,9 +40,9 @@ test('an agent killed -9 inside a command: after restart the recovery command fi
   expect(effects.map((effect) => effect.method)).toEqual(['on', 'hang', 'off']);
   const off = effects[2] as { at: number; pid: number };
   expect(off.pid).toBe(second.child.pid);
-  expect(killedAt).toBeLessThan(start + 2500); // the kill came before the recovery command was due
-  expect(off.at).toBeGreaterThanOrEqual(start + 2500);
-  expect(off.at).toBeLessThan(start + 2500 + 500);
+  expect(killedAt).toBeLessThan(start + 4000); // the kill came before the recovery command was due
+  expect(off.at).toBeGreaterThanOrEqual(start + 4000);
+  expect(off.at).toBeLessThan(start + 4000 + 500);
   expect(report).toMatchObject({ id: 'crash-1', status: 'completed' });
   expect(report.commands.map((command) => `${command.method}:${command.status}`)).toEqual(['on:done', 'hang:unknown', 'off:done']);
 });
