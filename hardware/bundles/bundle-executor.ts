@@ -64,6 +64,7 @@ export class BundleExecutor {
 
   /** Takes a bundle from the proxy: BAD_BUNDLE, BUNDLE_LATE (data: id, lateMs), BUNDLE_STORE. */
   async receive(value: unknown): Promise<BundleReceipt> {
+    if (this.#closed) throw new SteadError('CLOSED', 'the bundle executor is closed');
     const arrivedAt = this.#clock.now();
     const bundle = parseBundle(value);
     return this.#serial(() => this.#receive(bundle, arrivedAt));
@@ -122,12 +123,10 @@ export class BundleExecutor {
   }
 
   async #restart(): Promise<void> {
-    const current = this.#journal.current;
-    if (current !== null) {
-      const steps = restartSteps(current, this.#clock.now(), this.#toleranceMs);
-      await this.#settle({ ...current, steps });
-    }
     for (const report of this.#journal.outbox) this.#options.onReport(report);
+    const current = this.#journal.current;
+    // A bundle the restart rule ends gives its report here, once.
+    if (current !== null) await this.#settle({ ...current, steps: restartSteps(current, this.#clock.now(), this.#toleranceMs) });
     this.#schedule();
   }
 

@@ -201,6 +201,28 @@ describe('pending bundles survive a restart (the journal in the data folder)', (
     expect(statuses(second.reports[0])).toEqual(['motor:unknown', 'stop:done']);
   });
 
+  test('a bundle the agent died in its last command: after restart its one report is given once', async () => {
+    let motorStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (motorStarted = resolve));
+    const first = await start(() => {
+      motorStarted();
+      return new Promise(() => {});
+    });
+    await first.executor.receive({ id: 'b1', start: clock.now(), commands: [{ after: 0, method: 'motor' }] });
+    clock.advance(0);
+    await started;
+    open.splice(open.indexOf(first.executor), 1);
+    const second = await start();
+    expect(second.reports.map((report) => `${report.id}:${statuses(report).join(',')}`)).toEqual(['b1:motor:unknown']);
+    expect(second.ran).toEqual([]);
+  });
+
+  test('a closed executor takes no bundle', async () => {
+    const run = await start();
+    await run.executor.close();
+    expect(await codeOfAsync(() => run.executor.receive({ id: 'b1', start: clock.now(), commands: [{ after: 0, method: 'on' }] }))).toBe('STEAD_E_CLOSED');
+  });
+
   test('a report is given again after a restart until it is acknowledged', async () => {
     const first = await start();
     await first.executor.receive({ id: 'b1', start: clock.now(), commands: [{ after: 0, method: 'on' }] });
