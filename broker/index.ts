@@ -15,6 +15,15 @@ export {
   type SessionVisits,
 } from './apps/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
+export {
+  bundleReportMethod,
+  emptyBundleLedger,
+  recordBundleReport,
+  sendBundle,
+  BUNDLE_REPORT_METHOD,
+  type BundleLedger,
+  type BundleReportReceipt,
+} from './apps/bundle-reports.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';

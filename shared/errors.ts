@@ -79,6 +79,17 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  // Gadget hardware (hardware/gpio, DESIGN §9): a gadget's pins and their configuration.
+  UNKNOWN_PIN: entry('no pin of that name is configured, or its line is not on the GPIO chip', 'fail'),
+  DUPLICATE_PIN: entry('two pins of the gadget config name the same name or GPIO line', 'fail'),
+  BAD_PIN_CONFIG: entry('a pin configuration is invalid (direction, pull, edge, debounce, initial value)', 'fail'),
+  PIN_DIRECTION: entry('the pin is configured the other way (a write to an input, an edge watch on an output)', 'fail'),
+  GPIO_CHIP_NOT_FOUND: entry('no GPIO chip with the header label was found under the root', 'fail'),
+  GPIO_IO: entry('a GPIO file or tool failed (export, direction, value, pull)', 'fail'),
+  // Timed command bundles (hardware/bundles, DESIGN §9).
+  BAD_BUNDLE: entry('a command bundle or bundle report is malformed', 'fail'),
+  BUNDLE_LATE: entry('a command bundle arrived after its start, beyond the tolerance; it was refused', 'fail'),
+  BUNDLE_STORE: entry('the pending bundles file could not be read or written', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -9,3 +9,13 @@ export function codeOf(run: () => unknown): string {
   }
   return 'no error';
 }
+
+/** The STEAD_E_ code a promise rejects with, `'no error'`, or what it rejected with instead. */
+export async function codeOfAsync(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    return isSteadError(error) ? error.code : `not a SteadError: ${String(error)}`;
+  }
+  return 'no error';
+}
