@@ -78,6 +78,10 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  BAD_ADDRESS: entry('a session address is not shaped session:<app>/<id>[/<session>[+<key>]]', 'fail'),
+  INVALID_KEY: entry('a session resource key breaks the key rules ([a-z0-9][a-z0-9_.@-]{0,127})', 'fail'),
+  RESOURCE_TOO_LARGE: entry('a session resource value exceeds the maximum resource size', 'fail', R.packetTooLarge),
+  RESOURCE_LIMIT: entry('the session already holds the maximum number of resources', 'fail', R.quotaExceeded),
 } as const satisfies Record<string, Entry>;
 
 /**
@@ -88,6 +92,8 @@ export const CATALOGUE = {
 const CACHED_REPLIES: ReadonlySet<string> = new Set([
   'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE',
   'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT', 'BAD_OPTIONS', 'INVALID_NAME', 'CONTEXT_CLOSED',
+  // Session resources written by a method (DESIGN §6).
+  'INVALID_KEY', 'RESOURCE_TOO_LARGE', 'RESOURCE_LIMIT',
 ].map((key) => `STEAD_E_${key}`));
 
 /**

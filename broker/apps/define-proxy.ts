@@ -15,6 +15,50 @@ export interface NotifyOptions {
   key?: string;
 }
 
+/** Options of a resource write (DESIGN §6). */
+export interface SinkOptions {
+  /** The resource expires this many ms after the write (on the broker's clock). */
+  ttlMs?: number;
+  /** The SOURCE that returns the value deletes it, in the same commit. */
+  once?: boolean;
+}
+
+/** A session in a listing: its visits (first, previous, latest; `info` from its begin). */
+export interface SessionInfo {
+  session: string;
+  first: number;
+  previous: number;
+  latest: number;
+  info: unknown;
+  /** How many live resources it holds. */
+  resources: number;
+}
+
+/** One page of a proxy's sessions; `next` (or null at the end) is where the next page starts. */
+export interface SessionListing {
+  sessions: SessionInfo[];
+  next: string | null;
+}
+
+/**
+ * The session address space `session:<app>/<id>/<session>+<key>` of this proxy, from app code
+ * (DESIGN §6). Writes join the transaction (a method that throws leaves no resource change);
+ * reads see the transaction's own writes. An expired resource reads as absent.
+ */
+export interface SessionResources {
+  /** NEW: a new logical session with an unguessable id (128 random bits); returns the id. */
+  newSession(): string;
+  /** SOURCE: the value, or undefined when absent; a once-only value is deleted by this read. */
+  source(session: string, key: string): unknown;
+  /** SINK: stores a plain-data value (not undefined), replacing any. */
+  sink(session: string, key: string, value: unknown, options?: SinkOptions): void;
+  exists(session: string, key: string): boolean;
+  /** DELETE: whether a live resource was there. */
+  delete(session: string, key: string): boolean;
+  /** The keys of the session's live resources, sorted. */
+  keys(session: string): string[];
+}
+
 /** What app code sees while a method, pulse, timer or init runs. All effects are buffered. */
 export interface ProxyContext<S> {
   readonly app: string;
@@ -33,6 +77,8 @@ export interface ProxyContext<S> {
   /** A durable timer: runs `method(...args)` at `time` (ms since the epoch), exactly once. */
   at(time: number, method: string, args?: unknown[]): void;
   now(): number;
+  /** Session resources (DESIGN §6), committed with the method. */
+  readonly resources: SessionResources;
 }
 
 export type InitContext<S> = Omit<ProxyContext<S>, 'state'>;

@@ -131,6 +131,9 @@ async function listen(server: Server, host: string, port: number): Promise<void>
 
 function noop(): void {}
 
+/** Bytes of a reply frame around a resource value (header, ref, seq), rounded up. */
+const RESOURCE_FRAME_MARGIN = 64;
+
 /** Every limit from the options, over the defaults; each checked once, here (BAD_OPTIONS). */
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...LIMITS, ...overrides };
@@ -140,5 +143,9 @@ function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   // The codec holds every side to the default depth; a broker may only ask for less.
   if (limits.maxValueDepth > LIMITS.maxValueDepth) throw new SteadError('BAD_OPTIONS', `limits.maxValueDepth is at most ${LIMITS.maxValueDepth}`);
   if (limits.replyCacheSize < limits.maxWindow) throw new SteadError('BAD_OPTIONS', 'limits.replyCacheSize must hold at least limits.maxWindow replies');
+  // A SOURCE answers a resource in one reply frame (DESIGN §6): it must fit, with the frame around it.
+  if (limits.maxResourceBytes + RESOURCE_FRAME_MARGIN > limits.maxFrameBytes) {
+    throw new SteadError('BAD_OPTIONS', `limits.maxResourceBytes must leave ${RESOURCE_FRAME_MARGIN} bytes of limits.maxFrameBytes for the reply frame`);
+  }
   return limits;
 }

@@ -3,12 +3,13 @@ import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
-import type { CallFrame, Frame } from '../../shared/wire/frames.js';
+import type { CallFrame, Frame, ResourceFrame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
 import { dueTimer, wakeAt, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import { errorBytes, queueFrames, toSteadError } from '../record/replies.js';
+import { keptAnswer, purgeExpired } from '../record/resources.js';
 import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -19,6 +20,7 @@ import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import type { Outbound } from './outbound.js';
 import { OutputGate } from './output-gate.js';
+import { runResource } from './resource-runs.js';
 import { Wakeups } from './wakeups.js';
 
 /** What every proxy shares with the runtime that hosts it. */
@@ -111,6 +113,10 @@ export class Proxy implements SessionView, TransactionEnv {
     return this.#type.methods.has(name);
   }
 
+  resourceAnswer(ref: Uint8Array): Uint8Array | undefined {
+    return this.#record ? keptAnswer(this.#record, ref) : undefined;
+  }
+
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
     if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
@@ -201,6 +207,8 @@ export class Proxy implements SessionView, TransactionEnv {
         return this.#runCall(session, verdict.frame);
       case 'update':
         return this.#update(session, verdict);
+      case 'resource':
+        return this.#runResource(session, verdict.frame);
       case 'nothing':
         return;
     }
@@ -293,6 +301,15 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#releaseNextHeld(session, frame.seq);
   }
 
+  /** DESIGN §6: a resource request; a write commits before its answer leaves (rule 7). */
+  #runResource(session: string, frame: ResourceFrame): void {
+    const outcome = runResource(this, this.record, frame);
+    if (outcome.error) this.#host.count(outcome.error.code);
+    const releases = [{ session, bytes: outcome.bytes }];
+    if (outcome.record) this.#commit(outcome.record, releases);
+    else this.#gate.release(releases);
+  }
+
   // Commits.
 
   /**
@@ -301,8 +318,10 @@ export class Proxy implements SessionView, TransactionEnv {
    * flight, and its write (expecting this version) can share the same group commit. If the write
    * fails, nothing after it is released and the proxy reloads (rule 9).
    */
-  #commit(next: ProxyRecord, releases: readonly Release[]): void {
+  #commit(changed: ProxyRecord, releases: readonly Release[]): void {
     let bytes: Uint8Array;
+    // DESIGN §6: expired session resources are purged with the next commit.
+    const next = purgeExpired(changed, this.now());
     try {
       bytes = encodeRecord(next);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
+import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification, SessionResources } from '../apps/define-proxy.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -60,5 +60,9 @@ export class MethodContext<S> implements ProxyContext<S> {
 
   now(): number {
     return this.#tx.now();
+  }
+
+  get resources(): SessionResources {
+    return this.#tx.resources;
   }
 }
