@@ -28,6 +28,31 @@ export interface SessionAddress {
   key: string | null;
 }
 
+/** Options of a resource write (SINK). */
+export interface SinkOptions {
+  /** The resource expires this many ms after the write (on the broker's clock). */
+  ttlMs?: number;
+  /** The SOURCE that returns the value deletes it, in the same commit. */
+  once?: boolean;
+}
+
+/** A session in a listing: its visits (first, previous, latest; `info` from its begin). */
+export interface SessionInfo {
+  session: string;
+  first: number;
+  previous: number;
+  latest: number;
+  info: unknown;
+  /** How many live resources it holds. */
+  resources: number;
+}
+
+/** One page of a proxy's sessions; `next` (or null at the end) is where the next page starts. */
+export interface SessionListing {
+  sessions: SessionInfo[];
+  next: string | null;
+}
+
 export function isValidKey(value: unknown): value is string {
   return typeof value === 'string' && KEY.test(value);
 }

@@ -1,5 +1,8 @@
 import { SteadError } from '../../shared/errors.js';
 import { assertName } from '../../shared/names.js';
+import type { SinkOptions } from '../../shared/session-address.js';
+
+export type { SessionInfo, SessionListing, SinkOptions } from '../../shared/session-address.js';
 
 /** What happens when a bounded notification queue is full (DESIGN §4). */
 export type QueuePolicy = 'drop-oldest' | 'coalesce' | 'refuse';
@@ -13,31 +16,6 @@ export interface QueuedNotification {
 export interface NotifyOptions {
   /** With the coalesce policy, a newer notification replaces a queued one with the same key. */
   key?: string;
-}
-
-/** Options of a resource write (DESIGN §6). */
-export interface SinkOptions {
-  /** The resource expires this many ms after the write (on the broker's clock). */
-  ttlMs?: number;
-  /** The SOURCE that returns the value deletes it, in the same commit. */
-  once?: boolean;
-}
-
-/** A session in a listing: its visits (first, previous, latest; `info` from its begin). */
-export interface SessionInfo {
-  session: string;
-  first: number;
-  previous: number;
-  latest: number;
-  info: unknown;
-  /** How many live resources it holds. */
-  resources: number;
-}
-
-/** One page of a proxy's sessions; `next` (or null at the end) is where the next page starts. */
-export interface SessionListing {
-  sessions: SessionInfo[];
-  next: string | null;
 }
 
 /**
