@@ -10,6 +10,10 @@ export {
   type QueuePolicy,
   type QueuedNotification,
   type ArgSpec,
+  type SessionResources,
+  type SessionInfo,
+  type SessionListing,
+  type SinkOptions,
 } from './apps/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
