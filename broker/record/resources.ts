@@ -7,7 +7,7 @@ import type { ProxyRecord, Resource, ResourceAnswer, SessionRecord } from './rec
  */
 
 /** How many answers to resource writes a proxy keeps for requests sent again. */
-export const RESOURCE_ANSWERS = 16;
+export const RESOURCE_ANSWERS = 64;
 
 export function isLive(resource: Resource, now: number): boolean {
   return resource.expiresAt === null || now < resource.expiresAt;
