@@ -21,6 +21,7 @@ const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
 
 /** `[6-array header, format]`: the record's fixed start. */
 const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
+/** An empty array: no timers, no kept answers. */
 const NO_TIMERS = Uint8Array.of(0x80);
 /** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
 const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
@@ -35,7 +36,7 @@ export function encodeRecord(record: ProxyRecord): Uint8Array {
   parts.push(
     record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
     encodeValue(record.nextTimerId),
-    encodeValue((record.resourceAnswers ?? []).map((a) => [a.ref, a.bytes])),
+    record.resourceAnswers?.length ? encodeValue(record.resourceAnswers.map((a) => [a.ref, a.bytes])) : NO_TIMERS,
   );
   return Buffer.concat(parts);
 }

@@ -101,6 +101,11 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
     expect(await r.source('kitchen', 'b')).toBe('two');
   });
 
+  it('a broker refuses a resource size that leaves no room for the reply frame (BAD_OPTIONS)', async () => {
+    await expect(env.start({ limits: { maxFrameBytes: 4096, maxResourceBytes: 4096 } })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
+    await expect(env.start({ limits: { maxResourcesPerSession: 0 } })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
+  });
+
   it('bad keys, names and values are refused with their codes', async () => {
     const r = await open();
     expect(await codeOf(r.sink('kitchen', 'Bad/Key', 1))).toBe('STEAD_E_INVALID_KEY');
