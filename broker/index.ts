@@ -13,6 +13,10 @@ export {
   type ArgSpec,
   type NotifyOptions,
   type SessionVisits,
+  type SessionResources,
+  type SessionInfo,
+  type SessionListing,
+  type SinkOptions,
 } from './apps/define-proxy.js';
 export { loadApps } from './apps/load-apps.js';
 export {

@@ -1,4 +1,4 @@
-import type { CallStatus } from '../device/index.js';
+import type { CallStatus, SessionCommandStatus } from '../device/index.js';
 
 /** `stead call` exits with one code per outcome (docs/cli.md); usage errors share `refused`'s. */
 export const CALL_EXIT_CODES: Readonly<Record<CallStatus, number>> = {
@@ -28,3 +28,23 @@ Exit codes:
 
 The call journal (--journal, default $STEAD_STATE_DIR/journal or ~/.stead/journal) keeps one
 file per broker, proxy and session while a call is unresolved or its end is unconfirmed.`;
+
+/** `stead session` exits with one code per result (docs/cli.md); 0–3 and 5 mean what they mean for `stead call`. */
+export const SESSION_EXIT_CODES: Readonly<Record<SessionCommandStatus, number>> = {
+  ok: 0,
+  failed: 1,
+  refused: 2,
+  unknown: 3,
+  absent: 4,
+  unsent: 5,
+};
+
+export const SESSION_EXIT_HELP = `
+Exit codes:
+  0  ok: done (get prints the value as JSON, exists and delete print true, new the address)
+  1  failed: the broker or the proxy answered with an error (STEAD_E_… on stderr); nothing changed
+  2  refused: bad address, value or options; nothing was sent
+  3  unknown: no answer before the deadline; a put or delete may or may not have happened
+     (running it again is safe: the same value, the same delete)
+  4  absent: get, exists or delete found no resource (exists and delete print false)
+  5  unsent: the broker could not be reached; nothing was sent`;

@@ -9,6 +9,7 @@ import { systemRandom, type Random } from '../shared/random.js';
 import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { openMqttClient } from './mqtt-connect.js';
+import { ResourceClient, type ResourceClientOptions } from './resources/resource-client.js';
 import { DeviceSession } from './session/device-session.js';
 import type { SessionLink, SessionOptions } from './session/types.js';
 
@@ -51,6 +52,8 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly clientId: string;
   readonly #client: MqttClient;
   readonly #sessions = new Map<string, DeviceSession>();
+  /** Clients of proxies' session address spaces (DESIGN §6), by the out topic of their channel. */
+  readonly #resources = new Map<string, ResourceClient>();
   readonly #backoff: Backoff;
   readonly #options: DeviceOptions;
   readonly #clock: Clock;
@@ -88,7 +91,11 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#client.on('error', (error) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
-    this.#client.on('message', (topic, payload) => this.#sessions.get(topic)?.receive(payload));
+    this.#client.on('message', (topic, payload) => {
+      // A resource answer goes to its client; everything else on the topic to its session.
+      if (this.#resources.get(topic)?.receive(payload)) return;
+      this.#sessions.get(topic)?.receive(payload);
+    });
   }
 
   get connected(): boolean {
@@ -102,13 +109,30 @@ export class Device extends EventEmitter<DeviceEvents> {
     assertName('session', name);
     const outTopic = this.topics.outbound(app, id, name);
     if (this.#sessions.has(outTopic)) throw new SteadError('BAD_OPTIONS', `session ${proxy} ${name} is already open on this device`);
-    const session = new DeviceSession(this.#link(outTopic, this.topics.inbound(app, id, name)), proxy, name, {
+    const session = new DeviceSession(this.#link(outTopic, this.topics.inbound(app, id, name), this.#sessions), proxy, name, {
       ...this.#options.session,
       ...options,
     });
     this.#sessions.set(outTopic, session);
     if (this.connected) session.attach();
     return session;
+  }
+
+  /**
+   * A client of the proxy's session address space `session:<app>/<id>/…` (DESIGN §6): NEW,
+   * SOURCE, SINK, EXISTS, DELETE and the listings, on a channel session of its own.
+   */
+  resources(proxy: string, options: ResourceClientOptions = {}): ResourceClient {
+    if (this.#closed) throw new SteadError('CLOSED', 'device is closed');
+    const { app, id } = parseProxyAddress(proxy);
+    const channel = options.channel ?? `r-${toHex(this.#random.nonce())}`;
+    assertName('session', channel);
+    const outTopic = this.topics.outbound(app, id, channel);
+    if (this.#resources.has(outTopic)) throw new SteadError('BAD_OPTIONS', `a resource client of ${proxy} on ${channel} is already open`);
+    const client = new ResourceClient(this.#link(outTopic, this.topics.inbound(app, id, channel), this.#resources), proxy, channel, options);
+    this.#resources.set(outTopic, client);
+    if (this.connected) client.attach();
+    return client;
   }
 
   /** Resolves once connected (immediately if already). */
@@ -134,6 +158,8 @@ export class Device extends EventEmitter<DeviceEvents> {
     if (this.#reconnectTimer) this.#clock.clearTimeout(this.#reconnectTimer);
     for (const session of this.#sessions.values()) session.shutdown();
     this.#sessions.clear();
+    for (const client of this.#resources.values()) client.shutdown();
+    this.#resources.clear();
     await this.#client.endAsync(true);
   }
 
@@ -143,10 +169,12 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#backoff.reset();
     this.emit('connect');
     for (const session of this.#sessions.values()) session.attach();
+    for (const client of this.#resources.values()) client.attach();
   }
 
   #onClose(): void {
     for (const session of this.#sessions.values()) session.detach();
+    for (const client of this.#resources.values()) client.detach();
     if (this.#closed || this.#reconnectTimer) return;
     this.emit('disconnect');
     this.#reconnectTimer = this.#clock.setTimeout(() => {
@@ -155,7 +183,8 @@ export class Device extends EventEmitter<DeviceEvents> {
     }, this.#backoff.next());
   }
 
-  #link(outTopic: string, inTopic: string): SessionLink {
+  /** What a session or resource client needs of the connection; `table` is where it is kept. */
+  #link(outTopic: string, inTopic: string, table: Map<string, unknown>): SessionLink {
     const client = this.#client;
     return {
       clock: this.#clock,
@@ -180,8 +209,9 @@ export class Device extends EventEmitter<DeviceEvents> {
           });
         }),
       forget: () => {
-        this.#sessions.delete(outTopic);
-        if (client.connected) client.unsubscribe(outTopic);
+        table.delete(outTopic);
+        // Unsubscribed only when no session or client of this device still uses the topic.
+        if (client.connected && !this.#sessions.has(outTopic) && !this.#resources.has(outTopic)) client.unsubscribe(outTopic);
       },
     };
   }

@@ -1,5 +1,13 @@
 export { connectDevice, Device, type DeviceOptions, type DeviceEvents } from './device.js';
 export { DeviceSession } from './session/device-session.js';
+export { ResourceClient, type ResourceClientOptions } from './resources/resource-client.js';
+export {
+  sessionCommand,
+  type SessionCommandOptions,
+  type SessionCommandResult,
+  type SessionCommandStatus,
+  type SessionVerb,
+} from './resources/session-command.js';
 export type { SessionOptions, BeginResult } from './session/types.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
 export type { NotificationCursor, NotificationOptions, NotificationPosition } from './session/notification-cursor.js';

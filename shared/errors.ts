@@ -90,6 +90,10 @@ export const CATALOGUE = {
   BAD_BUNDLE: entry('a command bundle or bundle report is malformed', 'fail'),
   BUNDLE_LATE: entry('a command bundle arrived after its start, beyond the tolerance; it was refused', 'fail'),
   BUNDLE_STORE: entry('the pending bundles file could not be read or written', 'fail'),
+  BAD_ADDRESS: entry('a session address is not shaped session:<app>/<id>[/<session>[+<key>]]', 'fail'),
+  INVALID_KEY: entry('a session resource key breaks the key rules ([a-z0-9][a-z0-9_.@-]{0,127})', 'fail'),
+  RESOURCE_TOO_LARGE: entry('a session resource value exceeds the maximum resource size', 'fail', R.packetTooLarge),
+  RESOURCE_LIMIT: entry('the session already holds the maximum number of resources', 'fail', R.quotaExceeded),
 } as const satisfies Record<string, Entry>;
 
 /**
@@ -100,6 +104,8 @@ export const CATALOGUE = {
 const CACHED_REPLIES: ReadonlySet<string> = new Set([
   'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE',
   'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT', 'BAD_OPTIONS', 'INVALID_NAME', 'CONTEXT_CLOSED',
+  // Session resources written by a method (DESIGN §6).
+  'INVALID_KEY', 'RESOURCE_TOO_LARGE', 'RESOURCE_LIMIT',
 ].map((key) => `STEAD_E_${key}`));
 
 /**

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './limits.js';
 export * from './names.js';
+export * from './session-address.js';
 export * from './topics.js';
 export * from './wire/index.js';
 export * from './random.js';

@@ -26,6 +26,10 @@ export const LIMITS = {
   methodTimeoutMs: 10_000,
   /** Nesting depth of app values (arguments, payloads) accepted from the wire. */
   maxValueDepth: 32,
+  /** Largest encoded session resource value (DESIGN §6); a SOURCE answers it in one frame. */
+  maxResourceBytes: 16 * 1024,
+  /** Session resources one logical session holds. */
+  maxResourcesPerSession: 64,
 } as const;
 
 export type Limits = { readonly [K in keyof typeof LIMITS]: number };

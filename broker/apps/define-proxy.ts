@@ -1,6 +1,9 @@
 import { SteadError } from '../../shared/errors.js';
 import { assertName } from '../../shared/names.js';
 import type { CommitEvent } from './commit-event.js';
+import type { SinkOptions } from '../../shared/session-address.js';
+
+export type { SessionInfo, SessionListing, SinkOptions } from '../../shared/session-address.js';
 
 /** What happens when a bounded notification queue is full (DESIGN §4). */
 export type QueuePolicy = 'drop-oldest' | 'coalesce' | 'refuse';
@@ -34,6 +37,25 @@ export interface SessionVisits {
   readonly lastSeen: number;
 }
 
+/**
+ * The session address space `session:<app>/<id>/<session>+<key>` of this proxy, from app code
+ * (DESIGN §6). Writes join the transaction (a method that throws leaves no resource change);
+ * reads see the transaction's own writes. An expired resource reads as absent.
+ */
+export interface SessionResources {
+  /** NEW: a new logical session with an unguessable id (128 random bits); returns the id. */
+  newSession(): string;
+  /** SOURCE: the value, or undefined when absent; a once-only value is deleted by this read. */
+  source(session: string, key: string): unknown;
+  /** SINK: stores a plain-data value (not undefined), replacing any. */
+  sink(session: string, key: string, value: unknown, options?: SinkOptions): void;
+  exists(session: string, key: string): boolean;
+  /** DELETE: whether a live resource was there. */
+  delete(session: string, key: string): boolean;
+  /** The keys of the session's live resources, sorted. */
+  keys(session: string): string[];
+}
+
 /** What app code sees while a method, pulse, timer or init runs. All effects are buffered. */
 export interface ProxyContext<S> {
   readonly app: string;
@@ -54,6 +76,8 @@ export interface ProxyContext<S> {
   /** A durable timer: runs `method(...args)` at `time` (ms since the epoch), exactly once. */
   at(time: number, method: string, args?: unknown[]): void;
   now(): number;
+  /** Session resources (DESIGN §6), committed with the method. */
+  readonly resources: SessionResources;
 }
 
 export type InitContext<S> = Omit<ProxyContext<S>, 'state'>;

@@ -11,6 +11,8 @@ export function correlation(frame: Frame): Correlation {
       return [frame.nonce, frame.seq];
     case Kind.begin:
       return [frame.token, 0];
+    case Kind.resource:
+      return [frame.ref, 0];
     default:
       return [null, 0];
   }

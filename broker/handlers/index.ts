@@ -5,6 +5,7 @@ import { handleBegin } from './begin.js';
 import { handleCall } from './call.js';
 import { handleEnd } from './end.js';
 import { handleHello } from './hello.js';
+import { handleResource } from './resource.js';
 import type { SessionView, Verdict } from './verdict.js';
 
 export type { SessionView, Update, Verdict } from './verdict.js';
@@ -23,6 +24,8 @@ export function handleFrame(view: SessionView, session: string, frame: Frame): V
       return handleAck(view, session, frame);
     case Kind.hello:
       return handleHello(view, session, frame);
+    case Kind.resource:
+      return handleResource(view, session, frame);
     case Kind.reply:
     case Kind.notify:
     case Kind.error:

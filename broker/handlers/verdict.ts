@@ -1,6 +1,6 @@
 import type { SteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
-import type { CallFrame } from '../../shared/wire/frames.js';
+import type { CallFrame, ResourceFrame } from '../../shared/wire/frames.js';
 import type { SessionRecord } from '../record/record.js';
 
 /**
@@ -14,6 +14,8 @@ export interface SessionView {
   readonly sessionCount: number;
   now(): number;
   newNonce(): Uint8Array;
+  /** The answer kept for a resource write with this ref (DESIGN §6), if any. */
+  resourceAnswer(ref: Uint8Array): Uint8Array | undefined;
 }
 
 /** A handler's decision about one frame. */
@@ -26,6 +28,8 @@ export type Verdict =
   | { kind: 'hold'; frame: CallFrame; skipTo: number }
   /** Rules 5–7: run the method. */
   | { kind: 'run'; frame: CallFrame; skipTo: number }
+  /** A session resource request, run as a transaction of its own (DESIGN §6). */
+  | { kind: 'resource'; frame: ResourceFrame }
   /** Bookkeeping: the session's new record, the bytes that answer, and whether it must be durable first. */
   | Update
   /** Nothing to do (an ack that acknowledges nothing new). */

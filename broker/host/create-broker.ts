@@ -173,15 +173,24 @@ function resolveIdleTtl(ttl: number | undefined): number | null {
   if (!Number.isSafeInteger(ttl) || ttl < 1) throw new SteadError('BAD_OPTIONS', 'sessionIdleTtlMs must be a positive integer (milliseconds)');
   return ttl;
 }
+/** Bytes of a reply frame around a resource value (header, ref, seq), rounded up. */
+const RESOURCE_FRAME_MARGIN = 64;
 
 /** Every limit from the options, over the defaults; each checked once, here (BAD_OPTIONS). */
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {
-  const limits: Limits = { ...LIMITS, ...overrides };
+  const maxFrameBytes = overrides.maxFrameBytes ?? LIMITS.maxFrameBytes;
+  // Left unset, the resource size follows a smaller frame size (a SOURCE answers in one frame).
+  const maxResourceBytes = Math.max(1, Math.min(LIMITS.maxResourceBytes, maxFrameBytes - RESOURCE_FRAME_MARGIN));
+  const limits: Limits = { ...LIMITS, maxResourceBytes, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new SteadError('BAD_OPTIONS', `limits.${name} must be a positive integer`);
   }
   // The codec holds every side to the default depth; a broker may only ask for less.
   if (limits.maxValueDepth > LIMITS.maxValueDepth) throw new SteadError('BAD_OPTIONS', `limits.maxValueDepth is at most ${LIMITS.maxValueDepth}`);
   if (limits.replyCacheSize < limits.maxWindow) throw new SteadError('BAD_OPTIONS', 'limits.replyCacheSize must hold at least limits.maxWindow replies');
+  // A SOURCE answers a resource in one reply frame (DESIGN §6): it must fit, with the frame around it.
+  if (overrides.maxResourceBytes !== undefined && limits.maxResourceBytes + RESOURCE_FRAME_MARGIN > limits.maxFrameBytes) {
+    throw new SteadError('BAD_OPTIONS', `limits.maxResourceBytes must leave ${RESOURCE_FRAME_MARGIN} bytes of limits.maxFrameBytes for the reply frame`);
+  }
   return limits;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
-import type { CallFrame, Frame } from '../../shared/wire/frames.js';
+import type { CallFrame, Frame, ResourceFrame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, handleFrame, type SessionView, type Update, type Verdict } from '../handlers/index.js';
 import { encodeRecord } from '../record/record-codec.js';
@@ -11,6 +11,7 @@ import { seenAt, seenIsStale, withoutIdle } from '../record/idle.js';
 import { dueTimer, withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import { wakeAt } from '../record/wake-at.js';
 import { errorBytes, queueFrames, toSteadError } from '../record/replies.js';
+import { keptAnswer, purgeExpired } from '../record/resources.js';
 import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -23,6 +24,7 @@ import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import type { Outbound } from './outbound.js';
 import { OutputGate } from './output-gate.js';
+import { runResource } from './resource-runs.js';
 import { Wakeups } from './wakeups.js';
 
 /** What every proxy shares with the runtime that hosts it. */
@@ -122,6 +124,10 @@ export class Proxy implements SessionView, TransactionEnv {
     return this.#type.methods.has(name);
   }
 
+  resourceAnswer(ref: Uint8Array): Uint8Array | undefined {
+    return this.#record ? keptAnswer(this.#record, ref) : undefined;
+  }
+
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
     if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
@@ -194,6 +200,7 @@ export class Proxy implements SessionView, TransactionEnv {
         // The wake-up steps, in order: every reason a proxy wakes without a request (wake-at.ts).
         this.#wakeups.taken('timer');
         this.#sweepIdle();
+        this.#purgeExpiredResources();
         return this.#runDueTimer();
       case 'expire':
         return this.#expireHeld(item.session, item.seq);
@@ -214,6 +221,8 @@ export class Proxy implements SessionView, TransactionEnv {
         return this.#runCall(session, verdict.frame);
       case 'update':
         return this.#update(session, verdict);
+      case 'resource':
+        return this.#runResource(session, verdict.frame);
       case 'nothing':
         return;
     }
@@ -308,6 +317,15 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#releaseNextHeld(session, frame.seq);
   }
 
+  /** DESIGN §6: a resource request; a write commits before its answer leaves (rule 7). */
+  #runResource(session: string, frame: ResourceFrame): void {
+    const outcome = runResource(this, this.record, frame);
+    if (outcome.error) this.#host.count(outcome.error.code);
+    const releases = [{ session, bytes: outcome.bytes }];
+    if (outcome.record) this.#commit(outcome.record, releases);
+    else this.#gate.release(releases);
+  }
+
   // Commits.
 
   /**
@@ -316,8 +334,10 @@ export class Proxy implements SessionView, TransactionEnv {
    * flight, and its write (expecting this version) can share the same group commit. If the write
    * fails, nothing after it is released and the proxy reloads (rule 9).
    */
-  #commit(next: ProxyRecord, releases: readonly Release[]): void {
+  #commit(changed: ProxyRecord, releases: readonly Release[]): void {
     let bytes: Uint8Array;
+    // DESIGN §6: expired session resources are purged with the next commit.
+    const next = purgeExpired(changed, this.now());
     try {
       bytes = encodeRecord(next);
     } catch (error) {
@@ -336,6 +356,11 @@ export class Proxy implements SessionView, TransactionEnv {
   }
 
   /** DESIGN §6: the sessions idle past the TTL go, in one commit; their held requests too. */
+  /** Expired resources leave the store even if nobody touches the proxy again (DESIGN §6). */
+  #purgeExpiredResources(): void {
+    if (purgeExpired(this.record, this.now()) !== this.record) this.#commit(this.record, []);
+  }
+
   #sweepIdle(): void {
     const sweep = withoutIdle(this.record, this.now(), this.#host.idleTtlMs);
     if (!sweep) return;

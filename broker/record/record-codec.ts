@@ -2,11 +2,15 @@ import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
-import type { ProxyRecord, SessionRecord } from './record.js';
+import { NO_RESOURCES, type ProxyRecord, type SessionRecord } from './record.js';
+import { earliestExpiry } from './resources.js';
 import { SessionTable } from './session-table.js';
 
-/** Format 2 added the recent begin tokens; format 1 records still load. */
-const RECORD_FORMAT = 2;
+/**
+ * Format 2 added the recent begin tokens; format 3 the session resources and the answers to
+ * resource writes (DESIGN §6). Records of formats 1 and 2 still load.
+ */
+const RECORD_FORMAT = 3;
 
 /**
  * Encoded session tuples, reused while the session object lives: sessions are values, so a
@@ -15,19 +19,24 @@ const RECORD_FORMAT = 2;
  */
 const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
 
-/** `[5-array header, format]`: the record's fixed start. */
-const RECORD_START = Uint8Array.of(0x85, RECORD_FORMAT);
+/** `[6-array header, format]`: the record's fixed start. */
+const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
+/** An empty array: no timers, no kept answers. */
 const NO_TIMERS = Uint8Array.of(0x80);
 /** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
 const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
-/** `[format, stateBytes, [session…], [timer…], nextTimerId]`, sessions spliced in pre-encoded. */
+/**
+ * `[format, stateBytes, [session…], [timer…], nextTimerId, [[ref, answer]…]]`, sessions spliced
+ * in pre-encoded.
+ */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
   const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
   for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
   parts.push(
     record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
     encodeValue(record.nextTimerId),
+    record.resourceAnswers?.length ? encodeValue(record.resourceAnswers.map((a) => [a.ref, a.bytes])) : NO_TIMERS,
   );
   return Buffer.concat(parts);
 }
@@ -41,6 +50,7 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
       [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
       s.recentBegins,
+      [...s.resources].map(([key, r]) => [key, r.value, r.expiresAt, r.once]),
     ]);
     encodedSessions.set(s, bytes);
   }
@@ -68,24 +78,27 @@ type Tuple = unknown[];
 
 export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   try {
-    const [format, stateBytes, sessions, timers, nextTimerId] = decodeValue(bytes) as Tuple;
-    if (format !== 1 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
+    const [format, stateBytes, sessions, timers, nextTimerId, answers] = decodeValue(bytes) as Tuple;
+    if (format !== 1 && format !== 2 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
     const decoded = SessionTable.from((sessions as Tuple[]).map((entry) => [entry[0] as string, decodeSession(entry)] as const));
-    return {
+    const record: ProxyRecord = {
       stateBytes: stateBytes as Uint8Array,
       sessions: decoded,
       timers: (timers as Tuple[]).map(([id, at, method, args]) => ({
         id: id as number, at: at as number, method: method as string, args: args as unknown[],
       })),
       nextTimerId: nextTimerId as number,
+      // Formats 1 and 2 had no resources, so no answers either.
+      resourceAnswers: ((answers as Tuple[] | undefined) ?? []).map(([ref, answer]) => ({ ref: ref as Uint8Array, bytes: answer as Uint8Array })),
     };
+    return { ...record, resourceExpiry: earliestExpiry(record) };
   } catch (cause) {
     throw new SteadError('STORE_FAILURE', 'stored proxy record does not decode', { cause });
   }
 }
 
 function decodeSession(entry: Tuple): SessionRecord {
-  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins] = entry;
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
@@ -109,5 +122,9 @@ function decodeSession(entry: Tuple): SessionRecord {
     },
     // Records from before lastSeen count from the latest visit.
     visits: { first: first as number, previous: previous as number, latest: latest as number, info, lastSeen: (lastSeen as number | undefined) ?? (latest as number) },
+    // Formats 1 and 2 had no resources.
+    resources: resources === undefined
+      ? NO_RESOURCES
+      : new Map((resources as Tuple[]).map(([key, value, expiresAt, once]) => [key as string, { value, expiresAt: expiresAt as number | null, once: once as boolean }])),
   };
 }

@@ -18,6 +18,31 @@ export interface ProxyRecord {
   readonly timers: readonly DurableTimer[];
   /** Counter for timer ids, so each timer is fired and removed once. */
   readonly nextTimerId: number;
+  /**
+   * Answers to recent resource writes over the wire, by request ref, newest last (DESIGN §6): a
+   * request sent again (its answer lost) gets the same answer instead of a second effect, so a
+   * once-only value is never lost with its answer, nor returned to a second request.
+   */
+  readonly resourceAnswers?: readonly ResourceAnswer[];
+  /**
+   * No resource of any session expires before this time (null: none expires). Not stored: worked
+   * out again on load. Lets a commit skip the purge of expired resources without a scan.
+   */
+  readonly resourceExpiry?: number | null;
+}
+
+export interface ResourceAnswer {
+  readonly ref: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+/** A value held for a session (DESIGN §6): plain data, never undefined. */
+export interface Resource {
+  readonly value: unknown;
+  /** When it stops existing (ms, the proxy's clock), or null. */
+  readonly expiresAt: number | null;
+  /** Deleted by the SOURCE that returns it, in the same commit. */
+  readonly once: boolean;
 }
 
 export interface SessionRecord {
@@ -38,6 +63,8 @@ export interface SessionRecord {
   readonly memento: unknown;
   readonly queue: NotificationQueue;
   readonly visits: Visits;
+  /** The session's resources by key (DESIGN §6); committed with everything else. */
+  readonly resources: ReadonlyMap<string, Resource>;
 }
 
 export interface NotificationQueue {
@@ -88,6 +115,9 @@ export const EMPTY_RECORD: ProxyRecord = Object.freeze({
   nextTimerId: 1,
 });
 
+/** The resources of a session that has none (shared: nothing changes a record in place). */
+export const NO_RESOURCES: ReadonlyMap<string, Resource> = new Map();
+
 export function newSession(now: number, limits: Limits): SessionRecord {
   return {
     nonce: null,
@@ -100,6 +130,7 @@ export function newSession(now: number, limits: Limits): SessionRecord {
     memento: null,
     queue: { epoch: systemRandom.nonce(), items: [], lastSeq: 0, acked: 0, limit: limits.defaultQueueLength, policy: 'drop-oldest', dropped: 0 },
     visits: { first: 0, previous: 0, latest: 0, info: null, lastSeen: now },
+    resources: NO_RESOURCES,
   };
 }
 

@@ -19,6 +19,8 @@ export type WakeSource = (record: ProxyRecord, policy: WakePolicy) => number | n
 const WAKE_SOURCES: readonly WakeSource[] = [
   timerWake,
   (record, policy) => idleWake(record, policy.idleTtlMs),
+  // Expired session resources are purged by a commit (resources.ts).
+  (record) => record.resourceExpiry ?? null,
 ];
 
 export function wakeAt(record: ProxyRecord, policy: WakePolicy): number | null {

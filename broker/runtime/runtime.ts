@@ -170,6 +170,8 @@ function frameValue(frame: Frame): unknown {
       return frame.args;
     case Kind.begin:
       return frame.info;
+    case Kind.resource:
+      return frame.value;
     default:
       return null;
   }

@@ -1,4 +1,4 @@
-import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification, SessionVisits } from '../apps/define-proxy.js';
+import type { NotifyOptions, ProxyContext, QueuePolicy, QueuedNotification, SessionResources, SessionVisits } from '../apps/define-proxy.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -64,5 +64,9 @@ export class MethodContext<S> implements ProxyContext<S> {
 
   now(): number {
     return this.#tx.now();
+  }
+
+  get resources(): SessionResources {
+    return this.#tx.resources;
   }
 }

@@ -10,6 +10,7 @@ import type { NotifyOptions, QueuePolicy, QueuedNotification, SessionVisits } fr
 import { enqueued, limited } from '../record/queue.js';
 import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import type { SessionTable } from '../record/session-table.js';
+import { TransactionResources } from './resources.js';
 import { checkFits, notifyBound, notifyBytes, plainCopy, toSteadError } from '../record/replies.js';
 
 /** What a transaction needs from its proxy. */
@@ -19,6 +20,8 @@ export interface TransactionEnv {
   readonly limits: Limits;
   readonly clock: Clock;
   hasMethod(name: string): boolean;
+  /** Random bytes from the injected Random (ids of new sessions). */
+  newNonce(): Uint8Array;
 }
 
 /** A notification to publish once the commit that queued it is durable. */
@@ -64,12 +67,34 @@ export class Transaction {
    * while a notify customizer runs it may read but not change it.
    */
   #busy: 'finishing' | 'checking' | 'customizing' | null = null;
+  #resources: TransactionResources | null = null;
+  /** The record's earliest resource expiry, lowered by this transaction's writes. */
+  #resourceExpiry: number | null;
 
   constructor(env: TransactionEnv, base: ProxyRecord, session: string | null) {
     this.#env = env;
     this.#base = base;
     this.session = session;
     this.#nextTimerId = base.nextTimerId;
+    this.#resourceExpiry = base.resourceExpiry ?? null;
+  }
+
+  /** Session resources (DESIGN §6): writes go to this transaction's overlay. */
+  get resources(): TransactionResources {
+    this.#live();
+    return (this.#resources ??= new TransactionResources({
+      limits: this.#env.limits,
+      now: () => this.#env.clock.now(),
+      newNonce: () => this.#env.newNonce(),
+      live: () => this.#live(),
+      effect: (apply) => this.#effect(apply),
+      view: () => this.#view(),
+      open: (name) => this.#open(name),
+      put: (name, session) => this.#put(name, session),
+      expires: (time) => {
+        if (this.#resourceExpiry === null || time < this.#resourceExpiry) this.#resourceExpiry = time;
+      },
+    }));
   }
 
   get app(): string {
@@ -195,7 +220,14 @@ export class Transaction {
       }
       const changed = stateBytes !== this.#base.stateBytes || this.#sessions !== null || this.#timers !== null;
       const record = changed
-        ? { stateBytes, sessions: this.#sessions ?? this.#base.sessions, timers: this.#timers ?? this.#base.timers, nextTimerId: this.#nextTimerId }
+        ? {
+          ...this.#base,
+          stateBytes,
+          sessions: this.#sessions ?? this.#base.sessions,
+          timers: this.#timers ?? this.#base.timers,
+          nextTimerId: this.#nextTimerId,
+          resourceExpiry: this.#resourceExpiry,
+        }
         : null;
       return this.#settle({ ok: true, value, record, notifications: this.#notifications ?? NONE });
     } catch (error) {

@@ -7,7 +7,7 @@ import { SteadError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decoder } from './cbor.js';
 import { isPlainData } from './plain-data.js';
-import { Kind, MAX_ERROR_MESSAGE_CHARS, NONCE_BYTES, PROTOCOL_VERSION, type CallFrame, type Frame } from './frames.js';
+import { Kind, MAX_ERROR_MESSAGE_CHARS, NONCE_BYTES, PROTOCOL_VERSION, Verb, type CallFrame, type Frame, type ResourceOptions, type VerbCode } from './frames.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -63,6 +63,17 @@ function toFrame(raw: unknown[]): Frame {
         message: text(raw[4], MAX_ERROR_MESSAGE_CHARS),
         data: plain(raw[5]),
       };
+    case Kind.resource:
+      expectLength(raw, 7);
+      return {
+        kind,
+        ref: nonce(raw[1]),
+        verb: verbOf(raw[2]),
+        session: textOrNull(raw[3], 64),
+        key: textOrNull(raw[4], 128),
+        value: plain(raw[5]),
+        options: resourceOptions(raw[6]),
+      };
     default:
       throw malformed(`unknown frame kind ${String(kind)}`);
   }
@@ -110,6 +121,33 @@ function nonceOrNull(value: unknown): Uint8Array | null {
 function text(value: unknown, maxLength: number): string {
   if (typeof value !== 'string' || value.length > maxLength) throw malformed('expected a string');
   return value;
+}
+
+function textOrNull(value: unknown, maxLength: number): string | null {
+  return value === null ? null : text(value, maxLength);
+}
+
+const VERBS: ReadonlySet<unknown> = new Set(Object.values(Verb));
+
+function verbOf(value: unknown): VerbCode {
+  if (!VERBS.has(value)) throw malformed(`unknown resource verb ${String(value)}`);
+  return value as VerbCode;
+}
+
+/** `null` or a plain object of the known options, each of its type. */
+function resourceOptions(value: unknown): ResourceOptions | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array || !isPlainData(value, 1)) {
+    throw malformed('resource options are not a map');
+  }
+  const options: ResourceOptions = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (name === 'ttl' && typeof item === 'number') options.ttl = item;
+    else if (name === 'once' && typeof item === 'boolean') options.once = item;
+    else if (name === 'after' && typeof item === 'string' && item.length <= 64) options.after = item;
+    else throw malformed(`unknown or mistyped resource option ${JSON.stringify(name)}`);
+  }
+  return options;
 }
 
 function args(value: unknown): unknown[] {

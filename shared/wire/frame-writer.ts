@@ -46,6 +46,9 @@ function byHand(frame: Frame): Buffer | null {
       return bytesOrNull(frame.ref) && number(frame.seq) && text(frame.code) && text(frame.message)
         ? withValue(frame.data)
         : null;
+    case Kind.resource:
+      // Not a hot path, and its value is not last: cbor-x writes it whole.
+      return null;
   }
 }
 
@@ -79,5 +82,7 @@ function frameArray(frame: Frame): unknown[] {
       return [Kind.end, frame.nonce, frame.seq];
     case Kind.error:
       return [Kind.error, frame.ref, frame.seq, frame.code, frame.message, frame.data];
+    case Kind.resource:
+      return [Kind.resource, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options];
   }
 }

@@ -20,6 +20,7 @@ export const Kind = {
   begin: 5,
   end: 6,
   error: 7,
+  resource: 8,
 } as const;
 
 export type KindName = keyof typeof Kind;
@@ -107,6 +108,49 @@ export interface ErrorFrame {
   data: unknown;
 }
 
+/**
+ * The verbs of the session address space (DESIGN §6, after NetKernel's session: scheme), and a
+ * listing: the keys of a session, or the sessions of a proxy with their visits.
+ */
+export const Verb = {
+  new: 0,
+  source: 1,
+  sink: 2,
+  exists: 3,
+  delete: 4,
+  list: 5,
+} as const;
+
+export type VerbName = keyof typeof Verb;
+export type VerbCode = (typeof Verb)[VerbName];
+
+/** Options of a resource request; each verb reads only its own. */
+export interface ResourceOptions {
+  /** SINK: the resource expires this many ms after the write (on the proxy's clock). */
+  ttl?: number;
+  /** SINK: the SOURCE that returns the value deletes it in the same commit. */
+  once?: boolean;
+  /** LIST of sessions: start after this session name (the previous page's `next`). */
+  after?: string;
+}
+
+/**
+ * `[8, ref, verb, session, key, value, options]` device → proxy: a request on the session address
+ * `session:<app>/<id>/<session>+<key>` of the proxy whose topic it arrives on. `session` is null
+ * for NEW and for the listing of sessions, `key` null for those and for the listing of keys;
+ * `value` is SINK's (null otherwise). Answered by a reply `[2, ref, 0, value]` or an error
+ * `[7, ref, 0, …]` on the topic's `out`; a write is committed before its answer leaves.
+ */
+export interface ResourceFrame {
+  kind: typeof Kind.resource;
+  ref: Uint8Array;
+  verb: VerbCode;
+  session: string | null;
+  key: string | null;
+  value: unknown;
+  options: ResourceOptions | null;
+}
+
 export type Frame =
   | HelloFrame
   | CallFrame
@@ -115,7 +159,8 @@ export type Frame =
   | AckFrame
   | BeginFrame
   | EndFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | ResourceFrame;
 
 /** The value of the reply to a begin: `[nonce, memento, crashed]`. */
 export interface Begun {

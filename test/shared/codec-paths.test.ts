@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { checkFrame } from '../../shared/wire/frame-check.js';
 import { readFrame } from '../../shared/wire/frame-reader.js';
-import { Kind, type Frame } from '../../shared/wire/frames.js';
+import { Kind, Verb, type Frame } from '../../shared/wire/frames.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -178,6 +178,15 @@ const wellFormed: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ kind: fc.constant(Kind.begin), version: fc.constant(1), token: nonce8, info: appValue }),
   fc.record({ kind: fc.constant(Kind.end), nonce: nonce8, seq: smallSeq }),
   fc.record({ kind: fc.constant(Kind.error), ref: fc.option(nonce8, { nil: null }), seq: smallSeq, code: word, message: word, data: appValue }),
+  fc.record({
+    kind: fc.constant(Kind.resource),
+    ref: nonce8,
+    verb: fc.constantFrom(...Object.values(Verb)),
+    session: fc.option(fc.string({ unit: 'grapheme-ascii', maxLength: 64 }), { nil: null }),
+    key: fc.option(fc.string({ unit: 'grapheme-ascii', maxLength: 128 }), { nil: null }),
+    value: appValue,
+    options: fc.option(fc.record({ ttl: fc.nat(), once: fc.boolean() }, { requiredKeys: [] }), { nil: null }),
+  }),
 ) as fc.Arbitrary<Frame>;
 
 describe('the fast reader', () => {

@@ -18,7 +18,7 @@ import {
   helloFrame,
   parseBegun,
 } from '../../shared/wire/codec.js';
-import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type Frame } from '../../shared/wire/frames.js';
+import { Kind, NONCE_BYTES, PROTOCOL_VERSION, Verb, type Frame } from '../../shared/wire/frames.js';
 import { codeOf } from '../helpers/errors.js';
 
 // cbor-x decodes byte strings as Buffers; frames are built with Uint8Arrays. Bytes are equal
@@ -142,6 +142,16 @@ const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
     name: 'error answering nothing (ref null)',
     frame: { kind: Kind.error, ref: null, seq: 0, code: 'STEAD_E_MALFORMED_FRAME', message: 'frame is not valid CBOR', data: null },
     hex: '8607f6007753544541445f455f4d414c464f524d45445f4652414d45776672616d65206973206e6f742076616c69642043424f52f6',
+  },
+  {
+    name: 'resource SINK with a TTL, once-only',
+    frame: { kind: Kind.resource, ref: NONCE, verb: Verb.sink, session: 'kitchen', key: 'cart', value: ['bread'], options: { ttl: 60_000, once: true } },
+    hex: `8708${N}02676b69746368656e646361727481656272656164b900026374746c19ea60646f6e6365f5`,
+  },
+  {
+    name: 'resource NEW (the proxy only)',
+    frame: { kind: Kind.resource, ref: NONCE, verb: Verb.new, session: null, key: null, value: null, options: null },
+    hex: `8708${N}00f6f6f6f6`,
   },
 ];
 

@@ -57,6 +57,49 @@ describe('proxy record encoding', () => {
     ], [], 1]);
     const decoded = decodeRecord(v1);
     expect(decoded.sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+    expect(decoded.sessions.get('main')?.resources.size).toBe(0);
+  });
+
+  it('format 3 round-trips session resources (value, expiry, once-only) and the answers kept by ref', () => {
+    const base = recordWith(3);
+    const s1: SessionRecord = {
+      ...(base.sessions.get('s1') as SessionRecord),
+      resources: new Map([
+        ['cart', { value: { items: ['bread'], n: 2 }, expiresAt: null, once: false }],
+        ['code@otp', { value: 'x-42', expiresAt: 9000, once: true }],
+        ['nil', { value: null, expiresAt: 5000, once: false }],
+      ]),
+    };
+    const record: ProxyRecord = {
+      ...withSession(base, 's1', s1),
+      resourceAnswers: [{ ref: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), bytes: Uint8Array.of(0x84, 2) }],
+    };
+    const bytes = encodeRecord(record);
+    expect(bytes[1]).toBe(3);
+    const decoded = decodeRecord(bytes);
+    expect(decoded.sessions.get('s1')?.resources).toEqual(s1.resources);
+    expect(decoded.sessions.get('s0')?.resources.size).toBe(0);
+    expect(decoded.resourceAnswers?.map((a) => [[...a.ref], [...a.bytes]])).toEqual([[[1, 2, 3, 4, 5, 6, 7, 8], [0x84, 2]]]);
+    // Worked out on load: the earliest expiry, so the next commit knows when to purge.
+    expect(decoded.resourceExpiry).toBe(5000);
+  });
+
+  it('loads a format 2 record (before session resources): no resources, no answers', () => {
+    const token = Uint8Array.of(2, 2, 2, 2, 2, 2, 2, 2);
+    const epoch = Uint8Array.of(3, 3, 3, 3, 3, 3, 3, 3);
+    const v2 = encodeValue([2, encodeValue({ n: 3 }), [
+      ['main', null, null, token, null, 0, [], { at: 1 }, [[[1, 'hi', null]], 1, 0, 1000, 'drop-oldest', 0, epoch], [1, 0, 1, { agent: 'x' }], [token]],
+    ], [[1, 5000, 'fire', []]], 2]);
+    const decoded = decodeRecord(v2);
+    const main = decoded.sessions.get('main') as SessionRecord;
+    expect(main.resources.size).toBe(0);
+    expect(main.memento).toEqual({ at: 1 });
+    expect(main.visits.info).toEqual({ agent: 'x' });
+    expect(main.queue.items).toEqual([{ seq: 1, payload: 'hi', key: null }]);
+    expect(decoded.resourceAnswers).toEqual([]);
+    expect(decoded.timers).toEqual([{ id: 1, at: 5000, method: 'fire', args: [] }]);
+    // Written again, it is a format 3 record with the same content.
+    expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
   });
 
   it('encodes records with many sessions (array headers beyond 23 and 255 items)', () => {

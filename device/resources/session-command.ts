@@ -1,0 +1,147 @@
+import { SteadError, isSteadError } from '../../shared/errors.js';
+import { assertRoot } from '../../shared/names.js';
+import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
+import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { connectDevice, type Device } from '../device.js';
+import type { ResourceClient } from './resource-client.js';
+
+/** What `stead session` does: one verb of the session address space (DESIGN §6). */
+export type SessionVerb = 'new' | 'get' | 'put' | 'exists' | 'delete' | 'ls';
+
+export interface SessionCommandOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  broker: string;
+  /** Topic root; default `stead`. */
+  root?: string;
+  verb: SessionVerb;
+  /**
+   * `session:<app>/<id>` for new and for ls of the sessions, `session:<app>/<id>/<session>` for
+   * ls of its keys, `session:<app>/<id>/<session>+<key>` for get, put, exists and delete.
+   */
+  address: string;
+  /** put: the value (plain data, not undefined). */
+  value?: unknown;
+  /** put: expire this many ms after the write. */
+  ttlMs?: number;
+  /** put: the get that returns it deletes it. */
+  once?: boolean;
+  /** Deadline of connecting and of the request, in ms; default 10 s. */
+  deadlineMs?: number;
+}
+
+export type SessionCommandResult =
+  /**
+   * Done: new gives the new session's address, get the value, exists and delete `true`, ls the
+   * sorted keys or every session with its visits, put null.
+   */
+  | { readonly status: 'ok'; readonly value: unknown }
+  /** get of an absent (or expired, or consumed) resource; exists or delete of one. */
+  | { readonly status: 'absent' }
+  /** The broker or the proxy answered with an error: nothing changed. */
+  | { readonly status: 'failed'; readonly error: SteadError }
+  /** Bad input (address, options): nothing was sent. */
+  | { readonly status: 'refused'; readonly error: SteadError }
+  /** Sent, and no answer came in time: a write may or may not have happened. */
+  | { readonly status: 'unknown'; readonly error: SteadError }
+  /** The broker could not be reached: nothing was sent. */
+  | { readonly status: 'unsent'; readonly error: SteadError };
+
+export type SessionCommandStatus = SessionCommandResult['status'];
+
+/** Which parts of the address each verb takes: a resource, a session, or the proxy. */
+const NEEDS: Readonly<Record<SessionVerb, readonly ('proxy' | 'session' | 'resource')[]>> = {
+  new: ['proxy'],
+  get: ['resource'],
+  put: ['resource'],
+  exists: ['resource'],
+  delete: ['resource'],
+  ls: ['proxy', 'session'],
+};
+
+/**
+ * `stead session …` as a function: connects, makes one request of the proxy's session address
+ * space, closes. A request is sent again (same ref) until answered or the deadline, and the proxy
+ * answers a write it already did from the answer it kept: a write never happens twice.
+ */
+export async function sessionCommand(options: SessionCommandOptions): Promise<SessionCommandResult> {
+  let address: SessionAddress;
+  try {
+    address = resolve(options);
+  } catch (error) {
+    return { status: 'refused', error: asSteadError(error) };
+  }
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  let device: Device;
+  try {
+    device = await connectDevice({ url: options.broker, root: options.root ?? DEFAULT_ROOT, connectTimeoutMs: deadlineMs, agent: 'stead-cli' });
+  } catch (error) {
+    return { status: 'unsent', error: asSteadError(error) };
+  }
+  try {
+    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs });
+    return await run(client, options, address);
+  } catch (error) {
+    const steadError = asSteadError(error);
+    return isSteadError(steadError, 'DEADLINE') ? { status: 'unknown', error: steadError } : { status: 'failed', error: steadError };
+  } finally {
+    await device.close();
+  }
+}
+
+async function run(client: ResourceClient, options: SessionCommandOptions, address: SessionAddress): Promise<SessionCommandResult> {
+  const { session, key } = address as { session: string; key: string };
+  switch (options.verb) {
+    case 'new': {
+      const id = await client.newSession();
+      return ok(formatSessionAddress({ ...address, session: id, key: null }));
+    }
+    case 'get': {
+      const value = await client.source(session, key);
+      return value === undefined ? { status: 'absent' } : ok(value);
+    }
+    case 'put':
+      await client.sink(session, key, options.value, { ttlMs: options.ttlMs, once: options.once });
+      return ok(null);
+    case 'exists':
+      return (await client.exists(session, key)) ? ok(true) : { status: 'absent' };
+    case 'delete':
+      return (await client.delete(session, key)) ? ok(true) : { status: 'absent' };
+    case 'ls':
+      return ok(address.session === null ? await allSessions(client) : await client.keys(address.session));
+  }
+}
+
+/** Every page of the proxy's sessions. */
+async function allSessions(client: ResourceClient): Promise<SessionInfo[]> {
+  const sessions: SessionInfo[] = [];
+  for (let after: string | null = null; ;) {
+    const page = await client.sessions(after);
+    sessions.push(...page.sessions);
+    if (page.next === null) return sessions;
+    after = page.next;
+  }
+}
+
+function resolve(options: SessionCommandOptions): SessionAddress {
+  if (!(options.verb in NEEDS)) throw new SteadError('BAD_OPTIONS', `unknown session verb ${String(options.verb)}`);
+  assertRoot(options.root ?? DEFAULT_ROOT);
+  const address = parseSessionAddress(options.address);
+  const names = address.key !== null ? 'resource' : address.session !== null ? 'session' : 'proxy';
+  if (!NEEDS[options.verb].includes(names)) {
+    throw new SteadError('BAD_ADDRESS', `${options.verb} takes ${NEEDS[options.verb].map(describe).join(' or ')}, not ${describe(names)}`);
+  }
+  if (options.verb === 'put' && options.value === undefined) throw new SteadError('BAD_OPTIONS', 'put needs a value');
+  return address;
+}
+
+function describe(names: 'proxy' | 'session' | 'resource'): string {
+  return { proxy: 'session:<app>/<id>', session: 'session:<app>/<id>/<session>', resource: 'session:<app>/<id>/<session>+<key>' }[names];
+}
+
+function ok(value: unknown): SessionCommandResult {
+  return { status: 'ok', value };
+}
+
+function asSteadError(error: unknown): SteadError {
+  return isSteadError(error) ? error : new SteadError('BAD_OPTIONS', String(error), { cause: error });
+}
