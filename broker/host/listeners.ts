@@ -111,6 +111,8 @@ async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOp
 /** MQTT over WebSocket: each WebSocket becomes a byte stream for aedes (binary frames, any path). */
 function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: ConnectionHandler): S {
   const sockets = new WebSocketServer({ server });
+  // ws re-emits the HTTP server's errors (a port in use) here; listen() reports them already.
+  sockets.on('error', ignore);
   sockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
   return server;
 }
@@ -135,3 +137,5 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
   if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
   return address.port;
 }
+
+function ignore(): void {}

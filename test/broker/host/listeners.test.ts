@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SteadBroker } from '../../../broker/index.js';
+import { connectDevice } from '../../../device/index.js';
+import { startBroker } from '../../helpers/broker.js';
+import { makeSelfSigned, type SelfSigned } from '../../helpers/self-signed.js';
+
+/** Issue 8, "Listeners": the same proxies over TCP, TLS, WebSocket and secure WebSocket at once. */
+describe('listeners', () => {
+  let dir: string;
+  let tls: SelfSigned;
+  let broker: SteadBroker;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stead-listeners-'));
+    tls = await makeSelfSigned(dir);
+    broker = await startBroker({
+      listeners: [
+        { protocol: 'mqtt', port: 0 },
+        { protocol: 'mqtts', port: 0, cert: tls.certFile, key: tls.keyFile },
+        { protocol: 'ws', port: 0 },
+        { protocol: 'wss', port: 0, cert: tls.certFile, key: tls.keyFile },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports each listener as bound, port 0 resolved, the first as the broker url', () => {
+    expect(broker.listeners.map((l) => l.protocol)).toEqual(['mqtt', 'mqtts', 'ws', 'wss']);
+    for (const listener of broker.listeners) {
+      expect(listener.port).toBeGreaterThan(0);
+      expect(listener.url).toBe(`${listener.protocol}://127.0.0.1:${listener.port}`);
+    }
+    expect(new Set(broker.listeners.map((l) => l.port)).size).toBe(4);
+    expect(broker.url).toBe(broker.listeners[0]?.url);
+  });
+
+  it('serves one proxy to a device on every listener, as one proxy (shared state)', async () => {
+    let count = 0;
+    for (const listener of broker.listeners) {
+      // The device checks the broker's certificate against the self-signed CA (no rejectUnauthorized: false).
+      const device = await connectDevice({ url: listener.url, mqtt: { ca: tls.cert, rejectUnauthorized: true } });
+      try {
+        expect(await device.session('toaster/every-listener', listener.protocol).call('buy', 'bread')).toBe(++count);
+      } finally {
+        await device.close();
+      }
+    }
+  });
+
+  it('refuses a TLS connection the device cannot verify', async () => {
+    const tlsUrl = broker.listeners.find((l) => l.protocol === 'mqtts')?.url ?? '';
+    await expect(connectDevice({ url: tlsUrl, connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'STEAD_E_UNREACHABLE' });
+  });
+
+  it.each([
+    ['a missing key file', { cert: 'cert.pem', key: 'no-such-key.pem' }],
+    ['no cert at all', { key: 'key.pem' }],
+  ])('refuses to start a TLS listener with %s (BAD_CONFIG)', async (_name, files) => {
+    const at = (file: string | undefined) => file && join(dir, file);
+    await expect(
+      startBroker({ listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'mqtts', port: 0, cert: at(files.cert), key: at(files.key) }] }),
+    ).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG' });
+  });
+
+  it('refuses to start when a later listener\'s port is in use', async () => {
+    const taken = broker.listeners[2]?.port;
+    await expect(startBroker({ listeners: [{ port: 0 }, { protocol: 'ws', port: taken }] })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
