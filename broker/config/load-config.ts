@@ -30,7 +30,11 @@ export async function loadBrokerConfig(path: string): Promise<StartBrokerOptions
 /** The same for configuration already parsed: checked, with relative paths resolved against `baseDir`. */
 export function parseBrokerConfig(data: unknown, baseDir: string): StartBrokerOptions {
   const result = brokerConfigSchema.safeParse(data);
-  if (!result.success) throw new SteadError('BAD_CONFIG', result.error.issues.map(describeIssue).join('; '));
+  if (!result.success) {
+    const problems = result.error.issues.flatMap(describeIssue);
+    // `data.fields` lists the bad fields' paths, for code (and tests) that must not read messages.
+    throw new SteadError('BAD_CONFIG', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { data: { fields: problems.map((p) => p.field) } });
+  }
   return toStartOptions(result.data, baseDir);
 }
 
@@ -58,9 +62,9 @@ function isPathLike(specifier: string): boolean {
   return specifier.startsWith('.') || isAbsolute(specifier);
 }
 
-/** `limits.maxInbox: expected a positive integer`; an unknown field is named with its own path. */
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** `limits.maxInbox` and `expected a positive integer`; an unknown field is named by its own path. */
+function describeIssue(issue: z.core.$ZodIssue): { field: string; problem: string }[] {
   const where = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(top level)' : path.map(String).join('.'));
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${where([...issue.path, key])}: unknown field`).join('; ');
-  return `${where(issue.path)}: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: where([...issue.path, key]), problem: 'unknown field' }));
+  return [{ field: where(issue.path), problem: issue.message }];
 }

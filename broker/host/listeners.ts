@@ -71,7 +71,7 @@ export async function openListeners(specs: readonly ListenerOptions[], handle: C
   };
   const bound: BoundListener[] = [];
   try {
-    if (specs.length === 0) throw new SteadError('BAD_CONFIG', 'listeners: a broker needs at least one listener');
+    if (specs.length === 0) throw new SteadError('BAD_CONFIG', 'listeners: a broker needs at least one listener', { data: { fields: ['listeners'] } });
     for (const [index, spec] of specs.entries()) {
       const protocol = spec.protocol ?? 'mqtt';
       const server = await createListenerServer(protocol, spec, index, handle);
@@ -120,11 +120,12 @@ function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: C
 async function readTlsFiles(spec: ListenerOptions, index: number): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (field: 'cert' | 'key'): Promise<Buffer> => {
     const path = spec[field];
-    if (!path) throw new SteadError('BAD_CONFIG', `listeners.${index}.${field}: a ${spec.protocol} listener needs a ${field} file`);
+    const at = `listeners.${index}.${field}`;
+    if (!path) throw new SteadError('BAD_CONFIG', `${at}: a ${spec.protocol} listener needs a ${field} file`, { data: { fields: [at] } });
     try {
       return await readFile(path);
     } catch (cause) {
-      throw new SteadError('BAD_CONFIG', `listeners.${index}.${field}: cannot read ${path}`, { cause });
+      throw new SteadError('BAD_CONFIG', `${at}: cannot read ${path}`, { cause, data: { fields: [at] } });
     }
   };
   return { cert: await read('cert'), key: await read('key') };

@@ -72,14 +72,15 @@ export async function loadStoreModules(paths: readonly string[], baseDir = proce
   }
 }
 
-/** A factory's check of its options: each unknown one is a BAD_CONFIG naming it. */
+/** A factory's check of its options: an unknown one is a BAD_CONFIG naming it (`data.fields`). */
 export function checkOptions(options: StoreOptions, known: readonly string[]): void {
   const unknown = Object.keys(options).find((name) => !known.includes(name));
   if (unknown !== undefined) throw badOption(unknown, 'unknown store option');
 }
 
 function badOption(name: string, problem: string): SteadError {
-  return new SteadError('BAD_CONFIG', `store.options.${name}: ${problem}`);
+  const field = `store.options.${name}`;
+  return new SteadError('BAD_CONFIG', `${field}: ${problem}`, { data: { fields: [field] } });
 }
 
 /** Whether a value is a store itself rather than its URL. */
