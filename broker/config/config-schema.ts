@@ -20,23 +20,20 @@ const limitsSchema = z.strictObject(
   expected('an object of limits'),
 );
 
-/** `store`: its URL alone, or `{ url, modules, options }`. */
-const storeSchema = z.union(
-  [
-    z.string().min(1),
-    z.strictObject(
-      {
-        /** `memory:`, `sqlite:path`, or a scheme a store module registers. */
-        url: z.string(expected('a store URL')).min(1, expected('a store URL')).optional(),
-        /** Modules that call `registerStore` when they load, loaded before the store opens. */
-        modules: paths.optional(),
-        /** Handed to the store's factory as they are. */
-        options: z.record(z.string(), z.unknown(), expected('an object')).optional(),
-      },
-      expected('a store URL or { url, modules, options }'),
-    ),
-  ],
-  expected('a store URL or { url, modules, options }'),
+/** `store`: `{ url, modules, options }`, or its URL alone (read as `{ url }`, so errors name the inner field). */
+const storeSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { url: value } : value),
+  z.strictObject(
+    {
+      /** `memory:`, `sqlite:path`, or a scheme a store module registers. */
+      url: z.string(expected('a store URL')).min(1, expected('a store URL')).optional(),
+      /** Modules that call `registerStore` when they load, loaded before the store opens. */
+      modules: paths.optional(),
+      /** Handed to the store's factory as they are. */
+      options: z.record(z.string(), z.unknown(), expected('an object')).optional(),
+    },
+    expected('a store URL or { url, modules, options }'),
+  ),
 );
 
 const listenerSchema = z

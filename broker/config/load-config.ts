@@ -43,8 +43,7 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
   const options: StartBrokerOptions = {};
   if (config.apps) options.apps = config.apps.map(at);
-  if (typeof config.store === 'string') options.store = config.store;
-  else if (config.store) {
+  if (config.store) {
     if (config.store.url !== undefined) options.store = config.store.url;
     if (config.store.options) options.storeOptions = config.store.options;
     // A bare name is a package, found from the config file's folder (loadStoreModules).
