@@ -96,15 +96,15 @@ export async function openListeners(specs: readonly ListenerOptions[], handle: C
 }
 
 async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOptions, index: number, handle: ConnectionHandler): Promise<Server> {
-  switch (protocol) {
-    case 'mqtt':
-      return createTcpServer(handle);
-    case 'mqtts':
-      return createTlsServer(await readTlsFiles(spec, index), handle);
-    case 'ws':
-      return serveWebSocket(createHttpServer(), handle);
-    case 'wss':
-      return serveWebSocket(createHttpsServer(await readTlsFiles(spec, index)), handle);
+  if (protocol === 'mqtt') return createTcpServer(handle);
+  if (protocol === 'ws') return serveWebSocket(createHttpServer(), handle);
+  const files = await readTlsFiles(spec, index);
+  try {
+    return protocol === 'mqtts' ? createTlsServer(files, handle) : serveWebSocket(createHttpsServer(files), handle);
+  } catch (cause) {
+    // Not PEM, or a key that does not match the certificate.
+    const fields = [`listeners.${index}.cert`, `listeners.${index}.key`];
+    throw new SteadError('BAD_CONFIG', `${fields.join(', ')}: not a certificate and its key`, { cause, data: { fields } });
   }
 }
 

@@ -59,14 +59,15 @@ describe('listeners', () => {
     await expect(connectDevice({ url: tlsUrl, connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'STEAD_E_UNREACHABLE' });
   });
 
-  it.each<[string, { cert?: string; key?: string }, string]>([
-    ['a missing key file', { cert: 'cert.pem', key: 'no-such-key.pem' }, 'listeners.1.key'],
-    ['no cert at all', { key: 'key.pem' }, 'listeners.1.cert'],
-  ])('refuses to start a TLS listener with %s (BAD_CONFIG naming the field)', async (_name, files, field) => {
+  it.each<[string, { cert?: string; key?: string }, string[]]>([
+    ['a missing key file', { cert: 'cert.pem', key: 'no-such-key.pem' }, ['listeners.1.key']],
+    ['no cert at all', { key: 'key.pem' }, ['listeners.1.cert']],
+    ['files that are not PEM', { cert: 'key.pem', key: 'cert.pem' }, ['listeners.1.cert', 'listeners.1.key']],
+  ])('refuses to start a TLS listener with %s (BAD_CONFIG naming the field)', async (_name, files, fields) => {
     const at = (file: string | undefined) => file && join(dir, file);
     await expect(
       startBroker({ listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'mqtts', port: 0, cert: at(files.cert), key: at(files.key) }] }),
-    ).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG', data: { fields: [field] } });
+    ).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG', data: { fields } });
   });
 
   it('refuses to start when a later listener\'s port is in use', async () => {
