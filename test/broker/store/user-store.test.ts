@@ -10,9 +10,11 @@ import { runStoreContract } from '../../../broker/testing.js';
  * Issue 7, "Stores by URL and by name": a backend a user wrote (test/helpers/user-store, plain
  * JavaScript importing `stead/broker` as a package) is named in stead.json, registered by its
  * module, selected by its URL, given its options, and passes the same contract suite as ours.
- * The package as built (dist/), as the user's module sees it: one store registry.
+ * The test imports the package as built (`stead/broker`, dist/), as the user's module does: the
+ * registry the module registers in is the one that opens the store.
  */
-const stead = (await import(new URL('../../../dist/broker/index.js', import.meta.url).href)) as typeof Broker;
+const PACKAGE = 'stead/broker';
+const stead = (await import(PACKAGE)) as typeof Broker;
 const MODULE = fileURLToPath(new URL('../../helpers/user-store/file-store.mjs', import.meta.url));
 
 /** A config folder with a stead.json naming the user's module by a path relative to it. */
