@@ -86,26 +86,25 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
       done();
     }, resolve);
   });
-  let listeners;
-  try {
-    listeners = await openListeners(options.listeners ?? [{ host: options.host, port: options.port }], (stream) => aedes.handle(stream));
-  } catch (error) {
+  // Every listener hands its connections to this one aedes, so its hooks apply to all of them.
+  const specs = options.listeners ?? [{ host: options.host, port: options.port }];
+  const listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(async (error: unknown) => {
     // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (!given) await store.close();
     throw error;
-  }
+  });
   const { first } = listeners;
   await runtime.wakeDue();
-  log.info({ host: first.host, port: first.port, listeners: listeners.bound.map((l) => l.url), store: store.url, apps: (options.apps ?? []).map((a) => a.name) }, 'stead broker listening');
+  const apps = (options.apps ?? []).map((a) => a.name);
+  log.info({ host: first.host, port: first.port, listeners: listeners.bound.map((l) => l.url), store: store.url, apps }, 'stead broker listening');
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
-    const open = listeners;
-    open.stop();
+    listeners.stop();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    open.destroy();
+    listeners.destroy();
     await store.close();
     log.info('stead broker closed');
   };
