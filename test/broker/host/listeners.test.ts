@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../../broker/index.js';
 import { connectDevice } from '../../../device/index.js';
@@ -50,6 +51,21 @@ describe('listeners', () => {
         expect(await device.session('toaster/every-listener', listener.protocol).call('buy', 'bread')).toBe(++count);
       } finally {
         await device.close();
+      }
+    }
+  });
+
+  // The authorization hooks (today the direction guard, DESIGN §7) belong to the one aedes
+  // instance every listener feeds: a plain MQTT client meets them on each.
+  it('applies the broker\'s aedes hooks on every listener: a subscription to a request topic is refused', async () => {
+    for (const listener of broker.listeners) {
+      const client = await mqtt.connectAsync(listener.url, { ca: tls.cert, reconnectPeriod: 0 });
+      try {
+        // [MQTT-3.9.3] refused: granted 128, which mqtt.js reports as an error carrying the SUBACK.
+        const refused = client.subscribeAsync('stead/toaster/x/kitchen/in', { qos: 1 });
+        await expect(refused, listener.protocol).rejects.toMatchObject({ packet: { granted: [128] } });
+      } finally {
+        await client.endAsync();
       }
     }
   });
