@@ -28,6 +28,10 @@ export {
   type BundleLedger,
   type BundleReportReceipt,
 } from './apps/bundle-reports.js';
-export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
+export { openStore, registerStore, checkOptions, loadStoreModules, type StoreFactory, type StoreOptions, type StoreContext, type OpenStoreOptions } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
+export { loadBrokerConfig, parseBrokerConfig } from './config/load-config.js';
+export { withOverrides } from './config/overrides.js';
+export type { BrokerConfig } from './config/config-schema.js';
+export type { ListenerOptions, ListenerProtocol, BoundListener } from './host/listeners.js';

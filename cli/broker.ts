@@ -1,43 +1,68 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { collect, parsePort } from './options.js';
+import type { ListenerOptions, StartBrokerOptions } from '../broker/index.js';
+import { collect, parsePort, parsePositiveInteger } from './options.js';
 
 interface BrokerFlags {
+  config?: string;
   host: string;
   port: number;
   app: string[];
   store: string;
+  storeModule: string[];
   root: string;
   logLevel: string;
+  tlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  wsPort?: number;
+  wssPort?: number;
+  sessionIdleTtl?: number;
 }
+
+/** What `stead broker` uses where neither a flag nor the config file says. */
+const DEFAULT_STORE = 'sqlite:./data/stead.db';
+const DEFAULT_LOG_LEVEL = 'info';
+const DEFAULTS: StartBrokerOptions = { store: DEFAULT_STORE, logLevel: DEFAULT_LOG_LEVEL };
 
 /** `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. */
 export function defineBroker(program: Command): void {
   program
     .command('broker')
     .description('run the broker with the given proxy apps; logs JSON lines on stdout, the first with its url')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 1883)
+    .option('--config <file>', 'configuration file (JSON, docs/stores.md); flags given override it')
+    .option('--host <host>', 'interface to listen on (every listener)', '127.0.0.1')
+    .option('--port <port>', 'MQTT TCP port (0 picks a free one)', parsePort, 1883)
     .option('--app <path>', 'proxy app module or folder: .ts, .mts, .js, .mjs, a package (repeatable)', collect, [] as string[])
-    .option('--store <url>', 'session store: sqlite:<path> (durable) or memory:', 'sqlite:./data/stead.db')
+    .option('--store <url>', 'session store: sqlite:<path> (durable), memory:, or a registered scheme', DEFAULT_STORE)
+    .option('--store-module <path>', 'module that registers a store scheme, loaded first (repeatable)', collect, [] as string[])
     .option('--root <root>', 'topic root', 'stead')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', DEFAULT_LOG_LEVEL)
+    .option('--tls-port <port>', 'MQTT over TLS port (needs --tls-cert and --tls-key)', parsePort)
+    .option('--tls-cert <file>', 'PEM certificate of the TLS listeners (--tls-port, --wss-port)')
+    .option('--tls-key <file>', 'PEM private key of the TLS listeners')
+    .option('--ws-port <port>', 'MQTT over WebSocket port', parsePort)
+    .option('--wss-port <port>', 'MQTT over secure WebSocket port (needs --tls-cert and --tls-key)', parsePort)
+    .option('--session-idle-ttl <ms>', 'sweep sessions not visited for this long (docs/sessions.md)', parsePositiveInteger)
     .action(runBroker);
 }
 
-async function runBroker(flags: BrokerFlags): Promise<void> {
+async function runBroker(flags: BrokerFlags, command: Command): Promise<void> {
   // Loaded here, not at the top: `stead call` never pays for the broker side.
-  const [{ pino }, { startBroker }] = await Promise.all([import('pino'), import('../broker/index.js')]);
-  const logger = pino({ level: flags.logLevel });
-  let broker;
+  const [{ pino }, broker] = await Promise.all([import('pino'), import('../broker/index.js')]);
+  let logger = pino({ level: flags.logLevel });
+  let running;
   try {
-    broker = await startBroker({ host: flags.host, port: flags.port, apps: flags.app, store: flags.store, root: flags.root, logger });
+    const file = flags.config ? await broker.loadBrokerConfig(flags.config) : {};
+    const options = broker.withOverrides(broker.withOverrides(DEFAULTS, file), givenFlags(flags, command));
+    logger = pino({ level: options.logLevel ?? DEFAULT_LOG_LEVEL });
+    running = await broker.startBroker({ ...options, logger });
   } catch (error) {
     logger.fatal({ err: error, code: (error as { code?: string }).code }, 'broker failed to start');
     process.exitCode = 1;
     return;
   }
-  logger.info({ url: broker.url }, `stead broker ready on ${broker.url}`);
-  const running = broker;
+  logger.info({ url: running.url, listeners: running.listeners.map((l) => l.url) }, `stead broker ready on ${running.url}`);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     running.close().then(
@@ -50,4 +75,26 @@ async function runBroker(flags: BrokerFlags): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Only the flags the user gave (not commander's defaults), so that they override the file. */
+function givenFlags(flags: BrokerFlags, command: Command): StartBrokerOptions {
+  const given = (name: keyof BrokerFlags): boolean => ['cli', 'env'].includes(command.getOptionValueSource(name) ?? '');
+  const file = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(path));
+  const options: StartBrokerOptions = {};
+  if (given('host')) options.host = flags.host;
+  if (given('app')) options.apps = flags.app;
+  if (given('store')) options.store = flags.store;
+  if (given('storeModule')) options.storeModules = flags.storeModule.map((m) => (m.startsWith('.') ? resolve(m) : m));
+  if (given('root')) options.root = flags.root;
+  if (given('logLevel')) options.logLevel = flags.logLevel as StartBrokerOptions['logLevel'];
+  const tls = { cert: file(flags.tlsCert), key: file(flags.tlsKey) };
+  const listeners: ListenerOptions[] = [];
+  if (given('port')) listeners.push({ protocol: 'mqtt', port: flags.port });
+  if (given('tlsPort') || given('tlsCert') || given('tlsKey')) listeners.push({ protocol: 'mqtts', port: flags.tlsPort, ...tls });
+  if (given('wsPort')) listeners.push({ protocol: 'ws', port: flags.wsPort });
+  if (given('wssPort')) listeners.push({ protocol: 'wss', port: flags.wssPort, ...tls });
+  if (listeners.length > 0) options.listeners = listeners;
+  if (given('sessionIdleTtl')) options.sessionIdleTtlMs = flags.sessionIdleTtl;
+  return options;
 }

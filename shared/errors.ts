@@ -74,6 +74,7 @@ export const CATALOGUE = {
   REFUSED: entry('the broker refused a subscription or publish (not authorized)', 'fail', R.notAuthorized),
   BAD_OPTIONS: entry('invalid options passed to a Stead function or command', 'fail'),
   APP_LOAD: entry('a proxy app module failed to load or declares an invalid proxy type', 'fail'),
+  BAD_CONFIG: entry('the broker configuration (a stead.json file, store options, listener files) is invalid; the message names the field', 'fail'),
   OUTCOME_UNKNOWN: entry('a call was sent but no answer came; sending it again under the same seq tells its outcome', 'fail'),
   OUTCOME_LOST: entry('the instance that sent a call was fenced or ended before the answer was learned', 'fail'),
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),

@@ -17,8 +17,12 @@ export function assertName(kind: NameKind, value: unknown): asserts value is str
   }
 }
 
+export function isValidRoot(value: unknown): value is string {
+  return typeof value === 'string' && ROOT.test(value) && value.length <= 128;
+}
+
 export function assertRoot(value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !ROOT.test(value) || value.length > 128) {
+  if (!isValidRoot(value)) {
     throw new SteadError('INVALID_NAME', `invalid topic root ${JSON.stringify(value)}`);
   }
 }

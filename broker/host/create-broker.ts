@@ -1,5 +1,3 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { once } from 'node:events';
 import { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../../shared/clock.js';
@@ -11,21 +9,31 @@ import type { ProxyType } from '../apps/define-proxy.js';
 import { CommitEvents, type CommitListener } from '../proxy/commit-events.js';
 import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
-import { openStore } from '../store/open-store.js';
+import { isStore, openStore, type StoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { directionGuard } from './direction-guard.js';
+import { openListeners, type BoundListener, type ListenerOptions } from './listeners.js';
 import { Metrics } from './metrics.js';
 
 export interface BrokerOptions {
-  /** Interface to listen on; default 127.0.0.1. */
+  /** Interface to listen on; default 127.0.0.1. Ignored when `listeners` is given. */
   host?: string;
-  /** TCP port; 0 picks a free one; default 1883. */
+  /** TCP port; 0 picks a free one; default 1883. Ignored when `listeners` is given. */
   port?: number;
+  /**
+   * Every listener (MQTT over TCP, TLS, WebSocket, secure WebSocket), all feeding the one aedes
+   * instance; default one `mqtt` listener on `host` and `port`.
+   */
+  listeners?: readonly ListenerOptions[];
   /** Topic root; default `stead`. */
   root?: string;
   apps?: readonly ProxyType[];
   /** A store, or its URL (`memory:`); default `memory:`. */
   store?: Store | string;
+  /** Options for the store's factory (the config file's `store.options`); only with a URL. */
+  storeOptions?: StoreOptions;
+  /** The folder a relative path in the store URL resolves against; default the working directory. */
+  storeBaseDir?: string;
   logger?: Logger;
   clock?: Clock;
   random?: Random;
@@ -46,10 +54,12 @@ export interface BrokerEvents {
 }
 
 export interface SteadBroker {
+  /** The first listener's host, port and url (`mqtt://host:port`, for devices). */
   readonly host: string;
   readonly port: number;
-  /** `mqtt://host:port`, for devices. */
   readonly url: string;
+  /** Every listener as bound (port 0 resolved), in the order given. */
+  readonly listeners: readonly BoundListener[];
   readonly metrics: Metrics;
   readonly store: Store;
   readonly committer: GroupCommitter;
@@ -61,12 +71,14 @@ export interface SteadBroker {
   close(): Promise<void>;
 }
 
-/** Starts aedes on a TCP listener with the proxy runtime attached to the request topics. */
+/** Starts aedes on its listeners (TCP, TLS, WebSocket) with the proxy runtime attached to the request topics. */
 export async function createBroker(options: BrokerOptions = {}): Promise<SteadBroker> {
   const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const limits = resolveLimits(options.limits);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
-  const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
+  const given = isStore(options.store) ? options.store : null;
+  const url = typeof options.store === 'string' ? options.store : 'memory:';
+  const store = given ?? (await openStore(url, { options: options.storeOptions, baseDir: options.storeBaseDir }));
   const committer = new GroupCommitter(store);
   const metrics = new Metrics();
   const idleTtlMs = resolveIdleTtl(options.sessionIdleTtlMs);
@@ -101,41 +113,33 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   if (options.publishCommits) {
     commits.on((event) => publish(topics.commitEvent(event.app, event.id), Buffer.from(JSON.stringify(event))));
   }
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await listen(server, host, options.port ?? 1883);
-  } catch (error) {
+  // Every listener hands its connections to this one aedes, so its hooks apply to all of them.
+  const specs = options.listeners ?? [{ host: options.host, port: options.port }];
+  const listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(async (error: unknown) => {
     // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (typeof options.store !== 'object') await store.close();
+    if (!given) await store.close();
     throw error;
-  }
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
+  });
+  const { first } = listeners;
   await runtime.wakeDue();
-  log.info({ host, port: address.port, store: store.url, apps: (options.apps ?? []).map((a) => a.name) }, 'stead broker listening');
+  const apps = (options.apps ?? []).map((a) => a.name);
+  log.info({ host: first.host, port: first.port, listeners: listeners.bound.map((l) => l.url), store: store.url, apps }, 'stead broker listening');
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
-    server.close();
+    listeners.stop();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
+    listeners.destroy();
     await store.close();
     log.info('stead broker closed');
   };
   return {
-    host,
-    port: address.port,
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    host: first.host,
+    port: first.port,
+    url: first.url,
+    listeners: listeners.bound,
     metrics,
     store,
     committer,
@@ -144,18 +148,6 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     off: (event, listener) => commits.off(brokerEvent(event, listener)),
     close: () => (closing ??= close()),
   };
-}
-
-/**
- * A fleet reconnecting after a restart arrives at once: with Node's default backlog (511) the
- * kernel dropped SYNs while the event loop was busy, and those devices waited for TCP's SYN
- * retransmission (1 s, 3 s …) on top of their backoff. The kernel caps it at net.core.somaxconn.
- */
-const LISTEN_BACKLOG = 4096;
-
-async function listen(server: Server, host: string, port: number): Promise<void> {
-  server.listen({ port, host, backlog: LISTEN_BACKLOG });
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
 }
 
 function noop(): void {}

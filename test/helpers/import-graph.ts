@@ -35,7 +35,8 @@ export async function readImportGraph(root: string, globs: readonly string[] = S
     transform: false,
     skipDynamicImports: false,
   });
-  const files = Object.keys(tree).filter((file) => !file.startsWith('node_modules/') && !file.startsWith('node:'));
+  // dist/ is the build, reached where a fixture imports the package by name (`stead/broker`).
+  const files = Object.keys(tree).filter((file) => !file.startsWith('node_modules/') && !file.startsWith('node:') && !file.startsWith('dist/'));
   const edges = files.flatMap((from) =>
     (tree[from] ?? [])
       .filter((dependency) => dependency.request.startsWith('.'))

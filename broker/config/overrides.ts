@@ -1,0 +1,39 @@
+import type { ListenerOptions } from '../host/listeners.js';
+import type { StartBrokerOptions } from '../host/start-broker.js';
+
+/**
+ * `base` with `overrides` on top: how `stead broker` lays the flags a user gave over the config
+ * file, and the file over the command's defaults. A field given in `overrides` replaces the
+ * base's, with three rules of their own:
+ * - `store` replaces the base's store whole (its options and base folder go with it);
+ *   `storeModules` add to the base's (they only register schemes);
+ * - each listener replaces the fields it gives of the base's first listener of its protocol, or
+ *   is added when the base has none (`--tls-port` next to the file's `mqtt` listener);
+ * - `host` is the host of every listener (`port` is the `mqtt` listener's: give it as a listener).
+ */
+export function withOverrides(base: StartBrokerOptions, overrides: StartBrokerOptions): StartBrokerOptions {
+  const merged: StartBrokerOptions = { ...base, ...defined(overrides) };
+  if (overrides.store !== undefined) {
+    merged.storeOptions = overrides.storeOptions;
+    merged.storeBaseDir = overrides.storeBaseDir;
+  }
+  if (base.storeModules && overrides.storeModules) merged.storeModules = [...base.storeModules, ...overrides.storeModules];
+  if (overrides.listeners) merged.listeners = mergeListeners(base.listeners ?? [{ protocol: 'mqtt' }], overrides.listeners);
+  if (overrides.host !== undefined && merged.listeners) merged.listeners = merged.listeners.map((l) => ({ ...l, host: overrides.host }));
+  return merged;
+}
+
+function mergeListeners(base: readonly ListenerOptions[], overrides: readonly ListenerOptions[]): ListenerOptions[] {
+  const merged = [...base];
+  for (const listener of overrides) {
+    const protocol = listener.protocol ?? 'mqtt';
+    const index = merged.findIndex((l) => (l.protocol ?? 'mqtt') === protocol);
+    if (index < 0) merged.push({ ...defined(listener), protocol });
+    else merged[index] = { ...merged[index], ...defined(listener), protocol };
+  }
+  return merged;
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,142 @@
+/**
+ * The broker's listeners: MQTT over TCP, TLS, WebSocket and secure WebSocket. Every listener
+ * hands its connections to the same `handle` (one aedes instance), so the same proxies and the
+ * same authentication and authorization hooks serve them all (DESIGN mission: one proxy API over
+ * TCP, TLS and WebSocket).
+ */
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { SteadError } from '../../shared/errors.js';
+
+export type ListenerProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
+
+export interface ListenerOptions {
+  /** Default `mqtt`. `mqtts` and `wss` need `cert` and `key`. */
+  protocol?: ListenerProtocol;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free one; default 1883, 8883, 8083, 8084 by protocol. */
+  port?: number;
+  /** PEM certificate (chain) file, for `mqtts` and `wss`. */
+  cert?: string;
+  /** PEM private key file, for `mqtts` and `wss`. */
+  key?: string;
+}
+
+/** A listener as it was bound: `url` is what a device connects to. */
+export interface BoundListener {
+  readonly protocol: ListenerProtocol;
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+export const DEFAULT_PORTS: Readonly<Record<ListenerProtocol, number>> = { mqtt: 1883, mqtts: 8883, ws: 8083, wss: 8084 };
+
+/** Takes one client connection: a TCP or TLS socket, or a WebSocket as a byte stream. */
+export type ConnectionHandler = (stream: Duplex) => void;
+
+export interface Listeners {
+  readonly bound: readonly BoundListener[];
+  /** The first listener: the broker's `url`. */
+  readonly first: BoundListener;
+  /** Stops accepting connections; those open go on. */
+  stop(): void;
+  /** Destroys every open connection. */
+  destroy(): void;
+}
+
+/**
+ * A fleet reconnecting after a restart arrives at once: with Node's default backlog (511) the
+ * kernel dropped SYNs while the event loop was busy, and those devices waited for TCP's SYN
+ * retransmission (1 s, 3 s …) on top of their backoff. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
+/** Opens every listener, or none: if one fails to bind, those already open are closed again. */
+export async function openListeners(specs: readonly ListenerOptions[], handle: ConnectionHandler): Promise<Listeners> {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const stop = (): void => {
+    for (const server of servers) server.close();
+  };
+  const destroy = (): void => {
+    for (const socket of sockets) socket.destroy();
+  };
+  const bound: BoundListener[] = [];
+  try {
+    if (specs.length === 0) throw new SteadError('BAD_CONFIG', 'listeners: a broker needs at least one listener', { data: { fields: ['listeners'] } });
+    for (const [index, spec] of specs.entries()) {
+      const protocol = spec.protocol ?? 'mqtt';
+      const server = await createListenerServer(protocol, spec, index, handle);
+      servers.push(server);
+      // Raw sockets of every kind (TLS and HTTP upgrades included), so close can end them all.
+      server.on('connection', (socket: Socket) => {
+        // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
+        socket.setNoDelay(true);
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      });
+      const host = spec.host ?? '127.0.0.1';
+      const port = await listen(server, host, spec.port ?? DEFAULT_PORTS[protocol]);
+      bound.push({ protocol, host, port, url: `${protocol}://${host.includes(':') ? `[${host}]` : host}:${port}` });
+    }
+  } catch (error) {
+    stop();
+    destroy();
+    throw error;
+  }
+  return { bound, first: bound[0] as BoundListener, stop, destroy };
+}
+
+async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOptions, index: number, handle: ConnectionHandler): Promise<Server> {
+  if (protocol === 'mqtt') return createTcpServer(handle);
+  if (protocol === 'ws') return serveWebSocket(createHttpServer(), handle);
+  const files = await readTlsFiles(spec, index);
+  try {
+    return protocol === 'mqtts' ? createTlsServer(files, handle) : serveWebSocket(createHttpsServer(files), handle);
+  } catch (cause) {
+    // Not PEM, or a key that does not match the certificate.
+    const fields = [`listeners.${index}.cert`, `listeners.${index}.key`];
+    throw new SteadError('BAD_CONFIG', `${fields.join(', ')}: not a certificate and its key`, { cause, data: { fields } });
+  }
+}
+
+/** MQTT over WebSocket: each WebSocket becomes a byte stream for aedes (binary frames, any path). */
+function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: ConnectionHandler): S {
+  const sockets = new WebSocketServer({ server });
+  // ws re-emits the HTTP server's errors (a port in use) here; listen() reports them already.
+  sockets.on('error', ignore);
+  sockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
+  return server;
+}
+
+async function readTlsFiles(spec: ListenerOptions, index: number): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (field: 'cert' | 'key'): Promise<Buffer> => {
+    const path = spec[field];
+    const at = `listeners.${index}.${field}`;
+    if (!path) throw new SteadError('BAD_CONFIG', `${at}: a ${spec.protocol} listener needs a ${field} file`, { data: { fields: [at] } });
+    try {
+      return await readFile(path);
+    } catch (cause) {
+      throw new SteadError('BAD_CONFIG', `${at}: cannot read ${path}`, { cause, data: { fields: [at] } });
+    }
+  };
+  return { cert: await read('cert'), key: await read('key') };
+}
+
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  server.listen({ port, host, backlog: LISTEN_BACKLOG });
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
+  return address.port;
+}
+
+function ignore(): void {}
