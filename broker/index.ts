@@ -15,3 +15,4 @@ export { loadApps } from './apps/load-apps.js';
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
+export { KeyRegistry, REGISTRY_KEY, DEVICE_DEFAULT_PROXY, type AuthOptions, type GrantOptions, type KeyListing, type KeyEntry, type Role } from './auth/index.js';

@@ -78,6 +78,8 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  NOT_AUTHORIZED: entry('the broker refused the connection: the key is unknown or revoked, or its token is expired, replayed or forged', 'fail', R.notAuthorized),
+  BAD_KEY: entry('a key file or public key is not a valid ed25519 key of a named device', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

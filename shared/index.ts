@@ -6,3 +6,4 @@ export * from './wire/index.js';
 export * from './random.js';
 export * from './bytes.js';
 export * from './clock.js';
+export * from './identity/index.js';

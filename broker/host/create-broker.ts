@@ -12,7 +12,7 @@ import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
-import { directionGuard } from './direction-guard.js';
+import { BrokerAuth, type AuthOptions } from '../auth/index.js';
 import { Metrics } from './metrics.js';
 
 export interface BrokerOptions {
@@ -29,6 +29,12 @@ export interface BrokerOptions {
   clock?: Clock;
   random?: Random;
   limits?: Partial<Limits>;
+  /**
+   * Identity and authorization (DESIGN §7, docs/identity.md): given, every CONNECT must prove a
+   * key of the registry in the store. Absent, the broker is open, as a library default for tests
+   * and embedding; `stead broker` always passes it.
+   */
+  auth?: AuthOptions;
 }
 
 export interface SteadBroker {
@@ -40,6 +46,8 @@ export interface SteadBroker {
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly aedes: Aedes;
+  /** The key registry and the hooks that check it; `auth.keys` is null on an open broker. */
+  readonly auth: BrokerAuth;
   /** Drains every inbox and pending commit, disconnects clients, closes the store. */
   close(): Promise<void>;
 }
@@ -52,7 +60,10 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const committer = new GroupCommitter(store);
   const metrics = new Metrics();
-  const aedes = await Aedes.createBroker(directionGuard(topics, () => metrics.count('dropped.bad_topic')));
+  const clock = options.clock ?? systemClock;
+  const auth = new BrokerAuth({ topics, store, clock, log, count: (event) => metrics.count(event) }, options.auth ?? null);
+  const aedes = await Aedes.createBroker(auth.hooks());
+  await auth.start(aedes);
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
   };
@@ -61,7 +72,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     store,
     committer,
     topics,
-    clock: options.clock ?? systemClock,
+    clock,
     random: options.random ?? systemRandom,
     limits,
     log,
@@ -87,6 +98,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     await listen(server, host, options.port ?? 1883);
   } catch (error) {
     // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+    auth.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (typeof options.store !== 'object') await store.close();
     throw error;
@@ -99,6 +111,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     server.close();
+    auth.close();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
@@ -113,6 +126,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     store,
     committer,
     aedes,
+    auth,
     close: () => (closing ??= close()),
   };
 }
