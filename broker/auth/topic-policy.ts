@@ -42,7 +42,10 @@ export class TopicPolicy {
     if (topic.startsWith('$')) return access.isAdmin();
     if (!topic.startsWith(this.#prefix)) return access.mayUseTopic(topic);
     const target = this.#topics.parse(topic);
-    if (!target || target.direction === 'in') return access.isAdmin();
+    // A topic under the root that names no session carries nothing but misshapen requests (no
+    // one may publish anything else there): only those are kept from non-admins.
+    if (!target) return !topic.endsWith('/in') || access.isAdmin();
+    if (target.direction === 'in') return access.isAdmin();
     return access.mayUseProxy(target.app, target.id);
   }
 
