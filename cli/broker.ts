@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, parsePort } from './options.js';
+import { grantAdminKeys } from './admin-key.js';
+import { collect, parsePort, parsePositive } from './options.js';
 
 interface BrokerFlags {
   host: string;
@@ -8,6 +9,10 @@ interface BrokerFlags {
   store: string;
   root: string;
   logLevel: string;
+  allowAnonymous?: boolean;
+  adminKey: string[];
+  audience: string;
+  clockWindow: number;
 }
 
 /** `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. */
@@ -21,6 +26,11 @@ export function defineBroker(program: Command): void {
     .option('--store <url>', 'session store: sqlite:<path> (durable) or memory:', 'sqlite:./data/stead.db')
     .option('--root <root>', 'topic root', 'stead')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    // DESIGN §7: every CONNECT proves a key of the registry (`stead keys`); docs/identity.md.
+    .option('--admin-key <file>', 'grant this key file the admin role at start, making it if missing (repeatable)', collect, [] as string[])
+    .option('--allow-anonymous', 'let clients without a key use plain MQTT topics (never Stead topics)')
+    .option('--audience <name>', 'audience name devices sign into their CONNECT tokens', 'stead')
+    .option('--clock-window <ms>', 'how far a token timestamp may be from this clock', parsePositive, 300_000)
     .action(runBroker);
 }
 
@@ -30,7 +40,14 @@ async function runBroker(flags: BrokerFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel });
   let broker;
   try {
-    broker = await startBroker({ host: flags.host, port: flags.port, apps: flags.app, store: flags.store, root: flags.root, logger });
+    const auth = { allowAnonymous: flags.allowAnonymous === true, audience: flags.audience, clockWindowMs: flags.clockWindow };
+    if (auth.allowAnonymous) logger.warn('--allow-anonymous: clients without a key may connect and use plain MQTT topics (Stead topics still need a key)');
+    broker = await startBroker({ host: flags.host, port: flags.port, apps: flags.app, store: flags.store, root: flags.root, logger, auth });
+    const started = broker;
+    await grantAdminKeys(started, flags.adminKey, logger).catch(async (error: unknown) => {
+      await started.close();
+      throw error;
+    });
   } catch (error) {
     logger.fatal({ err: error, code: (error as { code?: string }).code }, 'broker failed to start');
     process.exitCode = 1;

@@ -9,6 +9,8 @@ interface CallFlags {
   deadline: number;
   journal?: string;
   new?: boolean;
+  key?: string;
+  audience?: string;
 }
 
 /** `stead call`: one call, exactly once across reruns (issue 6, hole 8); prints the reply as JSON. */
@@ -24,6 +26,8 @@ export function defineCall(program: Command): void {
     .option('--root <root>', 'topic root', 'stead')
     .option('--deadline <ms>', 'give up on each step after this many milliseconds', parsePositive, 10_000)
     .option('--journal <dir>', 'folder of the call journal')
+    .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
+    .option('--audience <name>', "the broker's audience name (default stead)")
     .option('--new', 'abandon an unresolved journalled call of this session and make a new one')
     .addHelpText('after', CALL_EXIT_HELP)
     .action(runCall);
@@ -48,9 +52,16 @@ async function runCall(proxy: string, session: string, method: string, argsJson:
     deadlineMs: flags.deadline,
     journalDir: flags.journal,
     fresh: flags.new === true,
+    ...keyOptions(flags),
   });
   report(outcome);
   process.exitCode = CALL_EXIT_CODES[outcome.status];
+}
+
+/** DESIGN §7: a broker with keys refuses a CONNECT without one; `--key` or `$STEAD_KEY` names the file. */
+function keyOptions(flags: CallFlags): { key?: string; audience?: string } {
+  const key = flags.key ?? process.env.STEAD_KEY;
+  return { ...(key ? { key } : {}), ...(flags.audience ? { audience: flags.audience } : {}) };
 }
 
 function report(outcome: CallOutcome): void {
