@@ -155,6 +155,7 @@ export class BrokerAuth {
     const { version, data } = await keys.read();
     if (version === this.#registry.version) return;
     this.#registry = new RegistrySnapshot(version, data, this.#registry);
+    this.#host.log.info({ version }, 'key registry changed');
     for (const [client, key] of this.#live) {
       if (this.#registry.get(key.device)?.entry.publicKey === key.entry.publicKey) continue;
       // DESIGN §7: a revoked (or replaced) key keeps no connection.
