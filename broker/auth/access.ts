@@ -2,6 +2,8 @@ import type { RegistrySnapshot } from './registry.js';
 
 /** What one connection may use; the topic policy (topic-policy.ts) asks it per message. */
 export interface Access {
+  /** A broker without keys: topics under the root that name no session stay readable (none is a request). */
+  readonly open?: boolean;
   /** DESIGN §7: the admin role may observe everything (requests, replies, `$SYS`). */
   isAdmin(): boolean;
   mayUseProxy(app: string, id: string): boolean;
@@ -13,7 +15,7 @@ const yes = (): boolean => true;
 const no = (): boolean => false;
 
 /** A broker without keys (the library's default, docs/identity.md): every proxy and topic. */
-export const OPEN_ACCESS: Access = { isAdmin: no, mayUseProxy: yes, mayUseTopic: yes };
+export const OPEN_ACCESS: Access = { open: true, isAdmin: no, mayUseProxy: yes, mayUseTopic: yes };
 
 /** `--allow-anonymous`: plain MQTT topics only; Stead's topics need a key. */
 export const ANONYMOUS_ACCESS: Access = { isAdmin: no, mayUseProxy: no, mayUseTopic: yes };

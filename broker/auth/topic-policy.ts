@@ -8,7 +8,7 @@ export type PublishVerdict = 'allow' | 'refuse' | 'misshapen';
  * - publish: `…/in` of a proxy the key may use; never `…/out` (replies are the broker's), never
  *   `$`-topics; plain topics where granted.
  * - read (each delivery, aedes' forward authorization): `…/out` of a usable proxy, plain topics
- *   where granted; requests (`…/in`) and `$SYS` to the admin role only.
+ *   where granted; requests (`…/in`), other topics under the root and `$SYS` to the admin role only.
  * - subscribe: a filter without wildcards is checked as a read of that topic; a wildcard filter
  *   is granted (a normal MQTT feature) and filtered per delivery, so a subscriber without grants
  *   never receives a Stead topic; `$` filters are the admin's.
@@ -42,9 +42,10 @@ export class TopicPolicy {
     if (topic.startsWith('$')) return access.isAdmin();
     if (!topic.startsWith(this.#prefix)) return access.mayUseTopic(topic);
     const target = this.#topics.parse(topic);
-    // A topic under the root that names no session carries nothing but misshapen requests (no
-    // one may publish anything else there): only those are kept from non-admins.
-    if (!target) return !topic.endsWith('/in') || access.isAdmin();
+    // A topic under the root that names no session is the broker's own (events for the admin
+    // role) or a misshapen request: the admin's, except on an open broker where only requests
+    // are kept from subscribers.
+    if (!target) return access.isAdmin() || (access.open === true && !topic.endsWith('/in'));
     if (target.direction === 'in') return access.isAdmin();
     return access.mayUseProxy(target.app, target.id);
   }

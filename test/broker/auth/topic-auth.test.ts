@@ -140,3 +140,23 @@ describe('topic authorization', () => {
 async function grantPlain(broker: SteadBroker, device: string, topic: string): Promise<void> {
   await broker.auth.keys?.grant(device, { topics: [topic] });
 }
+
+describe('topics under the root that name no session', () => {
+  let broker: SteadBroker;
+  const clients: MqttClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await broker.close();
+  });
+
+  it('are the admin role’s to read (the broker’s own events live there)', async () => {
+    broker = await startBroker({ auth: {} });
+    const device = await grantNewKey(broker, 'shop-1');
+    const admin = await grantNewKey(broker, 'ops', { role: 'admin' });
+    const d = await attempt(broker.url, keyed(device));
+    const a = await attempt(broker.url, keyed(admin));
+    clients.push(d.client as MqttClient, a.client as MqttClient);
+    expect(await subscribeOutcome(d.client as MqttClient, 'stead/_events/commit')).toBe(128);
+    expect(await subscribeOutcome(a.client as MqttClient, 'stead/_events/commit')).toBe(1);
+  });
+});
