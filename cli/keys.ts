@@ -94,13 +94,20 @@ async function list(flags: StoreFlags): Promise<void> {
 }
 
 async function withRegistry(url: string, use: (registry: KeyRegistry) => Promise<void>): Promise<void> {
-  const { openStore, KeyRegistry } = await import('../broker/index.js');
+  const { openStore, KeyRegistry, SteadError } = await loadBroker();
+  // A memory store lives and dies inside its broker's process: a registry written here would be lost.
+  if (url.startsWith('memory:')) throw new SteadError('BAD_OPTIONS', 'a memory: store is private to its broker: use a sqlite: store, or broker.auth.keys in code');
   const store = await openStore(url);
   try {
     await use(new KeyRegistry(store));
   } finally {
     await store.close();
   }
+}
+
+async function loadBroker() {
+  const [broker, { SteadError }] = await Promise.all([import('../broker/index.js'), import('../shared/index.js')]);
+  return { ...broker, SteadError };
 }
 
 function print(value: unknown): void {

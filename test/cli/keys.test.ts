@@ -91,4 +91,10 @@ describe('stead keys', () => {
     const badKey = await runStead(['keys', 'grant', 'shop-1', '--key', join(dir, 'stead.db'), '--store', store]);
     expect(badKey.stderr.split(':')[0]).toBe('STEAD_E_BAD_KEY');
   });
+
+  it('refuses a memory: store (it would die with this command)', async () => {
+    const result = await runStead(['keys', 'ls', '--store', 'memory:']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split(':')[0]).toBe('STEAD_E_BAD_OPTIONS');
+  });
 });
