@@ -152,8 +152,9 @@ export class BrokerAuth {
   async #read(): Promise<void> {
     const keys = this.keys;
     if (!keys) return;
-    const { version, data } = await keys.read();
-    if (version === this.#registry.version) return;
+    const changed = await keys.readIfChanged(this.#registry.version);
+    if (!changed) return;
+    const { version, data } = changed;
     this.#registry = new RegistrySnapshot(version, data, this.#registry);
     this.#host.log.info({ version }, 'key registry changed');
     for (const [client, key] of this.#live) {

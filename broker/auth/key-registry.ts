@@ -46,6 +46,14 @@ export class KeyRegistry {
     return stored ? { version: stored.version, data: decodeRegistry(stored.record) } : { version: 0, data: EMPTY_REGISTRY };
   }
 
+  /** The registry if its version is not `version`, else null: a poll decodes nothing while nothing changed. */
+  async readIfChanged(version: number): Promise<{ version: number; data: RegistryData } | null> {
+    const stored = await this.#store.load(REGISTRY_KEY);
+    const current = stored?.version ?? 0;
+    if (current === version) return null;
+    return { version: current, data: stored ? decodeRegistry(stored.record) : EMPTY_REGISTRY };
+  }
+
   async list(): Promise<KeyListing[]> {
     const { data } = await this.read();
     return Object.entries(data.keys)
