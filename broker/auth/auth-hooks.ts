@@ -49,6 +49,8 @@ export class BrokerAuth {
   readonly #options: typeof DEFAULTS | null;
   readonly #policy: TopicPolicy;
   readonly #access = new WeakMap<Client, Access>();
+  /** Each connection's access by client id, for checks made away from the hooks (resource verbs). */
+  readonly #byClientId = new Map<string, { client: Client; access: Access }>();
   /** Keyed connections, for closing those of a revoked or replaced key. */
   readonly #live = new Map<Client, LiveKey>();
   /** CONNECTs with an empty client id and clean session false, refused with CONNACK 2. */
@@ -74,7 +76,10 @@ export class BrokerAuth {
 
   /** Reads the registry once (before the listener opens) and starts the refresh loop. */
   async start(aedes: Aedes): Promise<void> {
-    aedes.on('clientDisconnect', (client) => this.#live.delete(client));
+    aedes.on('clientDisconnect', (client) => {
+      this.#live.delete(client);
+      if (this.#byClientId.get(client.id)?.client === client) this.#byClientId.delete(client.id);
+    });
     if (!this.#options) return;
     await this.refresh();
     this.#schedule();
@@ -84,6 +89,17 @@ export class BrokerAuth {
   refresh(): Promise<void> {
     this.#refreshing ??= this.#read().finally(() => (this.#refreshing = null));
     return this.#refreshing;
+  }
+
+  /**
+   * Whether the connection with this client id may use a proxy (DESIGN §7): for checks made
+   * away from the topic hooks, such as session resource verbs naming another proxy. A request
+   * already arrived on a proxy's `…/in` topic passed the publish check for that proxy.
+   */
+  mayUseProxy(clientId: string, app: string, id: string): boolean {
+    if (!this.#options) return true;
+    const entry = this.#byClientId.get(clientId);
+    return entry !== undefined && !entry.client.closed && entry.access.mayUseProxy(app, id);
   }
 
   close(): void {
@@ -138,15 +154,20 @@ export class BrokerAuth {
       if (!options.allowAnonymous) return 'anonymous';
       // An anonymous client may not take a client id in a key's space (a device's session).
       if (this.#registry.get(clientIdOwner(client.id))) return 'client_id';
-      this.#access.set(client, ANONYMOUS_ACCESS);
+      this.#grant(client, ANONYMOUS_ACCESS);
       return null;
     }
     const check = { registry: this.#registry, replays: this.#replays, audience: options.audience, windowMs: options.clockWindowMs, now: this.#host.clock.now() };
     const verdict = verifyConnect(check, client.id, username, password);
     if (!verdict.ok) return verdict.reason;
-    this.#access.set(client, new KeyAccess(verdict.key.device, () => this.#registry));
+    this.#grant(client, new KeyAccess(verdict.key.device, () => this.#registry));
     this.#live.set(client, verdict.key);
     return null;
+  }
+
+  #grant(client: Client, access: Access): void {
+    this.#access.set(client, access);
+    this.#byClientId.set(client.id, { client, access });
   }
 
   async #read(): Promise<void> {
