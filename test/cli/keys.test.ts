@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { attempt, publishOutcome, subscribeOutcome } from '../helpers/keys.js';
 import { runStead, spawnBroker, type BrokerProcess } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 
@@ -96,5 +98,34 @@ describe('stead keys', () => {
     const result = await runStead(['keys', 'ls', '--store', 'memory:']);
     expect(result.code).toBe(1);
     expect(result.stderr.split(':')[0]).toBe('STEAD_E_BAD_OPTIONS');
+  });
+});
+
+describe('stead broker and clients without a key', () => {
+  it('requires a key by default: a plain MQTT client without one is refused with CONNACK 5', async () => {
+    const broker = await spawnBroker(['--store', 'memory:']);
+    try {
+      expect((await attempt(broker.url, { clientId: 'plain' })).code).toBe(5);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('--allow-anonymous warns at start and opens plain topics, never Stead topics', async () => {
+    const broker = await spawnBroker(['--store', 'memory:', '--allow-anonymous', '--app', 'examples/toaster/app.ts']);
+    const clients: MqttClient[] = [];
+    try {
+      expect(broker.logs.some((l) => l.level === 40 && String(l.msg).includes('--allow-anonymous'))).toBe(true);
+      const plain = await attempt(broker.url, { clientId: 'plain' });
+      expect(plain.code).toBe(0);
+      clients.push(plain.client as MqttClient);
+      expect(await subscribeOutcome(plain.client as MqttClient, 'telemetry/temp')).toBe(1);
+      expect(await publishOutcome(plain.client as MqttClient, 'telemetry/temp', '21')).toBe('acked');
+      expect(await subscribeOutcome(plain.client as MqttClient, 'stead/toaster/x/s/out')).toBe(128);
+      expect(await publishOutcome(plain.client as MqttClient, 'stead/toaster/x/s/in', 'x')).toBe('closed');
+    } finally {
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      await broker.stop();
+    }
   });
 });
