@@ -195,7 +195,8 @@ export class BrokerAuth {
       this.refresh().then(
         () => this.#schedule(),
         (error: unknown) => {
-          this.#host.log.error({ err: error }, 'key registry read failed');
+          // A read cut short by the broker closing its store is no failure worth a log line.
+          if (!this.#closed) this.#host.log.error({ err: error }, 'key registry read failed');
           this.#schedule();
         },
       );
