@@ -113,6 +113,22 @@ describe('CONNECT authentication', () => {
   });
 });
 
+describe('the clock window is configurable', () => {
+  it('auth.clockWindowMs 1000 refuses a token 2 s old and takes one 0.5 s old', async () => {
+    const broker = await startBroker({ auth: { clockWindowMs: 1000 } });
+    try {
+      const key = await grantNewKey(broker, 'dev1');
+      const at = (ageMs: number) => ({ clientId: 'dev1/a', username: 'dev1', password: Buffer.from(tokenFor(key, 'dev1/a', { timestamp: Date.now() - ageMs })) });
+      expect((await attempt(broker.url, at(2000))).code).toBe(NOT_AUTHORIZED);
+      const fresh = await attempt(broker.url, at(500));
+      expect(fresh.code).toBe(0);
+      await fresh.client?.endAsync(true);
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
 describe('an open broker (the library default)', () => {
   let broker: SteadBroker;
   beforeEach(async () => {
