@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--segments 4] [--warmup-ms 1500]
  *                    [--devices 1,100,1000] [--shared-devices 100] [--connect-batch 50]
- *                    [--only codec,round-trips,recovery,cli-call] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
+ *                    [--only codec,round-trips,recovery,cli-call,verify] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
  *                    [--recovery-devices 1000] [--recovery-rounds 3]
  *
  * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliCallTable, runCliCallBench, type CliCallResults } from './cli-call.js';
 import { startCpuProfile } from './cpu-profile.js';
+import { runVerifyBench, verifyLine, type VerifyResults } from './connect-verify.js';
 import { runCodecBench, type CodecResults } from './codec.js';
 import { codecTable, recoveryTable, roundTripTables, targetLines, targets, writeResults } from './report.js';
 import type { RowMode } from './protocol.js';
@@ -56,7 +57,7 @@ function modes(text: string): RowMode[] {
   return MODES.filter((m) => list.includes(m));
 }
 
-const SECTIONS = ['codec', 'round-trips', 'recovery', 'cli-call'] as const;
+const SECTIONS = ['codec', 'round-trips', 'recovery', 'cli-call', 'verify'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sections(text: string | undefined): ReadonlySet<Section> {
@@ -124,12 +125,23 @@ async function main(): Promise<void> {
     recovery = await runRecovery(recoveryParams, log);
   }
   const cliCall = only.has('cli-call') ? await runCliCallSection(log) : null;
+  let connectVerify: VerifyResults | null = null;
+  if (only.has('verify')) {
+    log('verify: 10,000 CONNECT tokens through the broker check …');
+    connectVerify = runVerifyBench(10_000);
+  }
 
   const met = targets(roundTrips, codec, recovery, params.store);
+  if (connectVerify) {
+    // Issue 8: a reconnect storm's 10,000 CONNECTs verified within 2 s of broker CPU.
+    const seconds = connectVerify.totalMs / 1000;
+    met.push({ name: '10,000 CONNECT verifications', goal: '<= 2 s', actual: seconds, met: seconds <= 2, unit: 'seconds' });
+  }
   if (roundTrips) console.log(`\n${roundTripTables(roundTrips, params)}`);
   if (recovery) console.log(`\n${recoveryTable(recovery)}`);
   if (codec) console.log(`\n${codecTable(codec)}`);
   if (cliCall) console.log(`\n${cliCallTable(cliCall)}`);
+  if (connectVerify) console.log(`\n${verifyLine(connectVerify)}`);
   console.log(`\nTargets\n${targetLines(met)}`);
 
   const machine = {
@@ -148,6 +160,7 @@ async function main(): Promise<void> {
     recovery,
     codec,
     cliCall,
+    connectVerify,
     targets: met,
   };
   const path = await writeResults(report, startedAt);

@@ -35,3 +35,4 @@ export { loadBrokerConfig, parseBrokerConfig } from './config/load-config.js';
 export { withOverrides } from './config/overrides.js';
 export type { BrokerConfig } from './config/config-schema.js';
 export type { ListenerOptions, ListenerProtocol, BoundListener } from './host/listeners.js';
+export { KeyRegistry, REGISTRY_KEY, DEVICE_DEFAULT_PROXY, type AuthOptions, type GrantOptions, type KeyListing, type KeyEntry, type Role } from './auth/index.js';

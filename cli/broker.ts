@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ListenerOptions, StartBrokerOptions } from '../broker/index.js';
+import { grantAdminKeys } from './admin-key.js';
 import { collect, parsePort, parsePositiveInteger } from './options.js';
 
 interface BrokerFlags {
@@ -18,12 +19,17 @@ interface BrokerFlags {
   wsPort?: number;
   wssPort?: number;
   sessionIdleTtl?: number;
+  allowAnonymous?: boolean;
+  adminKey: string[];
+  audience?: string;
+  clockWindow?: number;
 }
 
 /** What `stead broker` uses where neither a flag nor the config file says. */
 const DEFAULT_STORE = 'sqlite:./data/stead.db';
 const DEFAULT_LOG_LEVEL = 'info';
-const DEFAULTS: StartBrokerOptions = { store: DEFAULT_STORE, logLevel: DEFAULT_LOG_LEVEL };
+// `stead broker` always requires keys (DESIGN §7); the library's createBroker is open unless told.
+const DEFAULTS: StartBrokerOptions = { store: DEFAULT_STORE, logLevel: DEFAULT_LOG_LEVEL, auth: {} };
 
 /** `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. */
 export function defineBroker(program: Command): void {
@@ -44,6 +50,11 @@ export function defineBroker(program: Command): void {
     .option('--ws-port <port>', 'MQTT over WebSocket port', parsePort)
     .option('--wss-port <port>', 'MQTT over secure WebSocket port (needs --tls-cert and --tls-key)', parsePort)
     .option('--session-idle-ttl <ms>', 'sweep sessions not visited for this long (docs/sessions.md)', parsePositiveInteger)
+    // DESIGN §7: every CONNECT proves a key of the registry (`stead keys`); docs/identity.md.
+    .option('--admin-key <file>', 'grant this key file the admin role at start, making it if missing (repeatable)', collect, [] as string[])
+    .option('--allow-anonymous', 'let clients without a key use plain MQTT topics (never Stead topics)')
+    .option('--audience <name>', 'audience name devices sign into their CONNECT tokens (default stead)')
+    .option('--clock-window <ms>', 'how far a token timestamp may be from this clock (default 300000)', parsePositiveInteger)
     .action(runBroker);
 }
 
@@ -56,7 +67,13 @@ async function runBroker(flags: BrokerFlags, command: Command): Promise<void> {
     const file = flags.config ? await broker.loadBrokerConfig(flags.config) : {};
     const options = broker.withOverrides(broker.withOverrides(DEFAULTS, file), givenFlags(flags, command));
     logger = pino({ level: options.logLevel ?? DEFAULT_LOG_LEVEL });
+    if (options.auth?.allowAnonymous) logger.warn('--allow-anonymous: clients without a key may connect and use plain MQTT topics (Stead topics still need a key)');
     running = await broker.startBroker({ ...options, logger });
+    const started = running;
+    await grantAdminKeys(started, flags.adminKey, logger).catch(async (error: unknown) => {
+      await started.close();
+      throw error;
+    });
   } catch (error) {
     logger.fatal({ err: error, code: (error as { code?: string }).code }, 'broker failed to start');
     process.exitCode = 1;
@@ -96,5 +113,10 @@ function givenFlags(flags: BrokerFlags, command: Command): StartBrokerOptions {
   if (given('wssPort')) listeners.push({ protocol: 'wss', port: flags.wssPort, ...tls });
   if (listeners.length > 0) options.listeners = listeners;
   if (given('sessionIdleTtl')) options.sessionIdleTtlMs = flags.sessionIdleTtl;
+  const auth: StartBrokerOptions['auth'] = {};
+  if (given('allowAnonymous')) auth.allowAnonymous = flags.allowAnonymous === true;
+  if (given('audience')) auth.audience = flags.audience;
+  if (given('clockWindow')) auth.clockWindowMs = flags.clockWindow;
+  if (Object.keys(auth).length > 0) options.auth = auth;
   return options;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CallOutcome } from '../device/index.js';
 import { CALL_EXIT_CODES, CALL_EXIT_HELP } from './exit-codes.js';
-import { parsePositive } from './options.js';
+import { parsePositive, keyOptions } from './options.js';
 
 interface CallFlags {
   broker: string;
@@ -9,6 +9,8 @@ interface CallFlags {
   deadline: number;
   journal?: string;
   new?: boolean;
+  key?: string;
+  audience?: string;
 }
 
 /** `stead call`: one call, exactly once across reruns (issue 6, hole 8); prints the reply as JSON. */
@@ -24,6 +26,8 @@ export function defineCall(program: Command): void {
     .option('--root <root>', 'topic root', 'stead')
     .option('--deadline <ms>', 'give up on each step after this many milliseconds', parsePositive, 10_000)
     .option('--journal <dir>', 'folder of the call journal')
+    .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
+    .option('--audience <name>', "the broker's audience name (default stead)")
     .option('--new', 'abandon an unresolved journalled call of this session and make a new one')
     .addHelpText('after', CALL_EXIT_HELP)
     .action(runCall);
@@ -48,6 +52,7 @@ async function runCall(proxy: string, session: string, method: string, argsJson:
     deadlineMs: flags.deadline,
     journalDir: flags.journal,
     fresh: flags.new === true,
+    ...keyOptions(flags),
   });
   report(outcome);
   process.exitCode = CALL_EXIT_CODES[outcome.status];

@@ -22,3 +22,9 @@ export function parsePositiveInteger(value: string): number {
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
   return n;
 }
+
+/** DESIGN §7: a broker with keys refuses a CONNECT without one; `--key` or `$STEAD_KEY` names the file. */
+export function keyOptions(flags: { key?: string; audience?: string }): { key?: string; audience?: string } {
+  const key = flags.key ?? process.env.STEAD_KEY;
+  return { ...(key ? { key } : {}), ...(flags.audience ? { audience: flags.audience } : {}) };
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SessionCommandOptions, SessionCommandResult, SessionVerb } from '../device/index.js';
 import { SESSION_EXIT_CODES, SESSION_EXIT_HELP } from './exit-codes.js';
-import { parsePositive } from './options.js';
+import { keyOptions, parsePositive } from './options.js';
 
 interface SessionFlags {
   broker: string;
@@ -9,6 +9,8 @@ interface SessionFlags {
   deadline: number;
   ttl?: number;
   once?: boolean;
+  key?: string;
+  audience?: string;
 }
 
 const VERBS: readonly [SessionVerb, string, string][] = [
@@ -31,6 +33,8 @@ export function defineSession(program: Command): void {
       .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
       .option('--root <root>', 'topic root', 'stead')
       .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, 10_000)
+      .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
+      .option('--audience <name>', "the broker's audience name (default stead)")
       .addHelpText('after', SESSION_EXIT_HELP);
     if (verb === 'put') {
       command
@@ -45,7 +49,7 @@ export function defineSession(program: Command): void {
 }
 
 async function runSession(verb: SessionVerb, address: string, json: string | undefined, flags: SessionFlags): Promise<void> {
-  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline };
+  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, ...keyOptions(flags) };
   if (json !== undefined) {
     const value = parseJson(json);
     if (value === undefined) {

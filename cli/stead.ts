@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
 import { defineSession } from './session.js';
+import { defineKeys } from './keys.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -18,6 +19,7 @@ const program = new Command()
 defineBroker(program);
 defineCall(program);
 defineSession(program);
+defineKeys(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,9 @@ import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { openMqttClient } from './mqtt-connect.js';
 import { ResourceClient, type ResourceClientOptions } from './resources/resource-client.js';
+import { connectCredentials, DEFAULT_AUDIENCE, isCredentialRefusal } from './identity/connect-credentials.js';
+import { readKeyFile } from './identity/key-file.js';
+import type { DeviceKey } from '../shared/identity/key-pair.js';
 import { DeviceSession } from './session/device-session.js';
 import type { SessionLink, SessionOptions } from './session/types.js';
 
@@ -33,12 +36,22 @@ export interface DeviceOptions {
   limits?: Partial<Limits>;
   clock?: Clock;
   random?: Random;
+  /**
+   * The device's key, or the path of its key file (`stead keys new`): every CONNECT is signed
+   * with it (DESIGN §7) and the client id defaults to `<device>/<random>`. Without it the device
+   * connects anonymously, which only an open broker accepts.
+   */
+  key?: DeviceKey | string;
+  /** The broker's audience name, signed into each CONNECT; default `stead`. */
+  audience?: string;
   /** Extra mqtt.js options (TLS files, credentials); Stead owns clean, reconnect and resubscribe. */
   mqtt?: Omit<IClientOptions, 'clean' | 'reconnectPeriod' | 'resubscribe' | 'clientId'>;
 }
 
 export interface DeviceEvents {
   connect: [];
+  /** The broker refused the key (CONNACK 4 or 5); the device keeps retrying with fresh tokens. */
+  refused: [SteadError];
   disconnect: [];
   error: [Error];
 }
@@ -59,6 +72,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #limits: Limits;
+  readonly #key: DeviceKey | null;
   #reconnectTimer: TimerHandle | null = null;
   #closed = false;
 
@@ -69,12 +83,14 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#random = options.random ?? systemRandom;
     this.#limits = mergeLimits(options.limits);
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
-    this.clientId = options.clientId ?? `stead-${toHex(this.#random.nonce())}`;
+    this.#key = typeof options.key === 'string' ? readKeyFile(options.key) : options.key ?? null;
+    this.clientId = options.clientId ?? `${this.#key ? `${this.#key.device}/` : 'stead-'}${toHex(this.#random.nonce())}`;
     this.#backoff = new Backoff(options.reconnect ?? {}, this.#random);
     this.#client = openMqttClient(options.url, {
       // mqtt.js logs every packet through `debug` unless given a logger: ~5% of a device's CPU.
       log: noLog,
       ...options.mqtt,
+      ...this.#credentials(),
       clientId: this.clientId,
       clean: true,
       reconnectPeriod: 0,
@@ -89,6 +105,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('close', () => this.#onClose());
     this.#client.on('error', (error) => {
+      if (isCredentialRefusal(error)) this.emit('refused', new SteadError('NOT_AUTHORIZED', `${options.url} refused the connection: ${error.message}`, { cause: error }));
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
     this.#client.on('message', (topic, payload) => {
@@ -142,13 +159,22 @@ export class Device extends EventEmitter<DeviceEvents> {
     await new Promise<void>((resolve, reject) => {
       const timer = this.#clock.setTimeout(() => {
         this.off('connect', onConnect);
+        this.off('refused', onRefused);
         reject(new SteadError('UNREACHABLE', `no connection to ${this.#options.url} within ${timeoutMs} ms`));
       }, timeoutMs);
       const onConnect = (): void => {
         this.#clock.clearTimeout(timer);
+        this.off('refused', onRefused);
         resolve();
       };
+      // A refused key is an answer: waiting out the timeout would only hide it.
+      const onRefused = (error: SteadError): void => {
+        this.#clock.clearTimeout(timer);
+        this.off('connect', onConnect);
+        reject(error);
+      };
       this.once('connect', onConnect);
+      this.once('refused', onRefused);
     });
   }
 
@@ -179,8 +205,16 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.emit('disconnect');
     this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = null;
-      if (!this.#closed) this.#client.reconnect();
+      if (this.#closed) return;
+      // Each CONNECT carries a fresh token: a token is single use (DESIGN §7).
+      Object.assign(this.#client.options, this.#credentials());
+      this.#client.reconnect();
     }, this.#backoff.next());
+  }
+
+  #credentials(): { username?: string; password?: Buffer } {
+    if (!this.#key) return {};
+    return connectCredentials(this.#key, this.clientId, this.#options.audience ?? DEFAULT_AUDIENCE, this.#clock);
   }
 
   /** What a session or resource client needs of the connection; `table` is where it is kept. */

@@ -17,3 +17,5 @@ export type { BackoffOptions } from './backoff.js';
 export { callOnce } from './call-once/call-once.js';
 export { defaultJournalDir } from './call-once/journal.js';
 export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';
+export { readKeyFile, writeKeyFile } from './identity/key-file.js';
+export { connectCredentials, DEFAULT_AUDIENCE } from './identity/connect-credentials.js';

@@ -95,6 +95,8 @@ export const CATALOGUE = {
   INVALID_KEY: entry('a session resource key breaks the key rules ([a-z0-9][a-z0-9_.@-]{0,127})', 'fail'),
   RESOURCE_TOO_LARGE: entry('a session resource value exceeds the maximum resource size', 'fail', R.packetTooLarge),
   RESOURCE_LIMIT: entry('the session already holds the maximum number of resources', 'fail', R.quotaExceeded),
+  NOT_AUTHORIZED: entry('the broker refused the connection: the key is unknown or revoked, or its token is expired, replayed or forged', 'fail', R.notAuthorized),
+  BAD_KEY: entry('a key file or public key is not a valid ed25519 key of a named device', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

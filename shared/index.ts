@@ -8,3 +8,4 @@ export * from './random.js';
 export * from './bytes.js';
 export * from './clock.js';
 export * from './bundle.js';
+export * from './identity/index.js';

@@ -66,6 +66,19 @@ export const brokerConfigSchema = z.strictObject(
     /** Topic root. */
     root: z.string(expected('a topic root')).refine(isValidRoot, expected('a topic root: MQTT levels without wildcards')).optional(),
     listeners: z.array(listenerSchema, expected('an array of listeners')).min(1, expected('at least one listener')).optional(),
+    /** Identity and authorization (docs/identity.md); `stead broker` always requires keys. */
+    auth: z
+      .strictObject(
+        {
+          allowAnonymous: z.boolean(expected('true or false')).optional(),
+          audience: z.string(expected('a name')).min(1, expected('a name')).optional(),
+          clockWindowMs: positiveInteger.optional(),
+          refreshMs: positiveInteger.optional(),
+          replayCacheSize: positiveInteger.optional(),
+        },
+        expected('an object { allowAnonymous, audience, clockWindowMs, refreshMs, replayCacheSize }'),
+      )
+      .optional(),
     /** Session lifecycle (docs/sessions.md): sessions idle this long are swept by the broker. */
     sessions: z.strictObject({ idleTtlMs: positiveInteger.optional() }, expected('an object { idleTtlMs }')).optional(),
     /** Commit events on `<root>/$events/commit/<app>/<id>` for admin clients (docs/apps.md). */

@@ -54,6 +54,7 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   if (config.root !== undefined) options.root = config.root;
   if (config.listeners) options.listeners = config.listeners.map((l) => ({ ...l, cert: l.cert && at(l.cert), key: l.key && at(l.key) }));
   if (config.logLevel) options.logLevel = config.logLevel;
+  if (config.auth) options.auth = config.auth;
   if (config.sessions?.idleTtlMs !== undefined) options.sessionIdleTtlMs = config.sessions.idleTtlMs;
   if (config.events?.publishCommits !== undefined) options.publishCommits = config.events.publishCommits;
   return options;

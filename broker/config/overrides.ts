@@ -9,6 +9,7 @@ import type { StartBrokerOptions } from '../host/start-broker.js';
  *   `storeModules` add to the base's (they only register schemes);
  * - each listener replaces the fields it gives of the base's first listener of its protocol, or
  *   is added when the base has none (`--tls-port` next to the file's `mqtt` listener);
+ * - `auth` fields given replace the base's one by one;
  * - `host` is the host of every listener (`port` is the `mqtt` listener's: give it as a listener).
  */
 export function withOverrides(base: StartBrokerOptions, overrides: StartBrokerOptions): StartBrokerOptions {
@@ -17,6 +18,8 @@ export function withOverrides(base: StartBrokerOptions, overrides: StartBrokerOp
     merged.storeOptions = overrides.storeOptions;
     merged.storeBaseDir = overrides.storeBaseDir;
   }
+  // Auth options given add to the base's: `--allow-anonymous` keeps the file's audience.
+  if (overrides.auth) merged.auth = { ...base.auth, ...defined(overrides.auth) };
   if (base.storeModules && overrides.storeModules) merged.storeModules = [...base.storeModules, ...overrides.storeModules];
   if (overrides.listeners) merged.listeners = mergeListeners(base.listeners ?? [{ protocol: 'mqtt' }], overrides.listeners);
   if (overrides.host !== undefined && merged.listeners) merged.listeners = merged.listeners.map((l) => ({ ...l, host: overrides.host }));

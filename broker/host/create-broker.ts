@@ -11,7 +11,7 @@ import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { isStore, openStore, type StoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
-import { directionGuard } from './direction-guard.js';
+import { BrokerAuth, type AuthOptions } from '../auth/index.js';
 import { openListeners, type BoundListener, type ListenerOptions } from './listeners.js';
 import { Metrics } from './metrics.js';
 
@@ -39,6 +39,12 @@ export interface BrokerOptions {
   random?: Random;
   limits?: Partial<Limits>;
   /**
+   * Identity and authorization (DESIGN §7, docs/identity.md): given, every CONNECT must prove a
+   * key of the registry in the store. Absent, the broker is open, as a library default for tests
+   * and embedding; `stead broker` always passes it.
+   */
+  auth?: AuthOptions;
+  /**
    * Sessions not seen (begun, called, acknowledged) for this long are removed from their proxy
    * by the broker (docs/sessions.md, idle sessions); default: never.
    */
@@ -64,6 +70,8 @@ export interface SteadBroker {
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly aedes: Aedes;
+  /** The key registry and the hooks that check it; `auth.keys` is null on an open broker. */
+  readonly auth: BrokerAuth;
   /** Watches the broker's events; nothing is built for an event kind nobody watches. */
   on<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
   off<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
@@ -86,7 +94,10 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     metrics.count('commit_listener.failed');
     log.warn({ err, proxy: `${event.app}/${event.id}` }, 'commit listener failed');
   });
-  const aedes = await Aedes.createBroker(directionGuard(topics, () => metrics.count('dropped.bad_topic')));
+  const clock = options.clock ?? systemClock;
+  const auth = new BrokerAuth({ topics, store, clock, log, count: (event) => metrics.count(event) }, options.auth ?? null);
+  const aedes = await Aedes.createBroker(auth.hooks());
+  await auth.start(aedes);
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
   };
@@ -95,7 +106,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     store,
     committer,
     topics,
-    clock: options.clock ?? systemClock,
+    clock,
     random: options.random ?? systemRandom,
     limits,
     log,
@@ -117,6 +128,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const specs = options.listeners ?? [{ host: options.host, port: options.port }];
   const listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(async (error: unknown) => {
     // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+    auth.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (!given) await store.close();
     throw error;
@@ -129,6 +141,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     listeners.stop();
+    auth.close();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     listeners.destroy();
@@ -146,6 +159,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     aedes,
     on: (event, listener) => commits.on(brokerEvent(event, listener)),
     off: (event, listener) => commits.off(brokerEvent(event, listener)),
+    auth,
     close: () => (closing ??= close()),
   };
 }

@@ -7,6 +7,8 @@ import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { LIMITS } from '../../shared/limits.js';
 import { connectDevice, type Device } from '../device.js';
+import { readKeyFile } from '../identity/key-file.js';
+import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import type { DeviceSession } from '../session/device-session.js';
 import { CallJournal, defaultJournalDir, type JournalAnswer, type JournalEntry, type JournalKey } from './journal.js';
 import type { CallOnceOptions, CallOutcome } from './types.js';
@@ -25,6 +27,8 @@ interface Call extends JournalKey {
   readonly encodedArgs: string;
   readonly deadlineMs: number;
   readonly agent: string;
+  readonly key: DeviceKey | null;
+  readonly audience: string | undefined;
 }
 
 /**
@@ -182,6 +186,8 @@ async function withSession(
       url: call.broker,
       root: call.root,
       agent: call.agent,
+      ...(call.key ? { key: call.key } : {}),
+      ...(call.audience ? { audience: call.audience } : {}),
       connectTimeoutMs: call.deadlineMs,
       reconnect: { initialMs: 50, maxMs: 1000 },
       // mqtt-packet's cache of 65,536 number buffers costs a one-call process ~40 ms of start-up.
@@ -229,6 +235,9 @@ function resolveCall(options: CallOnceOptions): Call {
     encodedArgs: encodeValue(options.args).toString('base64'),
     deadlineMs,
     agent: options.agent ?? 'stead-cli',
+    // A key file that is not a key is refused here, before anything is sent (BAD_KEY).
+    key: typeof options.key === 'string' ? readKeyFile(options.key) : options.key ?? null,
+    audience: options.audience,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SteadError } from '../../shared/errors.js';
+import type { DeviceKey } from '../../shared/identity/key-pair.js';
 
 export interface CallOnceOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
@@ -17,6 +18,10 @@ export interface CallOnceOptions {
   journalDir?: string;
   /** Abandon a journalled call whose outcome is unknown and start a new one (`--new`). */
   fresh?: boolean;
+  /** The device key, or its key file, that signs the CONNECT (DESIGN §7); none: anonymous. */
+  key?: DeviceKey | string;
+  /** The broker's audience name; default `stead`. */
+  audience?: string;
   /** Declared to the proxy at begin; default `stead-cli`. */
   agent?: string;
 }

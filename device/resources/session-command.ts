@@ -2,6 +2,7 @@ import { SteadError, isSteadError } from '../../shared/errors.js';
 import { assertRoot } from '../../shared/names.js';
 import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
 import { DEFAULT_ROOT } from '../../shared/topics.js';
+import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import { connectDevice, type Device } from '../device.js';
 import type { ResourceClient } from './resource-client.js';
 
@@ -19,6 +20,10 @@ export interface SessionCommandOptions {
    * ls of its keys, `session:<app>/<id>/<session>+<key>` for get, put, exists and delete.
    */
   address: string;
+  /** The device key (or its file) that signs the CONNECT, for a broker with keys (DESIGN §7). */
+  key?: DeviceKey | string;
+  /** The broker's audience name; default `stead`. */
+  audience?: string;
   /** put: the value (plain data, not undefined). */
   value?: unknown;
   /** put: expire this many ms after the write. */
@@ -73,7 +78,7 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
   const deadlineMs = options.deadlineMs ?? 10_000;
   let device: Device;
   try {
-    device = await connectDevice({ url: options.broker, root: options.root ?? DEFAULT_ROOT, connectTimeoutMs: deadlineMs, agent: 'stead-cli' });
+    device = await connectDevice({ url: options.broker, root: options.root ?? DEFAULT_ROOT, connectTimeoutMs: deadlineMs, agent: 'stead-cli', key: options.key, audience: options.audience });
   } catch (error) {
     return { status: 'unsent', error: asSteadError(error) };
   }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectDevice } from '../../device/index.js';
 import type { SteadError } from '../../shared/errors.js';
 import { spawnBroker, type BrokerProcess } from '../helpers/processes.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const BROKER_API = pathToFileURL(fileURLToPath(new URL('../../dist/broker/index.js', import.meta.url))).href;
 
@@ -50,7 +51,7 @@ describe('a value too large for a frame is refused at once, whatever its shape',
     ['a sparse array notified', 'holeNotify', 'STEAD_E_VALUE_TOO_LARGE'],
     ['a sparse array in the state', 'holeState', 'STEAD_E_STATE_TOO_LARGE'],
   ])('%s: a typed error, and the broker goes on answering', async (_case, method, code) => {
-    const device = await connectDevice({ url: broker.url });
+    const device = await connectDevice({ url: broker.url, key: TEST_KEY });
     try {
       const error = await device.session('sparse/p1', 'dev', { deadlineMs: 3000 }).call(method).then(
         () => null,

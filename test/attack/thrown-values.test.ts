@@ -5,6 +5,7 @@ import { connectDevice, type Device } from '../../device/index.js';
 import { attackApp } from '../helpers/apps/attack-app.js';
 import { startBroker } from '../helpers/broker.js';
 import { spawnBroker, type BrokerProcess } from '../helpers/processes.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 // Attack: whatever app code throws or returns as a "promise", the call gets a typed error, its
 // effects are dropped, and the proxy (and the broker) keep serving everyone else. Today a
@@ -87,7 +88,7 @@ describe('a method that rejects with anything does not stop a stead broker proce
 
   it('after a method rejected with an object that has no string form, the broker still answers', async () => {
     child = await spawnBroker(['--store', 'memory:', '--app', 'test/helpers/apps/attack-app.ts']);
-    device = await connectDevice({ url: child.url, session: { deadlineMs: DEADLINE_MS } });
+    device = await connectDevice({ url: child.url, key: TEST_KEY, session: { deadlineMs: DEADLINE_MS } });
     const other = device.session('attack/other', 'main');
     expect(await other.call('bump')).toBe(1);
     await expect(device.session('attack/shop', 'till').call('rejectBareObject')).rejects.toMatchObject({ code: 'STEAD_E_APP_ERROR' });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
+import { subscribeOutcome } from '../helpers/keys.js';
 import { LIMITS } from '../../shared/limits.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { encodeFrame, encodeValue } from '../../shared/wire/codec.js';
@@ -192,22 +193,27 @@ describe('bad input (DESIGN §5)', () => {
     await expectOthersWork();
   });
 
-  describe('subscriptions that would read requests are refused with granted QoS 128', () => {
-    it.each(['stead/#', 'stead/+/+/+/in', 'stead/toaster/shop/s1/in', '#', '+/toaster/shop/s1/in'])('%s', async (filter) => {
+  it('an exact subscription to a request topic is refused with granted QoS 128; the connection stays up', async () => {
+    const rc = await raw();
+    expect(await subscribeOutcome(rc.client, 'stead/toaster/shop/s1/in')).toBe(128);
+    const s1 = new RawSession(rc, 'toaster/shop', 's1');
+    await rc.subscribe(s1.out);
+    await expectSessionWorks(s1);
+    await expectOthersWork();
+  });
+
+  // Wildcards are a normal MQTT feature (issue 8): granted, and filtered per delivery, so they
+  // never deliver a request (DESIGN §7; the admin role aside).
+  describe('wildcard subscriptions are granted and never deliver requests', () => {
+    it.each(['stead/#', 'stead/+/+/+/in', '#', '+/toaster/shop/s1/in'])('%s', async (filter) => {
       const rc = await raw();
-      // The SUBACK's return code, or 'closed' when the broker drops the connection instead.
-      const outcome = await new Promise<number | 'closed'>((resolve) => {
-        rc.client.once('close', () => resolve('closed'));
-        rc.client.subscribe(filter, { qos: 1 }, (_error, _granted, suback) => {
-          const code = suback?.granted[0];
-          resolve(typeof code === 'number' ? code : 'closed');
-        });
-      });
-      expect(outcome).toBe(128);
-      // The same connection can still subscribe to an out topic and use its session.
+      const topics: string[] = [];
+      rc.client.on('message', (topic) => topics.push(topic));
+      expect(await subscribeOutcome(rc.client, filter)).toBe(1);
       const s1 = new RawSession(rc, 'toaster/shop', 's1');
       await rc.subscribe(s1.out);
       await expectSessionWorks(s1);
+      expect(topics.filter((t) => t.endsWith('/in'))).toEqual([]);
       await expectOthersWork();
     });
   });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice } from '../../device/index.js';
 import { runStead, spawnBroker } from '../helpers/processes.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 import { makeSelfSigned, type SelfSigned } from '../helpers/self-signed.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,7 +29,7 @@ const FILES: Record<string, string> = {
 
 /** One call of `method` on `address` by a device connected to `url`. */
 async function callOnce(url: string, address: string, method: string, args: unknown[] = [], mqtt = {}): Promise<unknown> {
-  const device = await connectDevice({ url, mqtt });
+  const device = await connectDevice({ url, mqtt, key: TEST_KEY });
   try {
     return await device.session(address, 'cli-config').call(method, ...args);
   } finally {
@@ -70,7 +71,8 @@ describe('stead broker --config', () => {
       expect(broker.logs.find((l) => l.msg === 'stead broker listening')).toMatchObject({ store: `filestore:${join(project, 'data')}`, apps: ['shop', 'greeter'] });
       expect(await callOnce(broker.url, 'shop/one', 'bump')).toBe(1);
       expect(await callOnce(ws ?? '', 'greeter/one', 'bump')).toBe(1);
-      expect((await readdir(join(project, 'data'))).sort()).toEqual(['greeter%2Fone.json', 'shop%2Fone.json']);
+      // The key registry lives in the store too (docs/identity.md).
+      expect((await readdir(join(project, 'data'))).sort()).toEqual(['%24auth%2Fkeys.json', 'greeter%2Fone.json', 'shop%2Fone.json']);
     } finally {
       expect(await broker.stop()).toBe(0);
     }

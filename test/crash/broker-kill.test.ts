@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDevice, type Device } from '../../device/index.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const SHOP = 'toaster/shop';
 
@@ -37,7 +38,7 @@ describe('broker kill -9 during a burst of commits', () => {
     const url = broker.url;
     const session = { deadlineMs: 60_000, window };
     const connected = await Promise.all(
-      Array.from({ length: count }, () => connectDevice({ url, reconnect: { initialMs: 20, maxMs: 500 }, session })),
+      Array.from({ length: count }, () => connectDevice({ url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 500 }, session })),
     );
     devices.push(...connected);
     let bought = 0;
@@ -83,7 +84,7 @@ describe('broker kill -9 during a burst of commits', () => {
 
     const expected = Array.from({ length: buys }, (_, i) => i + 1);
     replies.forEach((r, d) => expect(r, `replies of dev-${d}`).toEqual(expected));
-    const auditor = await connectDevice({ url });
+    const auditor = await connectDevice({ url, key: TEST_KEY });
     devices.push(auditor);
     const counters = await auditor.session(SHOP, 'auditor').call('counters');
     expect(counters).toEqual(Object.fromEntries(shops.map((_, d) => [`item-${d}`, buys])));

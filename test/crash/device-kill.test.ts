@@ -5,6 +5,7 @@ import { startDurableBroker, type DurableBroker } from '../helpers/durable-broke
 import { hasPublish } from '../helpers/mqtt-packets.js';
 import { spawnScript, type ScriptProcess } from '../helpers/processes.js';
 import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const SPREE = fileURLToPath(new URL('../helpers/spree-device.ts', import.meta.url));
 const SHOP = 'toaster/shop';
@@ -115,7 +116,7 @@ describe('device kill -9 mid-spree', () => {
     });
     // Every buy's reply is the counter right after it: no index ran twice.
     for (const run of runs) for (const [index, reply] of run.committed) expect(reply).toBe(index + 1);
-    device = await connectDevice({ url: broker.url });
+    device = await connectDevice({ url: broker.url, key: TEST_KEY });
     expect(await device.session(SHOP, 'auditor').call('counters')).toEqual({ toast: COUNT });
   }, 60_000);
 });

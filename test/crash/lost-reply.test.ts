@@ -3,6 +3,7 @@ import { connectDevice, type Device } from '../../device/index.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
 import { hasPacket, hasPublish, PacketType } from '../helpers/mqtt-packets.js';
 import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const SHOP = 'toaster/shop';
 
@@ -37,7 +38,7 @@ describe('lost replies', () => {
 
   beforeEach(async () => {
     broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
-    device = await connectDevice({ url: broker.url, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } });
+    device = await connectDevice({ url: broker.url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } });
   });
 
   afterEach(async () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSteadError } from '../../shared/errors.js';
 import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const SHOP = 'toaster/shop';
 
@@ -29,7 +30,7 @@ describe('two instances of one session', () => {
 
   beforeEach(async () => {
     broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
-    const options = { url: broker.url, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } };
+    const options = { url: broker.url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } };
     [first, second] = await Promise.all([connectDevice(options), connectDevice(options)]);
   });
 

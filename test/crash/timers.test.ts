@@ -5,6 +5,7 @@ import { connectDevice, type Device } from '../../device/index.js';
 import { decodeValue } from '../../shared/wire/codec.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
 import { until } from '../helpers/wait.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 
 const APP = 'test/helpers/apps/timers.ts';
 
@@ -19,7 +20,7 @@ describe('durable timers across kill -9', () => {
 
   beforeEach(async () => {
     broker = await startDurableBroker([APP]);
-    device = await connectDevice({ url: broker.url, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } });
+    device = await connectDevice({ url: broker.url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000 } });
   });
 
   afterEach(async () => {

@@ -38,7 +38,8 @@ async function appendSynced(path: string, line: string): Promise<void> {
   await handle.close();
 }
 
-const device = await connectDevice({ url, reconnect: { initialMs: 20, maxMs: 200 }, session: { retryMs: 100 } });
+// A key when the broker requires one (spawnScript passes the test key as $STEAD_KEY).
+const device = await connectDevice({ url, key: process.env.STEAD_KEY, reconnect: { initialMs: 20, maxMs: 200 }, session: { retryMs: 100 } });
 const session = device.session(proxy, name);
 if (mode === 'app-owned') {
   const journal = await readJournal(file);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TEST_KEY_FILE } from './test-key.js';
 
 /** The compiled `stead`, as users run it (test/helpers/build-dist.ts keeps it built). */
 export const STEAD_BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
@@ -18,9 +19,14 @@ export interface BrokerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `stead broker --port 0 …` as a real child process and waits until it listens. */
+/**
+ * Runs `stead broker --port 0 …` as a real child process and waits until it listens. It requires
+ * keys, as users run it: the test process's admin key (test-key.ts) is granted unless `args`
+ * name an `--admin-key` of their own.
+ */
 export async function spawnBroker(args: string[], timeoutMs = 20_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, [STEAD_BIN, 'broker', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const keyArgs = args.includes('--admin-key') ? [] : ['--admin-key', TEST_KEY_FILE];
+  const child = spawn(process.execPath, [STEAD_BIN, 'broker', '--port', '0', ...keyArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const logs: Record<string, unknown>[] = [];
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const url = await new Promise<string>((resolve, reject) => {
@@ -64,9 +70,9 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a `stead` subcommand to completion; `env` adds to this process's environment. */
+/** Runs a `stead` subcommand to completion with the test key as `$STEAD_KEY`; `env` adds to this process's environment. */
 export async function runStead(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEAD_KEY: TEST_KEY_FILE, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -92,7 +98,10 @@ export interface ScriptProcess {
  * not `npx tsx`, whose wrapper process would take a SIGKILL meant for the script).
  */
 export function spawnScript(script: string, args: readonly string[]): ScriptProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, STEAD_KEY: TEST_KEY_FILE },
+  });
   const lines: string[] = [];
   const waiters: { predicate: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {

@@ -10,7 +10,8 @@ const [url, proxy, name, item, countText] = process.argv.slice(2);
 if (!url || !proxy || !name || !item || !countText) throw new Error('usage: spree-device.ts <url> <app/id> <session> <item> <count>');
 const count = Number(countText);
 
-const device = await connectDevice({ url, reconnect: { initialMs: 20, maxMs: 500 } });
+// A key when the broker requires one (spawnScript passes the test key as $STEAD_KEY).
+const device = await connectDevice({ url, key: process.env.STEAD_KEY, reconnect: { initialMs: 20, maxMs: 500 } });
 const shop = device.session(proxy, name, { autoBegin: false });
 const begun = await shop.begin();
 process.stdout.write(`begun ${JSON.stringify(begun)}\n`);

@@ -136,7 +136,8 @@ describe('the package as a user installs it', () => {
   it('stead broker --app ./app.ts runs the app on the durable store; npx stead call calls it', async () => {
     // The installed bin itself, not npx: the test signals it and reads its own exit code.
     const bin = join(project, 'node_modules/.bin/stead');
-    const broker = start(bin, ['broker', '--app', './app.ts', '--port', '0', '--store', 'sqlite:./data/stead.db']);
+    // As the README's quick start: the broker makes and grants a key, stead call signs with it.
+    const broker = start(bin, ['broker', '--app', './app.ts', '--port', '0', '--store', 'sqlite:./data/stead.db', '--admin-key', './data/dev.key']);
     const url = await new Promise<string>((resolve, reject) => {
       broker.once('close', (code) => reject(new Error(`stead broker exited with ${code}`)));
       createInterface({ input: broker.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -144,7 +145,7 @@ describe('the package as a user installs it', () => {
         if (typeof url === 'string') resolve(url);
       });
     });
-    const call = ['--no', 'stead', 'call', '--broker', url, '--journal', './journal', 'shop/cli', 'counter', 'buy'];
+    const call = ['--no', 'stead', 'call', '--broker', url, '--key', './data/dev.key', '--journal', './journal', 'shop/cli', 'counter', 'buy'];
     expect(await finish('npx', [...call, '["bread"]'])).toMatchObject({ code: 0, stdout: '1\n' });
     expect(await finish('npx', [...call, '["bread"]'])).toMatchObject({ code: 0, stdout: '2\n' });
     broker.kill('SIGTERM');

@@ -1,0 +1,3 @@
+export * from './base64url.js';
+export * from './key-pair.js';
+export * from './connect-token.js';
