@@ -1,6 +1,6 @@
 export { createBroker, type BrokerOptions, type SteadBroker } from './host/create-broker.js';
 export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
-export { Metrics } from './host/metrics.js';
+export { Metrics } from './metrics/event-feed.js';
 export {
   defineProxy,
   type ProxyContext,

@@ -78,6 +78,7 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  UNKNOWN_PROXY: entry('no proxy with that address is hosted by the broker or kept in its store', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -13,7 +13,9 @@ import { GroupCommitter } from '../store/group-commit.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { directionGuard } from './direction-guard.js';
-import { Metrics } from './metrics.js';
+import type { HttpListener } from '../http/http-listener.js';
+import { Metrics } from '../metrics/event-feed.js';
+import { startObservability } from './observability.js';
 
 export interface BrokerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -29,6 +31,12 @@ export interface BrokerOptions {
   clock?: Clock;
   random?: Random;
   limits?: Partial<Limits>;
+  /** `host:port` of the HTTP listener (`/metrics`, `/healthz`, admin API, dashboard); off unless set. */
+  http?: string;
+  /** The admin credential of the HTTP listener's admin API and dashboard (until issue 8's admin role). */
+  adminToken?: string;
+  /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
+  historyEveryMs?: number;
 }
 
 export interface SteadBroker {
@@ -40,6 +48,8 @@ export interface SteadBroker {
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly aedes: Aedes;
+  /** The HTTP listener, when `http` was given. */
+  readonly http: HttpListener | null;
   /** Drains every inbox and pending commit, disconnects clients, closes the store. */
   close(): Promise<void>;
 }
@@ -50,8 +60,13 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const limits = resolveLimits(options.limits);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
-  const committer = new GroupCommitter(store);
   const metrics = new Metrics();
+  const committer = new GroupCommitter(store, {
+    onBatch: (writes, seconds) => {
+      metrics.observe('batch', writes);
+      metrics.observe('commit', seconds);
+    },
+  });
   const aedes = await Aedes.createBroker(directionGuard(topics, () => metrics.count('dropped.bad_topic')));
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
@@ -66,6 +81,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     limits,
     log,
     count: (event) => metrics.count(event),
+    observe: (event, seconds) => metrics.observe(event, seconds),
     publish,
   });
   await new Promise<void>((resolve) => {
@@ -93,12 +109,21 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   }
   const address = server.address();
   if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
+  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const fleet = { runtime, aedes, committer, store, metrics, mqtt: server, mqttUrl: url, startedAt: Date.now() };
+  const http = options.http === undefined ? null : await startObservability({ ...options, http: options.http }, fleet, log).catch(async (error: unknown) => {
+    server.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (typeof options.store !== 'object') await store.close();
+    throw error;
+  });
   await runtime.wakeDue();
   log.info({ host, port: address.port, store: store.url, apps: (options.apps ?? []).map((a) => a.name) }, 'stead broker listening');
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     server.close();
+    await http?.close();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
@@ -108,11 +133,12 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   return {
     host,
     port: address.port,
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url,
     metrics,
     store,
     committer,
     aedes,
+    http,
     close: () => (closing ??= close()),
   };
 }

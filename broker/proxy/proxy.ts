@@ -19,6 +19,7 @@ import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import type { Outbound } from './outbound.js';
 import { OutputGate } from './output-gate.js';
+import { viewOf, type ProxyView } from './proxy-view.js';
 import { Wakeups } from './wakeups.js';
 
 /** What every proxy shares with the runtime that hosts it. */
@@ -31,10 +32,12 @@ export interface ProxyHost {
   readonly log: Logger;
   readonly outbound: Outbound;
   count(event: string): void;
+  /** A call's latency in seconds, from its arrival to its reply leaving the gate (metrics). */
+  observe(event: 'call', seconds: number): void;
 }
 
 type InboxItem =
-  | { kind: 'frame'; session: string; frame: Frame }
+  | { kind: 'frame'; session: string; frame: Frame; at: number }
   | { kind: 'pulse' }
   | { kind: 'timer' }
   | { kind: 'expire'; session: string; seq: number };
@@ -60,6 +63,9 @@ export class Proxy implements SessionView, TransactionEnv {
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
   #pushQueuesOnLoad = false;
+  /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
+  #arrivedAt = 0;
+  #lastCommitAt: number | null = null;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -69,7 +75,7 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#host = host;
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
-    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id));
+    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
   }
 
   get record(): ProxyRecord {
@@ -114,8 +120,28 @@ export class Proxy implements SessionView, TransactionEnv {
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
     if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
-    this.#enqueue({ kind: 'frame', session, frame });
+    this.#enqueue({ kind: 'frame', session, frame, at: performance.now() });
     return true;
+  }
+
+  /** For metrics and inspection (read on a scrape, never per message). */
+  get loaded(): boolean {
+    return this.#record !== null;
+  }
+
+  get inboxDepth(): number {
+    return this.#inbox.length;
+  }
+
+  get gateBacklog(): number {
+    return this.#gate.backlog;
+  }
+
+  /** The live view for `stead proxy inspect`; null while the record is not loaded. */
+  inspect(): ProxyView | null {
+    if (!this.#record) return null;
+    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#lastCommitAt };
+    return viewOf(this.key, this.#version, this.#record, live);
   }
 
   /** Resolves when the inbox is empty, nothing runs and every commit has settled. */
@@ -175,6 +201,7 @@ export class Proxy implements SessionView, TransactionEnv {
   #process(item: InboxItem): Promise<void> | void {
     switch (item.kind) {
       case 'frame':
+        this.#arrivedAt = item.at;
         return this.#carryOut(item.session, handleFrame(this, item.session, item.frame));
       case 'pulse':
         this.#wakeups.taken('pulse');
@@ -285,10 +312,10 @@ export class Proxy implements SessionView, TransactionEnv {
     const answer = answerCall(this.record, session, frame, outcome, this);
     if (answer.error) this.#host.count(answer.error.code);
     // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
-    if (answer.durable) this.#commit(answer.record, answer.releases);
+    if (answer.durable) this.#commit(answer.record, answer.releases, this.#arrivedAt);
     else {
       this.#record = answer.record;
-      this.#gate.release(answer.releases);
+      this.#gate.release(answer.releases, this.#arrivedAt);
     }
     this.#releaseNextHeld(session, frame.seq);
   }
@@ -301,7 +328,7 @@ export class Proxy implements SessionView, TransactionEnv {
    * flight, and its write (expecting this version) can share the same group commit. If the write
    * fails, nothing after it is released and the proxy reloads (rule 9).
    */
-  #commit(next: ProxyRecord, releases: readonly Release[]): void {
+  #commit(next: ProxyRecord, releases: readonly Release[], arrivedAt = 0): void {
     let bytes: Uint8Array;
     try {
       bytes = encodeRecord(next);
@@ -311,7 +338,8 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#record = next;
     const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wakeAt(next) };
     this.#version++;
-    this.#host.committer.submit(write, this.#gate.commit(releases, this.#onCommitFailure));
+    this.#lastCommitAt = this.#host.clock.now();
+    this.#host.committer.submit(write, this.#gate.commit(releases, this.#onCommitFailure, arrivedAt));
     this.#scheduleWake();
   }
 
@@ -320,6 +348,11 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#host.log.error({ err: error, proxy: this.key }, 'transaction could not be committed');
     this.#gate.commit(releases, this.#onCommitFailure)(error);
   }
+
+  /** One function per proxy, not per call: the gate calls it as a call's reply leaves. */
+  readonly #answered = (arrivedAt: number): void => {
+    this.#host.observe('call', (performance.now() - arrivedAt) / 1000);
+  };
 
   readonly #onCommitFailure = (error: unknown): void => {
     // Rule 9: the proxy reloads before its next message — and has one now, so an idle proxy
@@ -365,7 +398,8 @@ export class Proxy implements SessionView, TransactionEnv {
   /** After seq was answered, the held request seq + 1 (if any) runs next, before anything else. */
   #releaseNextHeld(session: string, seq: number): void {
     const frame = this.#held.take(session, seq + 1);
-    if (frame) this.#inbox.unshift({ kind: 'frame', session, frame });
+    // Its arrival is not kept while it is held: its latency counts from its release.
+    if (frame) this.#inbox.unshift({ kind: 'frame', session, frame, at: performance.now() });
   }
 
   #expireHeld(session: string, seq: number): void {

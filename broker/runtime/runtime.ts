@@ -11,6 +11,8 @@ import type { ProxyType } from '../apps/define-proxy.js';
 import { correlation, type Correlation } from '../handlers/correlation.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
+import { viewOf, type ProxyView } from '../proxy/proxy-view.js';
+import { decodeRecord } from '../record/record-codec.js';
 import { errorBytes } from '../record/replies.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -26,6 +28,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Counts events (errors by code, drops by reason); the host's metrics. */
   count(event: string): void;
+  /** Observes a call's latency in seconds; the host's metrics. */
+  observe(event: 'call', seconds: number): void;
   publish(topic: string, payload: Uint8Array): void;
 }
 
@@ -56,11 +60,25 @@ export class ProxyRuntime {
       log: options.log,
       outbound: new Outbound(options.topics, options.publish),
       count: options.count,
+      observe: options.observe,
     };
   }
 
   get liveProxies(): number {
     return this.#proxies.size;
+  }
+
+  /** The hosted proxies, for metrics and the dashboard (read on a scrape, never per message). */
+  proxies(): IterableIterator<Proxy> {
+    return this.#proxies.values();
+  }
+
+  /** `stead proxy inspect`: the live proxy's view, else its stored record's; null if neither. */
+  async inspect(key: string): Promise<ProxyView | null> {
+    const live = this.#proxies.get(key)?.inspect();
+    if (live) return live;
+    const stored = await this.#host.store.load(key);
+    return stored ? viewOf(key, stored.version, decodeRecord(stored.record), null) : null;
   }
 
   /** Entry point for every publish on `<root>/+/+/+/in`. */
