@@ -1,6 +1,9 @@
 export { createBroker, type BrokerOptions, type SteadBroker } from './host/create-broker.js';
 export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
 export { Metrics } from './metrics/event-feed.js';
+export { brokerStatus, inspectProxy, type AdminClientOptions } from './http/admin-client.js';
+export type { StatusReport, StoreStatus, ProxySummary, Health } from './http/admin-types.js';
+export type { ProxyView, InspectedSession, InspectedTimer } from './proxy/proxy-view.js';
 export {
   defineProxy,
   type ProxyContext,

@@ -39,7 +39,7 @@ async function runBroker(flags: BrokerFlags): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  logger.info({ url: broker.url }, `stead broker ready on ${broker.url}`);
+  logger.info({ url: broker.url, http: broker.http?.url }, `stead broker ready on ${broker.url}`);
   const running = broker;
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');

@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
+import { defineProxyInspect } from './proxy-inspect.js';
+import { defineStatus } from './status.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -16,6 +18,8 @@ const program = new Command()
 
 defineBroker(program);
 defineCall(program);
+defineStatus(program);
+defineProxyInspect(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,7 +35,7 @@ export async function startObservability(options: ObservabilityOptions, parts: F
     history.stop();
     throw error;
   }
-  log.info({ url: listener.url, admin: sources.admin.configured }, 'stead http listening');
+  log.info({ http: listener.url, admin: sources.admin.configured }, 'stead http listening');
   return {
     ...listener,
     close: async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ProxyRecord } from '../record/record.js';
 
 /** One session as an operator sees it: the nonce only as a short fingerprint, never itself. */
-export interface SessionView {
+export interface InspectedSession {
   readonly name: string;
   /** First 8 hex digits of SHA-256 of the current nonce; null when no instance is begun. */
   readonly nonce: string | null;
@@ -15,7 +15,7 @@ export interface SessionView {
   readonly lastVisit: number;
 }
 
-export interface TimerView {
+export interface InspectedTimer {
   readonly at: number;
   readonly method: string;
 }
@@ -26,8 +26,8 @@ export interface ProxyView {
   /** Read from the live proxy, or from the store when it is not hosted here. */
   readonly source: 'live' | 'store';
   readonly version: number;
-  readonly sessions: readonly SessionView[];
-  readonly timers: readonly TimerView[];
+  readonly sessions: readonly InspectedSession[];
+  readonly timers: readonly InspectedTimer[];
   readonly stateBytes: number;
   /** Live only (null from the store): messages waiting, requests held for a gap, commits in flight. */
   readonly inbox: number | null;
@@ -45,7 +45,7 @@ export interface LiveParts {
 }
 
 export function viewOf(key: string, version: number, record: ProxyRecord, live: LiveParts | null): ProxyView {
-  const sessions: SessionView[] = [];
+  const sessions: InspectedSession[] = [];
   for (const [name, s] of record.sessions) {
     sessions.push({
       name,
