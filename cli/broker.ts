@@ -29,7 +29,11 @@ export function defineBroker(program: Command): void {
 async function runBroker(flags: BrokerFlags): Promise<void> {
   // Loaded here, not at the top: `stead call` never pays for the broker side.
   const [{ pino }, { startBroker }] = await Promise.all([import('pino'), import('../broker/index.js')]);
-  const logger = pino({ level: flags.logLevel });
+  // DESIGN §10: JSON lines for machines; on a terminal the same fields as one readable line each
+  // (pino's pretty transport, in its own worker thread).
+  const logger = process.stdout.isTTY
+    ? pino({ level: flags.logLevel, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+    : pino({ level: flags.logLevel });
   let broker;
   try {
     const observe = flags.http === undefined ? {} : { http: flags.http, adminToken: process.env.STEAD_ADMIN_TOKEN || undefined };

@@ -16,6 +16,7 @@ import { directionGuard } from './direction-guard.js';
 import type { HttpListener } from '../http/http-listener.js';
 import { Metrics } from '../metrics/event-feed.js';
 import { startObservability } from './observability.js';
+import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 
 export interface BrokerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -37,6 +38,8 @@ export interface BrokerOptions {
   adminToken?: string;
   /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
   historyEveryMs?: number;
+  /** How refusals are rate-limited in the log. */
+  refusalLog?: RefusalLogOptions;
 }
 
 export interface SteadBroker {
@@ -61,6 +64,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const metrics = new Metrics();
+  const refusals = new RefusalLog(log, options.refusalLog);
   const committer = new GroupCommitter(store, {
     onBatch: (writes, seconds) => {
       metrics.observe('batch', writes);
@@ -82,6 +86,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     log,
     count: (event) => metrics.count(event),
     observe: (event, seconds) => metrics.observe(event, seconds),
+    refused: (code, proxy, session, nonce) => refusals.refused(code, proxy, session, nonce),
     publish,
   });
   await new Promise<void>((resolve) => {
@@ -105,6 +110,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (typeof options.store !== 'object') await store.close();
+    refusals.stop();
     throw error;
   }
   const address = server.address();
@@ -115,6 +121,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     server.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (typeof options.store !== 'object') await store.close();
+    refusals.stop();
     throw error;
   });
   await runtime.wakeDue();
@@ -128,6 +135,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
     await store.close();
+    refusals.stop();
     log.info('stead broker closed');
   };
   return {

@@ -34,6 +34,8 @@ export interface ProxyHost {
   count(event: string): void;
   /** A call's latency in seconds, from its arrival to its reply leaving the gate (metrics). */
   observe(event: 'call', seconds: number): void;
+  /** A request refused before any method ran: logged once per code and session, rate-limited. */
+  refused(code: string, proxy: string, session: string, nonce: Uint8Array | null): void;
 }
 
 type InboxItem =
@@ -273,6 +275,7 @@ export class Proxy implements SessionView, TransactionEnv {
 
   #refuse(session: string, ref: Uint8Array | null, seq: number, error: SteadError): void {
     this.#host.count(error.code);
+    this.#host.refused(error.code, this.key, session, ref);
     this.#gate.release([{ session, bytes: errorBytes(ref, seq, error) }]);
   }
 
@@ -282,6 +285,7 @@ export class Proxy implements SessionView, TransactionEnv {
     const releases: Release[] = [];
     if (update.refusal) {
       this.#host.count(update.refusal.error.code);
+      this.#host.refused(update.refusal.error.code, this.key, session, update.refusal.ref);
       releases.push({ session, bytes: errorBytes(update.refusal.ref, 0, update.refusal.error) });
     }
     if (update.send) releases.push({ session, bytes: update.send });

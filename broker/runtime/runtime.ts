@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   count(event: string): void;
   /** Observes a call's latency in seconds; the host's metrics. */
   observe(event: 'call', seconds: number): void;
+  /** Logs a refusal (rate-limited by the host). */
+  refused(code: string, proxy: string, session: string, nonce: Uint8Array | null): void;
   publish(topic: string, payload: Uint8Array): void;
 }
 
@@ -61,6 +63,7 @@ export class ProxyRuntime {
       outbound: new Outbound(options.topics, options.publish),
       count: options.count,
       observe: options.observe,
+      refused: options.refused,
     };
   }
 
@@ -153,6 +156,7 @@ export class ProxyRuntime {
   #answer(app: string, id: string, session: string, [ref, seq]: Correlation, error: unknown): void {
     const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
     this.#count(steadError.code);
+    this.#host.refused(steadError.code, `${app}/${id}`, session, ref);
     this.#host.outbound.send(app, id, session, errorBytes(ref, seq, steadError));
   }
 }
