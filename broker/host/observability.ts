@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { AdminCredential } from '../http/admin-credential.js';
 import { startHttpListener, type HttpListener } from '../http/http-listener.js';
-import { route, type HttpSources } from '../http/routes.js';
+import type { HttpSources } from '../http/http-sources.js';
+import { route } from '../http/routes.js';
 import { History, PrometheusExporter } from '../metrics/index.js';
 import { fleetStatus, probeHealth, proxySummaries, sampleFleet, storeHealth, type FleetParts } from './fleet.js';
 

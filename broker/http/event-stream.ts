@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HistoryPoint } from '../metrics/index.js';
-import type { HttpSources } from './routes.js';
+import type { HttpSources } from './http-sources.js';
 
 /**
  * `GET /api/events`: server-sent events for the dashboard, one `tick` a history interval with

@@ -1,22 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidName } from '../../shared/names.js';
-import type { History, PrometheusExporter } from '../metrics/index.js';
-import type { ProxyView } from '../proxy/proxy-view.js';
-import type { AdminCredential } from './admin-credential.js';
-import type { Health, ProxySummary, StatusReport } from './admin-types.js';
 import { streamEvents } from './event-stream.js';
+import type { HttpSources } from './http-sources.js';
 import { serveAsset } from './assets.js';
-
-/** What the HTTP listener reads from the broker; the host provides it. */
-export interface HttpSources {
-  readonly exporter: PrometheusExporter;
-  readonly history: History;
-  readonly admin: AdminCredential;
-  status(): StatusReport;
-  proxies(query: string, limit: number): ProxySummary[];
-  inspect(key: string): Promise<ProxyView | null>;
-  health(): Promise<Health>;
-}
 
 /**
  * The listener's routes, one `switch`: `/metrics` and `/healthz` are open (scrapers and
