@@ -23,6 +23,21 @@ const EMPTY: FleetSample = {
   queueDepths: [],
 };
 
+let processMetrics: Registry | null = null;
+
+/**
+ * prom-client's default metrics (memory, CPU, event loop, GC) describe the process, and their
+ * collectors (a GC observer, an event-loop monitor) cannot be stopped: one set per process,
+ * shared by every broker in it.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 type Gauges = readonly (readonly [name: string, help: string, read: (s: FleetSample) => number])[];
 
 const GAUGES: Gauges = [
@@ -93,18 +108,17 @@ export class PrometheusExporter {
     new Counter({ name: 'stead_store_commits_total', help: 'Proxy writes committed or attempted', registers, collect() { this.reset(); this.inc(sources.metrics.histogram('batch').sum); } });
     new Gauge({ name: 'stead_store_last_success_timestamp_seconds', help: 'When a store transaction last succeeded', registers, collect() { this.set(sources.store().lastSuccessAt / 1000); } });
     new Gauge({ name: 'stead_start_time_seconds', help: 'When the broker started', registers, collect() { this.set(sources.startedAt / 1000); } });
-    collectDefaultMetrics({ register: this.registry });
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  /** One fleet sample for the whole scrape, then the text. */
+  /** One fleet sample for the whole scrape, then the text: the process's metrics, then Stead's. */
   async scrape(): Promise<string> {
     this.#sample = this.#sources.sample();
     try {
-      return await this.registry.metrics();
+      return `${await processRegistry().metrics()}\n${await this.registry.metrics()}`;
     } finally {
       this.#sample = EMPTY;
     }
