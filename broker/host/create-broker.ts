@@ -104,26 +104,20 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     aedes.handle(socket);
   });
   const host = options.host ?? '127.0.0.1';
-  try {
-    await listen(server, host, options.port ?? 1883);
-  } catch (error) {
-    // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (typeof options.store !== 'object') await store.close();
-    refusals.stop();
-    throw error;
-  }
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
-  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  const fleet = { runtime, aedes, committer, store, metrics, mqtt: server, mqttUrl: url, startedAt: Date.now() };
-  const http = options.http === undefined ? null : await startObservability({ ...options, http: options.http }, fleet, log).catch(async (error: unknown) => {
+  // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+  const abandon = async (error: unknown): Promise<never> => {
     server.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (typeof options.store !== 'object') await store.close();
     refusals.stop();
     throw error;
-  });
+  };
+  await listen(server, host, options.port ?? 1883).catch(abandon);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new SteadError('BAD_OPTIONS', 'listener has no TCP address');
+  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const fleet = { runtime, aedes, committer, store, metrics, mqtt: server, mqttUrl: url, startedAt: Date.now() };
+  const http = options.http === undefined ? null : await startObservability({ http: options.http, adminToken: options.adminToken, historyEveryMs: options.historyEveryMs }, fleet, log).catch(abandon);
   await runtime.wakeDue();
   log.info({ host, port: address.port, store: store.url, apps: (options.apps ?? []).map((a) => a.name) }, 'stead broker listening');
 

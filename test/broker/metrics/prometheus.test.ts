@@ -103,6 +103,14 @@ describe('/metrics in Prometheus text format (DESIGN §10)', () => {
     const on = await broker({ http: ':0' });
     expect(on.http?.host).toBe('127.0.0.1');
   });
+
+  it('fails start-up on a taken HTTP port and closes what it opened', async () => {
+    const first = await broker();
+    const store = failingStore(createMemoryStore());
+    await expect(startBroker({ http: `127.0.0.1:${first.http?.port}`, store })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await store.close();
+    await expect(startBroker({ http: 'nonsense' })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
+  });
 });
 
 describe('/healthz: the broker accepts connections and the store commits', () => {
