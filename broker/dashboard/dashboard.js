@@ -5,7 +5,7 @@
 const KEEP = 300;
 const $ = (selector) => document.querySelector(selector);
 
-const state = { points: [], source: null, route: null, lastView: null, events: [] };
+const state = { points: [], source: null, route: null, lastView: null, events: [], drawnList: '' };
 
 function text(selector, value) {
   const node = $(selector);
@@ -97,6 +97,10 @@ async function api(path) {
 async function refreshList() {
   const query = encodeURIComponent($('#search').value.trim());
   const list = await api(`/api/proxies?q=${query}&limit=200`);
+  // Redraw only what changed: a row being clicked is not replaced under the pointer for nothing.
+  const drawn = JSON.stringify(list);
+  if (drawn === state.drawnList) return;
+  state.drawnList = drawn;
   rows($('#proxy-list tbody'), list, (p) => {
     const link = document.createElement('a');
     link.href = `#/proxy/${p.key}`;

@@ -88,7 +88,8 @@ describe('the dashboard in a real headless Chromium (issue 10)', () => {
       const rows = [...document.querySelectorAll('#proxy-list tbody tr')];
       return rows.length === 1 && rows[0].textContent.includes('toaster/shop-2');
     })()`);
-    await page.click('#proxy-list tbody a');
+    // A locator retries: the list is redrawn on every tick, so a link found may be replaced before the click.
+    await page.locator('#proxy-list tbody a').click();
     await page.waitForSelector('#proxy:not([hidden])');
     expect(page.url()).toMatch(/#\/proxy\/toaster\/shop-2$/);
     await page.waitForFunction(`document.querySelector('#proxy-key').textContent === 'toaster/shop-2'`);
