@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 
 const COOKIE = 'stead_admin';
 const SESSION_MS = 12 * 60 * 60 * 1000;
+/** Sign-ins with a wrong token allowed per minute; then every sign-in waits for the next minute. */
+const LOGIN_FAILURES_PER_MINUTE = 10;
 
 /**
  * The admin credential of the HTTP listener, in one place: until the admin role of issue 8
@@ -14,6 +16,8 @@ export class AdminCredential {
   readonly #digest: Buffer | null;
   readonly #sessions = new Map<string, number>();
   readonly #now: () => number;
+  #failures = 0;
+  #failuresSince = 0;
 
   constructor(token: string | undefined, now: () => number = Date.now) {
     this.#digest = token ? digest(token) : null;
@@ -40,9 +44,21 @@ export class AdminCredential {
     return false;
   }
 
-  /** A `Set-Cookie` value for a dashboard session, or null when the token is wrong. */
-  login(token: string): string | null {
-    if (!this.matches(token)) return null;
+  /**
+   * A `Set-Cookie` value for a dashboard session; null when the token is wrong, 'throttled'
+   * after too many wrong ones this minute (a guessing page gets nowhere, even with the right one).
+   */
+  login(token: string): string | null | 'throttled' {
+    const now = this.#now();
+    if (now - this.#failuresSince >= 60_000) {
+      this.#failures = 0;
+      this.#failuresSince = now;
+    }
+    if (this.#failures >= LOGIN_FAILURES_PER_MINUTE) return 'throttled';
+    if (!this.matches(token)) {
+      this.#failures++;
+      return null;
+    }
     const session = randomBytes(24).toString('hex');
     this.#sessions.set(session, this.#now() + SESSION_MS);
     return `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`;

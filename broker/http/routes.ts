@@ -66,6 +66,7 @@ async function login(sources: HttpSources, request: IncomingMessage, response: S
     token = '';
   }
   const cookie = sources.admin.login(token);
+  if (cookie === 'throttled') return json(response, 429, { code: 'STEAD_E_REFUSED', message: 'too many wrong tokens; try again in a minute' });
   if (!cookie) return json(response, 401, { code: 'STEAD_E_REFUSED', message: 'wrong admin token' });
   response.setHeader('set-cookie', cookie);
   return json(response, 200, { ok: true });

@@ -128,4 +128,14 @@ describe('AdminCredential', () => {
     for (const guess of ['', 's', 'secreT', 'secret ', 'x'.repeat(1000)]) expect(admin.matches(guess)).toBe(false);
     expect(new AdminCredential(undefined).matches('')).toBe(false);
   });
+
+  it('gives a session cookie for the right token, and stops sign-ins for a minute after ten wrong ones', () => {
+    let now = 1_000_000;
+    const admin = new AdminCredential('secret', () => now);
+    expect(admin.login('secret')).toMatch(/^stead_admin=[0-9a-f]{48}; HttpOnly; SameSite=Strict; Path=\//);
+    for (let i = 0; i < 10; i++) expect(admin.login(`guess-${i}`)).toBeNull();
+    expect(admin.login('secret')).toBe('throttled');
+    now += 60_000;
+    expect(admin.login('secret')).toMatch(/^stead_admin=/);
+  });
 });
