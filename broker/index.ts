@@ -1,7 +1,10 @@
 export { createBroker, type BrokerOptions, type BrokerEvents, type SteadBroker } from './host/create-broker.js';
 export type { CommitEvent } from './apps/commit-event.js';
 export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
-export { Metrics } from './host/metrics.js';
+export { Metrics } from './metrics/event-feed.js';
+export { brokerStatus, inspectProxy, type AdminClientOptions } from './http/admin-client.js';
+export type { StatusReport, StoreStatus, ProxySummary, Health } from './http/admin-types.js';
+export type { ProxyView, InspectedSession, InspectedTimer } from './proxy/proxy-view.js';
 export {
   defineProxy,
   type ProxyContext,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Logger, pino as createPino } from 'pino';
 import type { ListenerOptions, StartBrokerOptions } from '../broker/index.js';
 import { grantAdminKeys } from './admin-key.js';
 import { collect, parsePort, parsePositiveInteger } from './options.js';
@@ -23,6 +24,7 @@ interface BrokerFlags {
   adminKey: string[];
   audience?: string;
   clockWindow?: number;
+  http?: string;
 }
 
 /** What `stead broker` uses where neither a flag nor the config file says. */
@@ -55,43 +57,60 @@ export function defineBroker(program: Command): void {
     .option('--allow-anonymous', 'let clients without a key use plain MQTT topics (never Stead topics)')
     .option('--audience <name>', 'audience name devices sign into their CONNECT tokens (default stead)')
     .option('--clock-window <ms>', 'how far a token timestamp may be from this clock (default 300000)', parsePositiveInteger)
+    .option('--http <host:port>', 'HTTP listener for /metrics, /healthz, the admin API and the dashboard (loopback unless a host is named); admin token from STEAD_ADMIN_TOKEN')
     .action(runBroker);
 }
 
 async function runBroker(flags: BrokerFlags, command: Command): Promise<void> {
   // Loaded here, not at the top: `stead call` never pays for the broker side.
   const [{ pino }, broker] = await Promise.all([import('pino'), import('../broker/index.js')]);
-  let logger = pino({ level: flags.logLevel });
+  // One logger, made once the level is known (the pretty transport runs in a worker thread).
+  let logger: Logger | undefined;
   let running;
   try {
     const file = flags.config ? await broker.loadBrokerConfig(flags.config) : {};
     const options = broker.withOverrides(broker.withOverrides(DEFAULTS, file), givenFlags(flags, command));
-    logger = pino({ level: options.logLevel ?? DEFAULT_LOG_LEVEL });
-    if (options.auth?.allowAnonymous) logger.warn('--allow-anonymous: clients without a key may connect and use plain MQTT topics (Stead topics still need a key)');
-    running = await broker.startBroker({ ...options, logger });
+    const ready = makeLogger(pino, options.logLevel ?? DEFAULT_LOG_LEVEL);
+    logger = ready;
+    if (options.auth?.allowAnonymous) ready.warn('--allow-anonymous: clients without a key may connect and use plain MQTT topics (Stead topics still need a key)');
+    // The admin credential of the HTTP listener stays out of argv and the config file's reach.
+    const adminToken = process.env.STEAD_ADMIN_TOKEN || options.adminToken;
+    running = await broker.startBroker({ ...options, adminToken, logger: ready });
     const started = running;
-    await grantAdminKeys(started, flags.adminKey, logger).catch(async (error: unknown) => {
+    await grantAdminKeys(started, flags.adminKey, ready).catch(async (error: unknown) => {
       await started.close();
       throw error;
     });
   } catch (error) {
+    logger ??= makeLogger(pino, flags.logLevel);
     logger.fatal({ err: error, code: (error as { code?: string }).code }, 'broker failed to start');
     process.exitCode = 1;
     return;
   }
-  logger.info({ url: running.url, listeners: running.listeners.map((l) => l.url) }, `stead broker ready on ${running.url}`);
+  const log = logger;
+  log.info({ url: running.url, listeners: running.listeners.map((l) => l.url), http: running.http?.url }, `stead broker ready on ${running.url}`);
   const stop = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+    log.info({ signal }, 'shutting down');
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
+        log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * DESIGN §10: JSON lines for machines; on a terminal the same fields as one readable line each
+ * (pino's pretty transport, in its own worker thread).
+ */
+function makeLogger(pino: typeof createPino, level: string): Logger {
+  return process.stdout.isTTY
+    ? pino({ level, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+    : pino({ level });
 }
 
 /** Only the flags the user gave (not commander's defaults), so that they override the file. */
@@ -113,6 +132,7 @@ function givenFlags(flags: BrokerFlags, command: Command): StartBrokerOptions {
   if (given('wssPort')) listeners.push({ protocol: 'wss', port: flags.wssPort, ...tls });
   if (listeners.length > 0) options.listeners = listeners;
   if (given('sessionIdleTtl')) options.sessionIdleTtlMs = flags.sessionIdleTtl;
+  if (given('http')) options.http = flags.http;
   const auth: StartBrokerOptions['auth'] = {};
   if (given('allowAnonymous')) auth.allowAnonymous = flags.allowAnonymous === true;
   if (given('audience')) auth.audience = flags.audience;

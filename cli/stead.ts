@@ -7,6 +7,8 @@ import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
 import { defineSession } from './session.js';
 import { defineKeys } from './keys.js';
+import { defineProxyInspect } from './proxy-inspect.js';
+import { defineStatus } from './status.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -20,6 +22,8 @@ defineBroker(program);
 defineCall(program);
 defineSession(program);
 defineKeys(program);
+defineStatus(program);
+defineProxyInspect(program);
 
 try {
   await program.parseAsync(process.argv);

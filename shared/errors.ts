@@ -97,6 +97,7 @@ export const CATALOGUE = {
   RESOURCE_LIMIT: entry('the session already holds the maximum number of resources', 'fail', R.quotaExceeded),
   NOT_AUTHORIZED: entry('the broker refused the connection: the key is unknown or revoked, or its token is expired, replayed or forged', 'fail', R.notAuthorized),
   BAD_KEY: entry('a key file or public key is not a valid ed25519 key of a named device', 'fail'),
+  UNKNOWN_PROXY: entry('no proxy with that address is hosted by the broker or kept in its store', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -79,6 +79,18 @@ export const brokerConfigSchema = z.strictObject(
         expected('an object { allowAnonymous, audience, clockWindowMs, refreshMs, replayCacheSize }'),
       )
       .optional(),
+    /** The HTTP listener (docs/operations.md): `/metrics`, `/healthz`, the admin API, the dashboard. */
+    http: z
+      .strictObject(
+        {
+          /** `host:port`, or `:port` for loopback. */
+          listen: z.string(expected('host:port')).min(1, expected('host:port')),
+          /** The admin credential; `$STEAD_ADMIN_TOKEN` wins over it. */
+          adminToken: z.string(expected('a token')).min(16, expected('a token of at least 16 characters')).optional(),
+        },
+        expected('an object { listen, adminToken }'),
+      )
+      .optional(),
     /** Session lifecycle (docs/sessions.md): sessions idle this long are swept by the broker. */
     sessions: z.strictObject({ idleTtlMs: positiveInteger.optional() }, expected('an object { idleTtlMs }')).optional(),
     /** Commit events on `<root>/$events/commit/<app>/<id>` for admin clients (docs/apps.md). */

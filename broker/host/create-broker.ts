@@ -12,8 +12,11 @@ import { GroupCommitter } from '../store/group-commit.js';
 import { isStore, openStore, type StoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { BrokerAuth, type AuthOptions } from '../auth/index.js';
-import { openListeners, type BoundListener, type ListenerOptions } from './listeners.js';
-import { Metrics } from './metrics.js';
+import type { HttpListener } from '../http/http-listener.js';
+import { Metrics } from '../metrics/event-feed.js';
+import { openListeners, type BoundListener, type ListenerOptions, type Listeners } from './listeners.js';
+import { startObservability } from './observability.js';
+import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 
 export interface BrokerOptions {
   /** Interface to listen on; default 127.0.0.1. Ignored when `listeners` is given. */
@@ -51,6 +54,14 @@ export interface BrokerOptions {
   sessionIdleTtlMs?: number;
   /** Publish each durable commit on `<root>/$events/commit/<app>/<id>` for admin clients; default off. */
   publishCommits?: boolean;
+  /** `host:port` of the HTTP listener (`/metrics`, `/healthz`, admin API, dashboard); off unless set. */
+  http?: string;
+  /** The admin credential of the HTTP listener's admin API and dashboard (until issue 8's admin role). */
+  adminToken?: string;
+  /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
+  historyEveryMs?: number;
+  /** How refusals are rate-limited in the log. */
+  refusalLog?: RefusalLogOptions;
 }
 
 /** The broker's events, typed (STYLE §10). */
@@ -75,6 +86,8 @@ export interface SteadBroker {
   /** Watches the broker's events; nothing is built for an event kind nobody watches. */
   on<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
   off<E extends keyof BrokerEvents>(event: E, listener: BrokerEvents[E]): void;
+  /** The HTTP listener, when `http` was given. */
+  readonly http: HttpListener | null;
   /** Drains every inbox and pending commit, disconnects clients, closes the store. */
   close(): Promise<void>;
 }
@@ -87,8 +100,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const given = isStore(options.store) ? options.store : null;
   const url = typeof options.store === 'string' ? options.store : 'memory:';
   const store = given ?? (await openStore(url, { options: options.storeOptions, baseDir: options.storeBaseDir }));
-  const committer = new GroupCommitter(store);
   const metrics = new Metrics();
+  const refusals = new RefusalLog(log, options.refusalLog);
+  const committer = new GroupCommitter(store, {
+    onBatch: (writes, seconds) => {
+      metrics.observe('batch', writes);
+      metrics.observe('commit', seconds);
+    },
+  });
   const idleTtlMs = resolveIdleTtl(options.sessionIdleTtlMs);
   const commits = new CommitEvents((err, event) => {
     metrics.count('commit_listener.failed');
@@ -113,6 +132,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     idleTtlMs,
     commits,
     count: (event) => metrics.count(event),
+    observe: (event, seconds) => metrics.observe(event, seconds),
+    refused: (code, proxy, session, nonce) => refusals.refused(code, proxy, session, nonce),
     publish,
   });
   await new Promise<void>((resolve) => {
@@ -124,35 +145,45 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   if (options.publishCommits) {
     commits.on((event) => publish(topics.commitEvent(event.app, event.id), Buffer.from(JSON.stringify(event))));
   }
-  // Every listener hands its connections to this one aedes, so its hooks apply to all of them.
-  const specs = options.listeners ?? [{ host: options.host, port: options.port }];
-  const listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(async (error: unknown) => {
-    // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+  let listeners: Listeners | null = null;
+  // A port in use, say: what was opened for this broker is closed again (a store it was given is the caller's).
+  const abandon = async (error: unknown): Promise<never> => {
+    listeners?.stop();
+    listeners?.destroy();
     auth.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (!given) await store.close();
+    refusals.stop();
     throw error;
-  });
-  const { first } = listeners;
+  };
+  // Every listener hands its connections to this one aedes, so its hooks apply to all of them.
+  const specs = options.listeners ?? [{ host: options.host, port: options.port }];
+  listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(abandon);
+  const open = listeners;
+  const { first } = open;
+  const fleet = { runtime, aedes, committer, store, metrics, mqtt: { host: first.host, port: first.port, listening: () => open.listening() }, mqttUrl: first.url, startedAt: Date.now() };
+  const http = options.http === undefined ? null : await startObservability({ http: options.http, adminToken: options.adminToken, historyEveryMs: options.historyEveryMs }, fleet, log).catch(abandon);
   await runtime.wakeDue();
   const apps = (options.apps ?? []).map((a) => a.name);
-  log.info({ host: first.host, port: first.port, listeners: listeners.bound.map((l) => l.url), store: store.url, apps }, 'stead broker listening');
+  log.info({ host: first.host, port: first.port, listeners: open.bound.map((l) => l.url), store: store.url, apps }, 'stead broker listening');
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
-    listeners.stop();
+    open.stop();
     auth.close();
+    await http?.close();
     await runtime.drain();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    listeners.destroy();
+    open.destroy();
     await store.close();
+    refusals.stop();
     log.info('stead broker closed');
   };
   return {
     host: first.host,
     port: first.port,
     url: first.url,
-    listeners: listeners.bound,
+    listeners: open.bound,
     metrics,
     store,
     committer,
@@ -160,6 +191,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     on: (event, listener) => commits.on(brokerEvent(event, listener)),
     off: (event, listener) => commits.off(brokerEvent(event, listener)),
     auth,
+    http,
     close: () => (closing ??= close()),
   };
 }

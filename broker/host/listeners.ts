@@ -46,6 +46,8 @@ export interface Listeners {
   readonly bound: readonly BoundListener[];
   /** The first listener: the broker's `url`. */
   readonly first: BoundListener;
+  /** Every listener still accepts connections (for the health probe). */
+  listening(): boolean;
   /** Stops accepting connections; those open go on. */
   stop(): void;
   /** Destroys every open connection. */
@@ -92,7 +94,7 @@ export async function openListeners(specs: readonly ListenerOptions[], handle: C
     destroy();
     throw error;
   }
-  return { bound, first: bound[0] as BoundListener, stop, destroy };
+  return { bound, first: bound[0] as BoundListener, listening: () => servers.every((server) => server.listening), stop, destroy };
 }
 
 async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOptions, index: number, handle: ConnectionHandler): Promise<Server> {

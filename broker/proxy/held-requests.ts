@@ -47,6 +47,13 @@ export class HeldRequests {
     return entry.frame;
   }
 
+  /** How many requests wait, over all sessions (for inspection; not on the hot path). */
+  get size(): number {
+    let n = 0;
+    for (const held of this.#bySession.values()) n += held.size;
+    return n;
+  }
+
   drop(session: string): void {
     const held = this.#bySession.get(session);
     if (!held) return;

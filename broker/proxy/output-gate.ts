@@ -5,7 +5,12 @@ interface Link {
   settled: boolean;
   ok: boolean;
   releases: readonly Release[];
+  /** When the call these outputs answer arrived (performance.now()); 0 for other outputs. */
+  startedAt: number;
 }
+
+/** Told when a call's reply leaves, with the time its request arrived (for call latency). */
+export type OnAnswered = (startedAt: number) => void;
 
 /**
  * The output gate (DESIGN §4 rule 7): nothing leaves a proxy before the store confirms every
@@ -16,13 +21,20 @@ interface Link {
  */
 export class OutputGate {
   readonly #send: SessionSend;
+  readonly #answered: OnAnswered;
   #links: Link[] = [];
   #failed = false;
   #waiters: (() => void)[] = [];
 
   /** `send` is the gate's one outbound port. */
-  constructor(send: SessionSend) {
+  constructor(send: SessionSend, answered: OnAnswered) {
     this.#send = send;
+    this.#answered = answered;
+  }
+
+  /** Commits in flight whose outputs wait (the output-gate backlog). */
+  get backlog(): number {
+    return this.#links.length;
   }
 
   /** Nothing in flight: outputs leave at once. */
@@ -35,22 +47,26 @@ export class OutputGate {
     return this.#failed;
   }
 
-  /** Releases after every earlier commit succeeded; at once when nothing is in flight. */
-  release(releases: readonly Release[]): void {
+  /**
+   * Releases after every earlier commit succeeded; at once when nothing is in flight.
+   * `startedAt` (performance.now() at the call's arrival) marks the reply of a call.
+   */
+  release(releases: readonly Release[], startedAt = 0): void {
     if (releases.length === 0 || this.#failed) return;
     if (this.#links.length === 0) {
       for (const { session, bytes } of releases) this.#send(session, bytes);
+      if (startedAt > 0) this.#answered(startedAt);
       return;
     }
-    this.#links.push({ settled: true, ok: true, releases });
+    this.#links.push({ settled: true, ok: true, releases, startedAt });
   }
 
   /**
    * Queues a commit's outputs; call the returned function when the store answers (with the
    * error if it failed). Outputs leave once it and every earlier commit succeeded.
    */
-  commit(releases: readonly Release[], onFailure: (error: unknown) => void): (error?: unknown) => void {
-    const link: Link = { settled: false, ok: false, releases };
+  commit(releases: readonly Release[], onFailure: (error: unknown) => void, startedAt = 0): (error?: unknown) => void {
+    const link: Link = { settled: false, ok: false, releases, startedAt };
     this.#links.push(link);
     return (error?: unknown) => {
       link.settled = true;
@@ -78,7 +94,9 @@ export class OutputGate {
     while (this.#links.length > 0 && (this.#links[0] as Link).settled) {
       const link = this.#links.shift() as Link;
       // After a failure nothing is released: later commits built on the failed one's state.
-      if (!this.#failed) for (const { session, bytes } of link.releases) this.#send(session, bytes);
+      if (this.#failed) continue;
+      for (const { session, bytes } of link.releases) this.#send(session, bytes);
+      if (link.startedAt > 0) this.#answered(link.startedAt);
     }
     if (this.#links.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
   }

@@ -24,6 +24,7 @@ import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import type { Outbound } from './outbound.js';
 import { OutputGate } from './output-gate.js';
+import { viewOf, type ProxyView } from './proxy-view.js';
 import { runResource } from './resource-runs.js';
 import { Wakeups } from './wakeups.js';
 
@@ -40,10 +41,14 @@ export interface ProxyHost {
   readonly idleTtlMs: number | null;
   readonly commits: CommitEvents;
   count(event: string): void;
+  /** A call's latency in seconds, from its arrival to its reply leaving the gate (metrics). */
+  observe(event: 'call', seconds: number): void;
+  /** A request refused before any method ran: logged once per code and session, rate-limited. */
+  refused(code: string, proxy: string, session: string, nonce: Uint8Array | null): void;
 }
 
 type InboxItem =
-  | { kind: 'frame'; session: string; frame: Frame }
+  | { kind: 'frame'; session: string; frame: Frame; at: number }
   | { kind: 'pulse' }
   | { kind: 'timer' }
   | { kind: 'expire'; session: string; seq: number };
@@ -72,6 +77,9 @@ export class Proxy implements SessionView, TransactionEnv {
   readonly #gate: OutputGate;
   readonly #announcer: CommitAnnouncer;
   #pushQueuesOnLoad = false;
+  /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
+  #arrivedAt = 0;
+  #lastCommitAt: number | null = null;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -81,7 +89,7 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#host = host;
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
-    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id));
+    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
     this.#announcer = new CommitAnnouncer(type, id, host);
   }
 
@@ -131,8 +139,28 @@ export class Proxy implements SessionView, TransactionEnv {
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
     if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
-    this.#enqueue({ kind: 'frame', session, frame });
+    this.#enqueue({ kind: 'frame', session, frame, at: performance.now() });
     return true;
+  }
+
+  /** For metrics and inspection (read on a scrape, never per message). */
+  get loaded(): boolean {
+    return this.#record !== null;
+  }
+
+  get inboxDepth(): number {
+    return this.#inbox.length;
+  }
+
+  get gateBacklog(): number {
+    return this.#gate.backlog;
+  }
+
+  /** The live view for `stead proxy inspect`; null while the record is not loaded. */
+  inspect(): ProxyView | null {
+    if (!this.#record) return null;
+    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#lastCommitAt };
+    return viewOf(this.key, this.#version, this.#record, live);
   }
 
   /** Resolves when the inbox is empty, nothing runs and every commit has settled. */
@@ -192,6 +220,7 @@ export class Proxy implements SessionView, TransactionEnv {
   #process(item: InboxItem): Promise<void> | void {
     switch (item.kind) {
       case 'frame':
+        this.#arrivedAt = item.at;
         return this.#carryOut(item.session, handleFrame(this, item.session, item.frame));
       case 'pulse':
         this.#wakeups.taken('pulse');
@@ -269,6 +298,7 @@ export class Proxy implements SessionView, TransactionEnv {
 
   #refuse(session: string, ref: Uint8Array | null, seq: number, error: SteadError): void {
     this.#host.count(error.code);
+    this.#host.refused(error.code, this.key, session, ref);
     this.#gate.release([{ session, bytes: errorBytes(ref, seq, error) }]);
   }
 
@@ -279,6 +309,7 @@ export class Proxy implements SessionView, TransactionEnv {
     const releases: Release[] = [];
     if (update.refusal) {
       this.#host.count(update.refusal.error.code);
+      this.#host.refused(update.refusal.error.code, this.key, session, update.refusal.ref);
       releases.push({ session, bytes: errorBytes(update.refusal.ref, 0, update.refusal.error) });
     }
     if (update.send) releases.push({ session, bytes: update.send });
@@ -309,10 +340,10 @@ export class Proxy implements SessionView, TransactionEnv {
     const answer = answerCall(this.record, session, frame, outcome, this, this.#host.idleTtlMs);
     if (answer.error) this.#host.count(answer.error.code);
     // Rule 7: a method that changed nothing writes nothing; its reply still leaves in order.
-    if (answer.durable) this.#commit(answer.record, answer.releases);
+    if (answer.durable) this.#commit(answer.record, answer.releases, this.#arrivedAt);
     else {
       this.#record = answer.record;
-      this.#gate.release(answer.releases);
+      this.#gate.release(answer.releases, this.#arrivedAt);
     }
     this.#releaseNextHeld(session, frame.seq);
   }
@@ -334,7 +365,7 @@ export class Proxy implements SessionView, TransactionEnv {
    * flight, and its write (expecting this version) can share the same group commit. If the write
    * fails, nothing after it is released and the proxy reloads (rule 9).
    */
-  #commit(changed: ProxyRecord, releases: readonly Release[]): void {
+  #commit(changed: ProxyRecord, releases: readonly Release[], arrivedAt = 0): void {
     let bytes: Uint8Array;
     // DESIGN §6: expired session resources are purged with the next commit.
     const next = purgeExpired(changed, this.now());
@@ -349,18 +380,19 @@ export class Proxy implements SessionView, TransactionEnv {
     const wake = wakeAt(next, this.#host);
     const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wake };
     this.#version++;
-    const done = this.#gate.commit(releases, this.#onCommitFailure);
+    const done = this.#gate.commit(releases, this.#onCommitFailure, arrivedAt);
+    this.#lastCommitAt = this.#host.clock.now();
     // Commit events cost nothing (no closure, no diff) unless someone watches.
     this.#host.committer.submit(write, this.#announcer.watched ? this.#announcer.after(done, next, written, this.#version) : done);
     this.#wakeups.timerAt(wake);
   }
 
-  /** DESIGN §6: the sessions idle past the TTL go, in one commit; their held requests too. */
   /** Expired resources leave the store even if nobody touches the proxy again (DESIGN §6). */
   #purgeExpiredResources(): void {
     if (purgeExpired(this.record, this.now()) !== this.record) this.#commit(this.record, []);
   }
 
+  /** DESIGN §6: the sessions idle past the TTL go, in one commit; their held requests too. */
   #sweepIdle(): void {
     const sweep = withoutIdle(this.record, this.now(), this.#host.idleTtlMs);
     if (!sweep) return;
@@ -374,6 +406,11 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#host.log.error({ err: error, proxy: this.key }, 'transaction could not be committed');
     this.#gate.commit(releases, this.#onCommitFailure)(error);
   }
+
+  /** One function per proxy, not per call: the gate calls it as a call's reply leaves. */
+  readonly #answered = (arrivedAt: number): void => {
+    this.#host.observe('call', (performance.now() - arrivedAt) / 1000);
+  };
 
   readonly #onCommitFailure = (error: unknown): void => {
     // Rule 9: the proxy reloads before its next message — and has one now, so an idle proxy
@@ -419,7 +456,8 @@ export class Proxy implements SessionView, TransactionEnv {
   /** After seq was answered, the held request seq + 1 (if any) runs next, before anything else. */
   #releaseNextHeld(session: string, seq: number): void {
     const frame = this.#held.take(session, seq + 1);
-    if (frame) this.#inbox.unshift({ kind: 'frame', session, frame });
+    // Its arrival is not kept while it is held: its latency counts from its release.
+    if (frame) this.#inbox.unshift({ kind: 'frame', session, frame, at: performance.now() });
   }
 
   #expireHeld(session: string, seq: number): void {

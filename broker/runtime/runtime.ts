@@ -12,6 +12,8 @@ import { correlation, type Correlation } from '../handlers/correlation.js';
 import type { CommitEvents } from '../proxy/commit-events.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
+import { viewOf, type ProxyView } from '../proxy/proxy-view.js';
+import { decodeRecord } from '../record/record-codec.js';
 import { errorBytes } from '../record/replies.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -32,6 +34,10 @@ export interface RuntimeOptions {
   commits: CommitEvents;
   /** Counts events (errors by code, drops by reason); the host's metrics. */
   count(event: string): void;
+  /** Observes a call's latency in seconds; the host's metrics. */
+  observe(event: 'call', seconds: number): void;
+  /** Logs a refusal (rate-limited by the host). */
+  refused(code: string, proxy: string, session: string, nonce: Uint8Array | null): void;
   publish(topic: string, payload: Uint8Array): void;
 }
 
@@ -65,11 +71,26 @@ export class ProxyRuntime {
       idleTtlMs: options.idleTtlMs,
       commits: options.commits,
       count: options.count,
+      observe: options.observe,
+      refused: options.refused,
     };
   }
 
   get liveProxies(): number {
     return this.#proxies.size;
+  }
+
+  /** The hosted proxies, for metrics and the dashboard (read on a scrape, never per message). */
+  proxies(): IterableIterator<Proxy> {
+    return this.#proxies.values();
+  }
+
+  /** `stead proxy inspect`: the live proxy's view, else its stored record's; null if neither. */
+  async inspect(key: string): Promise<ProxyView | null> {
+    const live = this.#proxies.get(key)?.inspect();
+    if (live) return live;
+    const stored = await this.#host.store.load(key);
+    return stored ? viewOf(key, stored.version, decodeRecord(stored.record), null) : null;
   }
 
   /** Entry point for every publish on `<root>/+/+/+/in`. */
@@ -159,6 +180,7 @@ export class ProxyRuntime {
   #answer(app: string, id: string, session: string, [ref, seq]: Correlation, error: unknown): void {
     const steadError = isSteadError(error) ? error : new SteadError('MALFORMED_FRAME', String(error));
     this.#count(steadError.code);
+    this.#host.refused(steadError.code, `${app}/${id}`, session, ref);
     this.#host.outbound.send(app, id, session, errorBytes(ref, seq, steadError));
   }
 }

@@ -4,11 +4,16 @@ import type { ProxyWrite, Store, WriteOutcome } from './types.js';
 export interface GroupCommitOptions {
   /** Most writes in one store transaction. */
   maxBatch?: number;
+  /** Told after each store transaction: its writes and how long it took, in seconds (metrics). */
+  onBatch?: (writes: number, seconds: number) => void;
 }
 
 export interface GroupCommitStats {
   batches: number;
   writes: number;
+  /** When the last store transaction succeeded, and failed (ms since the epoch; 0 if never): health. */
+  lastSuccessAt: number;
+  lastFailureAt: number;
 }
 
 /**
@@ -19,13 +24,15 @@ export interface GroupCommitStats {
 export class GroupCommitter {
   readonly #store: Store;
   readonly #maxBatch: number;
+  readonly #onBatch: ((writes: number, seconds: number) => void) | null;
   #queue: { write: ProxyWrite; done: (error?: SteadError) => void }[] = [];
   #flushing = false;
-  readonly stats: GroupCommitStats = { batches: 0, writes: 0 };
+  readonly stats: GroupCommitStats = { batches: 0, writes: 0, lastSuccessAt: 0, lastFailureAt: 0 };
 
   constructor(store: Store, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 512;
+    this.#onBatch = options.onBatch ?? null;
   }
 
   /** Resolves once the write is durable; rejects with VERSION_CONFLICT or STORE_FAILURE. */
@@ -44,6 +51,11 @@ export class GroupCommitter {
     }
   }
 
+  /** Writes waiting for or inside a store transaction. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
@@ -51,11 +63,15 @@ export class GroupCommitter {
       this.stats.writes += batch.length;
       let outcomes: readonly WriteOutcome[] = [];
       let failure: SteadError | null = null;
+      const started = performance.now();
       try {
         outcomes = await this.#store.commit(batch.map((entry) => entry.write));
+        this.stats.lastSuccessAt = Date.now();
       } catch (cause) {
         failure = new SteadError('STORE_FAILURE', 'store commit failed', { cause });
+        this.stats.lastFailureAt = Date.now();
       }
+      this.#onBatch?.(batch.length, (performance.now() - started) / 1000);
       for (const [i, entry] of batch.entries()) entry.done(failure ?? outcomeError(entry.write.key, outcomes[i]));
     }
     this.#flushing = false;

@@ -53,10 +53,12 @@ const CASES: [string, string, boolean][] = [
   ['broker/apps/probe.ts', '../store/types.js', false],
   ['broker/apps/probe.ts', '../index.js', false],
   // Metrics receive events: importable by host, importing nothing of broker/.
-  ['broker/host/probe.ts', './metrics.js', true],
-  ['broker/host/metrics.ts', './create-broker.js', false],
-  ['broker/host/metrics.ts', '../store/types.js', false],
-  ['broker/host/metrics.ts', '../../shared/clock.js', true],
+  ['broker/host/probe.ts', '../metrics/event-feed.js', true],
+  ['broker/metrics/probe.ts', '../host/create-broker.js', false],
+  ['broker/metrics/probe.ts', '../store/types.js', false],
+  ['broker/metrics/probe.ts', '../runtime/runtime.js', false],
+  ['broker/metrics/probe.ts', './histogram.js', true],
+  ['broker/metrics/probe.ts', '../../shared/clock.js', true],
 ];
 
 describe('layering (DESIGN §2, enforced by eslint.config.js)', () => {

@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+
+/** The dashboard's files, served as they are: no build step (issue 10). */
+const ASSETS: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+};
+
+const FOLDER = new URL('../dashboard/', import.meta.url);
+
+export async function serveAsset(name: string, response: ServerResponse): Promise<void> {
+  const type = ASSETS[name];
+  if (!type) {
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    return void response.end('not found');
+  }
+  const body = await readFile(new URL(name, FOLDER));
+  response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+  response.end(body);
+}
