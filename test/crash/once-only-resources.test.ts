@@ -3,6 +3,7 @@ import { connectDevice, type Device } from '../../device/index.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind, Verb, type Frame } from '../../shared/wire/frames.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
+import { TEST_KEY } from '../helpers/test-key.js';
 import { connectRaw, type RawClient } from '../helpers/raw-session.js';
 
 const PROXY = 'toaster/vault';
@@ -33,7 +34,7 @@ describe('once-only resources across broker kill -9', () => {
   /** A raw MQTT client on the broker of now (a new one after each restart). */
   async function rawClient(url: string): Promise<RawClient> {
     await raw?.close();
-    raw = await connectRaw(url);
+    raw = await connectRaw(url, TEST_KEY);
     await raw.subscribe(OUT);
     return raw;
   }
@@ -47,7 +48,7 @@ describe('once-only resources across broker kill -9', () => {
 
   it('a consumed value stays consumed after a crash; the request sent again gets its first answer', async () => {
     broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
-    device = await connectDevice({ url: broker.url, reconnect: { initialMs: 20, maxMs: 200 } });
+    device = await connectDevice({ url: broker.url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 200 } });
     const r = device.resources(PROXY, { deadlineMs: 20_000 });
     await r.sink('kitchen', 'a', 'first secret', { once: true });
     await r.sink('kitchen', 'b', 'second secret', { once: true });
@@ -70,7 +71,7 @@ describe('once-only resources across broker kill -9', () => {
 
   it('a burst of once-only reads cut by kill -9: every value returned at most once, none returned twice', async () => {
     broker = await startDurableBroker(['test/helpers/apps/toaster.ts']);
-    device = await connectDevice({ url: broker.url, reconnect: { initialMs: 20, maxMs: 200 } });
+    device = await connectDevice({ url: broker.url, key: TEST_KEY, reconnect: { initialMs: 20, maxMs: 200 } });
     const r = device.resources(PROXY, { deadlineMs: 20_000 });
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
     for (const key of keys) await r.sink('kitchen', key, key, { once: true });

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { connectCredentials, DEFAULT_AUDIENCE } from '../../device/identity/connect-credentials.js';
+import { systemClock } from '../../shared/clock.js';
+import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { decodeFrame, encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
@@ -35,8 +38,11 @@ interface Waiter {
   resolve: (frame: Frame) => void;
 }
 
-export async function connectRaw(url: string): Promise<RawClient> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, clean: true });
+/** `key`: sign the CONNECT with it, for a broker with keys (a `stead broker` child). */
+export async function connectRaw(url: string, key?: DeviceKey): Promise<RawClient> {
+  const clientId = `${key ? `${key.device}/` : ''}raw-${randomBytes(6).toString('hex')}`;
+  const credentials = key ? connectCredentials(key, clientId, DEFAULT_AUDIENCE, systemClock) : {};
+  const client = mqtt.connect(url, { reconnectPeriod: 0, clean: true, clientId, ...credentials });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
