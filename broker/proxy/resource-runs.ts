@@ -15,11 +15,12 @@ export interface ResourceOutcome {
 
 /**
  * A resource request over the wire (DESIGN §6), as a transaction of its own: the same verbs and
- * checks as from app code. A request that changed the record keeps its answer by ref in that
- * record, so the answer commits with the effect and a request sent again gets it, not a second
- * effect. Nothing of the proxy changes here.
+ * checks as from app code. A request that changed the record keeps its answer in that record
+ * under `request` (its request key: ref, channel and content), so the answer commits with the
+ * effect and the same request sent again gets it, not a second effect. Nothing of the proxy
+ * changes here.
  */
-export function runResource(env: TransactionEnv, record: ProxyRecord, frame: ResourceFrame): ResourceOutcome {
+export function runResource(env: TransactionEnv, record: ProxyRecord, frame: ResourceFrame, request: Uint8Array): ResourceOutcome {
   const tx = new Transaction(env, record, null);
   let outcome: Outcome;
   try {
@@ -30,7 +31,7 @@ export function runResource(env: TransactionEnv, record: ProxyRecord, frame: Res
   if (outcome.ok) {
     try {
       const bytes = replyBytes(frame.ref, 0, outcome.value, env.limits);
-      return { record: outcome.record && withAnswer(outcome.record, frame.ref, bytes), bytes, error: null };
+      return { record: outcome.record && withAnswer(outcome.record, request, bytes), bytes, error: null };
     } catch (error) {
       outcome = { ok: false, error: toSteadError(error) };
     }
