@@ -1,6 +1,6 @@
 import { SteadError } from '../../shared/errors.js';
 import { Verb, type ResourceFrame } from '../../shared/wire/frames.js';
-import { requestKey } from '../record/resources.js';
+import { liveResource, requestKey } from '../record/resources.js';
 import type { SessionView, Verdict } from './verdict.js';
 
 /**
@@ -20,6 +20,11 @@ export function handleResource(view: SessionView, channel: string, frame: Resour
   const request = requestKey(channel, frame);
   const kept = view.resourceAnswer(request);
   if (kept) return { kind: 'send', bytes: kept };
+  if (frame.options?.again && frame.verb === Verb.source && !liveResource(view.session(frame.session as string), frame.key as string, view.now())) {
+    // Sent again, its answer no longer kept (pushed out by later writes), and nothing there now:
+    // the first send may have consumed a once-only value. "Absent" would lose it silently.
+    return refuse(frame, new SteadError('OUTCOME_UNKNOWN', 'the SOURCE was sent before and its answer is no longer kept; a once-only value may have been consumed by it'));
+  }
   return { kind: 'resource', frame, request };
 }
 

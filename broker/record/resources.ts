@@ -84,10 +84,12 @@ export function purgeExpired(record: ProxyRecord, now: number): ProxyRecord {
  * not its ref alone. The ref is the client's to choose; an answer handed back for a bare ref
  * match would give another request (another key, verb or value, another client's channel) the
  * answer of this one — a consumed once-only value returned twice (DESIGN §6). A client sending
- * its request again sends the same bytes on the same channel, and so meets its answer.
+ * its request again sends the same request on the same channel (marked `again`, which is not part
+ * of the key), and so meets its answer.
  */
 export function requestKey(channel: string, frame: ResourceFrame): Uint8Array {
-  const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options]);
+  const { again: _again, ...options } = frame.options ?? {};
+  const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options && options]);
   return new Uint8Array(createHash('sha256').update(request).digest());
 }
 

@@ -22,6 +22,9 @@ export interface ResourceClientOptions {
 
 interface Pending {
   bytes: Uint8Array;
+  /** The same request marked `again`: what goes out once `bytes` has been sent. */
+  again: Uint8Array;
+  sent: boolean;
   sentAt: number;
   timer: TimerHandle;
   resolve(value: unknown): void;
@@ -149,8 +152,10 @@ export class ResourceClient {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'resource client is closed'));
     const ref = this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options });
-    if (bytes.length > this.#link.limits.maxFrameBytes) {
-      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${bytes.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
+    // Sent again, the request says so: the proxy then tells a lost answer from an absent value.
+    const again = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options: { ...options, again: true } });
+    if (again.length > this.#link.limits.maxFrameBytes) {
+      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${again.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
     }
     const id = toHex(ref);
     return new Promise((resolve, reject) => {
@@ -158,7 +163,7 @@ export class ResourceClient {
         const pending = this.#pending.get(id);
         if (pending) this.#settle(id, pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
       }, this.#deadlineMs);
-      const pending: Pending = { bytes, sentAt: 0, timer, resolve, reject };
+      const pending: Pending = { bytes, again, sent: false, sentAt: 0, timer, resolve, reject };
       this.#pending.set(id, pending);
       this.#send(pending);
     });
@@ -167,7 +172,8 @@ export class ResourceClient {
   #send(pending: Pending): void {
     if (!this.#attached) return;
     pending.sentAt = this.#link.clock.now();
-    this.#link.publish(pending.bytes);
+    this.#link.publish(pending.sent ? pending.again : pending.bytes);
+    pending.sent = true;
     this.#retry.arm();
   }
 

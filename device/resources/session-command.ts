@@ -41,7 +41,7 @@ export type SessionCommandResult =
   | { readonly status: 'failed'; readonly error: SteadError }
   /** Bad input (address, options): nothing was sent. */
   | { readonly status: 'refused'; readonly error: SteadError }
-  /** Sent, and no answer came in time: a write may or may not have happened. */
+  /** Sent, and no answer came in time (or none is kept any more): a write may or may not have happened. */
   | { readonly status: 'unknown'; readonly error: SteadError }
   /** The broker could not be reached: nothing was sent. */
   | { readonly status: 'unsent'; readonly error: SteadError };
@@ -82,7 +82,8 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     return await run(client, options, address);
   } catch (error) {
     const steadError = asSteadError(error);
-    return isSteadError(steadError, 'DEADLINE') ? { status: 'unknown', error: steadError } : { status: 'failed', error: steadError };
+    const unknown = isSteadError(steadError, 'DEADLINE') || isSteadError(steadError, 'OUTCOME_UNKNOWN');
+    return unknown ? { status: 'unknown', error: steadError } : { status: 'failed', error: steadError };
   } finally {
     await device.close();
   }
