@@ -88,8 +88,9 @@ export function purgeExpired(record: ProxyRecord, now: number): ProxyRecord {
  * of the key), and so meets its answer.
  */
 export function requestKey(channel: string, frame: ResourceFrame): Uint8Array {
-  const { again: _again, ...options } = frame.options ?? {};
-  const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options && options]);
+  const options = frame.options && { ...frame.options };
+  if (options) delete options.again;
+  const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, options]);
   return new Uint8Array(createHash('sha256').update(request).digest());
 }
 
