@@ -319,7 +319,7 @@ export class Proxy implements SessionView, TransactionEnv {
 
   /** DESIGN §6: a resource request; a write commits before its answer leaves (rule 7). */
   #runResource(session: string, frame: ResourceFrame, request: Uint8Array): void {
-    const outcome = runResource(this, this.record, frame, request);
+    const outcome = runResource(this, this.record, frame, request, this.#host.idleTtlMs);
     if (outcome.error) this.#host.count(outcome.error.code);
     const releases = [{ session, bytes: outcome.bytes }];
     if (outcome.record) this.#commit(outcome.record, releases);
