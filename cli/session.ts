@@ -9,6 +9,7 @@ interface SessionFlags {
   deadline: number;
   ttl?: number;
   once?: boolean;
+  journal?: string;
 }
 
 const VERBS: readonly [SessionVerb, string, string][] = [
@@ -32,6 +33,7 @@ export function defineSession(program: Command): void {
       .option('--root <root>', 'topic root', 'stead')
       .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, 10_000)
       .addHelpText('after', SESSION_EXIT_HELP);
+    if (verb === 'get') command.option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)');
     if (verb === 'put') {
       command
         .argument('<json>', 'the value, as JSON (bytes as {"$base64": …})')
@@ -45,7 +47,7 @@ export function defineSession(program: Command): void {
 }
 
 async function runSession(verb: SessionVerb, address: string, json: string | undefined, flags: SessionFlags): Promise<void> {
-  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline };
+  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, journalDir: flags.journal };
   if (json !== undefined) {
     const value = parseJson(json);
     if (value === undefined) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual } from '../../shared/bytes.js';
 import { encodeValue } from '../../shared/wire/codec.js';
-import type { ResourceFrame } from '../../shared/wire/frames.js';
+import type { ResourceFrame, ResourceOptions } from '../../shared/wire/frames.js';
 import type { ProxyRecord, Resource, ResourceAnswer, SessionRecord } from './record.js';
 
 /**
@@ -88,8 +88,10 @@ export function purgeExpired(record: ProxyRecord, now: number): ProxyRecord {
  * of the key), and so meets its answer.
  */
 export function requestKey(channel: string, frame: ResourceFrame): Uint8Array {
-  const options = frame.options && { ...frame.options };
-  if (options) delete options.again;
+  // No options and only `again` are the same request.
+  const rest: ResourceOptions = { ...frame.options };
+  delete rest.again;
+  const options = Object.keys(rest).length > 0 ? rest : null;
   const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, options]);
   return new Uint8Array(createHash('sha256').update(request).digest());
 }

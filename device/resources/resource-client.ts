@@ -20,6 +20,13 @@ export interface ResourceClientOptions {
   retryMs?: number;
 }
 
+/** A request made under a ref chosen (and kept, as `stead session get` journals it) by the caller. */
+export interface ResumedRequest {
+  readonly ref: Uint8Array;
+  /** It may have gone out before (an earlier run): sent marked `again` from the start. */
+  readonly sentBefore: boolean;
+}
+
 interface Pending {
   bytes: Uint8Array;
   /** The same request marked `again`: what goes out once `bytes` has been sent. */
@@ -61,9 +68,12 @@ export class ResourceClient {
     return (await this.#request(Verb.new, null, null, null, null)) as string;
   }
 
-  /** SOURCE: the value, or undefined when absent; a once-only value is consumed by this read. */
-  source(session: string, key: string): Promise<unknown> {
-    return this.#request(Verb.source, ...resource(session, key), null, null);
+  /**
+   * SOURCE: the value, or undefined when absent; a once-only value is consumed by this read.
+   * `as`: the request's own ref, to send a request of an earlier run again and get its answer.
+   */
+  source(session: string, key: string, as?: ResumedRequest): Promise<unknown> {
+    return this.#request(Verb.source, ...resource(session, key), null, null, as);
   }
 
   /** SINK: stores a plain-data value (not undefined), replacing any. */
@@ -148,9 +158,9 @@ export class ResourceClient {
     return this.#settle(id, pending, error);
   }
 
-  #request(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null): Promise<unknown> {
+  #request(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null, as?: ResumedRequest): Promise<unknown> {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'resource client is closed'));
-    const ref = this.#link.random.nonce();
+    const ref = as?.ref ?? this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options });
     // Sent again, the request says so: the proxy then tells a lost answer from an absent value.
     const again = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options: { ...options, again: true } });
@@ -163,7 +173,7 @@ export class ResourceClient {
         const pending = this.#pending.get(id);
         if (pending) this.#settle(id, pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
       }, this.#deadlineMs);
-      const pending: Pending = { bytes, again, sent: false, sentAt: 0, timer, resolve, reject };
+      const pending: Pending = { bytes, again, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
       this.#pending.set(id, pending);
       this.#send(pending);
     });

@@ -2,8 +2,11 @@ import { SteadError, isSteadError } from '../../shared/errors.js';
 import { assertRoot } from '../../shared/names.js';
 import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
 import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { systemRandom } from '../../shared/random.js';
+import { defaultJournalDir } from '../call-once/journal.js';
 import { connectDevice, type Device } from '../device.js';
-import type { ResourceClient } from './resource-client.js';
+import { GetJournal, newGetEntry, type GetEntry } from './get-journal.js';
+import type { ResourceClient, ResumedRequest } from './resource-client.js';
 
 /** What `stead session` does: one verb of the session address space (DESIGN §6). */
 export type SessionVerb = 'new' | 'get' | 'put' | 'exists' | 'delete' | 'ls';
@@ -27,6 +30,8 @@ export interface SessionCommandOptions {
   once?: boolean;
   /** Deadline of connecting and of the request, in ms; default 10 s. */
   deadlineMs?: number;
+  /** get: the folder of its journal (docs/cli.md); default as `stead call`'s (defaultJournalDir). */
+  journalDir?: string;
 }
 
 export type SessionCommandResult =
@@ -71,6 +76,33 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     return { status: 'refused', error: asSteadError(error) };
   }
   const deadlineMs = options.deadlineMs ?? 10_000;
+  // A get consumes a once-only value: it is journalled before it is sent, and a get left
+  // unanswered by an earlier run is sent again as it was (get-journal.ts).
+  const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.broker, options.root ?? DEFAULT_ROOT, options.address) : null;
+  let pending: { entry: GetEntry; sentBefore: boolean } | null = null;
+  if (journal) {
+    try {
+      const earlier = await journal.read();
+      pending = earlier ? { entry: earlier, sentBefore: true } : { entry: newGetEntry(() => systemRandom.nonce()), sentBefore: false };
+      if (!earlier) await journal.write(pending.entry);
+    } catch (error) {
+      return { status: 'refused', error: asSteadError(error) };
+    }
+  }
+  const result = await request(options, address, deadlineMs, pending);
+  // Kept only while the answer may still come: the request did not reach the proxy, or no
+  // answer came in time. Any answer (OUTCOME_UNKNOWN too: no later run could learn more) ends it.
+  const open = result.status === 'unsent' || (result.status === 'unknown' && isSteadError(result.error, 'DEADLINE'));
+  if (journal && !open) await journal.remove().catch(() => undefined);
+  return result;
+}
+
+async function request(
+  options: SessionCommandOptions,
+  address: SessionAddress,
+  deadlineMs: number,
+  pending: { entry: GetEntry; sentBefore: boolean } | null,
+): Promise<SessionCommandResult> {
   let device: Device;
   try {
     device = await connectDevice({ url: options.broker, root: options.root ?? DEFAULT_ROOT, connectTimeoutMs: deadlineMs, agent: 'stead-cli' });
@@ -78,8 +110,8 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     return { status: 'unsent', error: asSteadError(error) };
   }
   try {
-    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs });
-    return await run(client, options, address);
+    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs, channel: pending?.entry.channel });
+    return await run(client, options, address, pending && { ref: new Uint8Array(Buffer.from(pending.entry.ref, 'hex')), sentBefore: pending.sentBefore });
   } catch (error) {
     const steadError = asSteadError(error);
     const unknown = isSteadError(steadError, 'DEADLINE') || isSteadError(steadError, 'OUTCOME_UNKNOWN');
@@ -89,7 +121,7 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
   }
 }
 
-async function run(client: ResourceClient, options: SessionCommandOptions, address: SessionAddress): Promise<SessionCommandResult> {
+async function run(client: ResourceClient, options: SessionCommandOptions, address: SessionAddress, as: ResumedRequest | null): Promise<SessionCommandResult> {
   const { session, key } = address as { session: string; key: string };
   switch (options.verb) {
     case 'new': {
@@ -97,7 +129,7 @@ async function run(client: ResourceClient, options: SessionCommandOptions, addre
       return ok(formatSessionAddress({ ...address, session: id, key: null }));
     }
     case 'get': {
-      const value = await client.source(session, key);
+      const value = await client.source(session, key, as ?? undefined);
       return value === undefined ? { status: 'absent' } : ok(value);
     }
     case 'put':

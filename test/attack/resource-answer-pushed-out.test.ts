@@ -64,3 +64,29 @@ describe('a once-only read whose answer is lost and pushed out of the kept answe
     expect(await writer.exists('kitchen', 'secret')).toBe(false);
   });
 });
+
+describe('a once-only read whose answer is lost while the proxy still keeps it', () => {
+  let broker: SteadBroker | undefined;
+  let proxy: TcpProxy | undefined;
+  let device: Device | undefined;
+
+  afterEach(async () => {
+    await device?.close();
+    await proxy?.close();
+    await broker?.close();
+    broker = proxy = device = undefined;
+  });
+
+  it('the resend (marked again) gets the kept answer: the value', async () => {
+    broker = await startBroker();
+    proxy = await startTcpProxy(broker.port);
+    device = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
+    const reader = device.resources('toaster/vault', { deadlineMs: 10_000, retryMs: 50 });
+    await reader.sink('kitchen', 'secret', SECRET, { once: true });
+    let cuts = 0;
+    proxy.interceptDownstream((chunk) => chunk.includes(SECRET) && ++cuts === 1);
+    expect(await reader.source('kitchen', 'secret')).toBe(SECRET);
+    expect(cuts).toBe(2);
+    expect(await reader.exists('kitchen', 'secret')).toBe(false);
+  });
+});
