@@ -90,9 +90,10 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     }
   }
   const result = await request(options, address, deadlineMs, pending);
-  // Kept only while the answer may still come: the request did not reach the proxy, or no
-  // answer came in time. Any answer (OUTCOME_UNKNOWN too: no later run could learn more) ends it.
-  const open = result.status === 'unsent' || (result.status === 'unknown' && isSteadError(result.error, 'DEADLINE'));
+  // Kept only while an answer may still come: no answer in time, or an earlier run's request
+  // could not be sent again now. Any answer (OUTCOME_UNKNOWN too: no later run could learn more)
+  // ends it, and so does a first request that was never sent.
+  const open = (result.status === 'unknown' && isSteadError(result.error, 'DEADLINE')) || (result.status === 'unsent' && pending?.sentBefore === true);
   if (journal && !open) await journal.remove().catch(() => undefined);
   return result;
 }

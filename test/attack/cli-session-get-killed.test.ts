@@ -64,4 +64,10 @@ describe('stead session get of a once-only value, killed before the answer arriv
     expect(await readdir(join(dir, 'journal')).catch(() => [])).toEqual([]);
     expect((await runStead(args, env())).code).toBe(4);
   });
+
+  it('a get that could not be sent at all leaves no entry behind', async () => {
+    const unreachable = await runStead(['session', 'get', ADDRESS, '--broker', 'mqtt://127.0.0.1:1', '--deadline', '500'], env());
+    expect(unreachable.code).toBe(5);
+    expect(await readdir(join(dir, 'journal')).catch(() => [])).toEqual([]);
+  });
 });
