@@ -33,7 +33,9 @@ export function runResource(env: TransactionEnv, record: ProxyRecord, frame: Res
     try {
       const bytes = replyBytes(frame.ref, 0, outcome.value, env.limits);
       const next = seen(record, outcome.record, frame.session, env.clock.now(), idleTtlMs);
-      return { record: next && withAnswer(next, request, bytes), bytes, error: null };
+      // Only a write's answer is kept: a read (written only to mark its session seen) runs
+      // again harmlessly, and keeping its answer (a listing: up to a frame) would bloat the record.
+      return { record: next && outcome.record ? withAnswer(next, request, bytes) : next, bytes, error: null };
     } catch (error) {
       outcome = { ok: false, error: toSteadError(error) };
     }
