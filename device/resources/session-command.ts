@@ -53,6 +53,8 @@ export type SessionCommandResult =
 
 export type SessionCommandStatus = SessionCommandResult['status'];
 
+const MAX_DEADLINE_MS = 2 ** 31 - 1;
+
 /** Which parts of the address each verb takes: a resource, a session, or the proxy. */
 const NEEDS: Readonly<Record<SessionVerb, readonly ('proxy' | 'session' | 'resource')[]>> = {
   new: ['proxy'],
@@ -165,6 +167,9 @@ function resolve(options: SessionCommandOptions): SessionAddress {
     throw new SteadError('BAD_ADDRESS', `${options.verb} takes ${NEEDS[options.verb].map(describe).join(' or ')}, not ${describe(names)}`);
   }
   if (options.verb === 'put' && options.value === undefined) throw new SteadError('BAD_OPTIONS', 'put needs a value');
+  // Node's timers take at most 2^31 - 1 ms; a longer deadline would fire at once.
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   return address;
 }
 
