@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { toHex } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
+import { lockJournalFile } from '../call-once/journal.js';
 import { writeFileAtomic } from '../disk/atomic-write.js';
 
 /** A `stead session get` that was sent and not answered yet: the request to send again. */
@@ -29,6 +30,15 @@ export class GetJournal {
     this.dir = dir;
     const hash = createHash('sha256').update(JSON.stringify(['session get', broker, root, address])).digest('hex');
     this.path = join(dir, `get-${hash.slice(0, 32)}.json`);
+  }
+
+  /**
+   * One run at a time takes up the entry: two runs sending the same request would both get its
+   * kept answer, and a once-only value would be printed twice. CALL_IN_PROGRESS while another
+   * live run holds it; a killed run's lock is broken (journal.ts).
+   */
+  lock(): Promise<() => Promise<void>> {
+    return lockJournalFile(this.dir, this.path, 'stead session get of this address');
   }
 
   async read(): Promise<GetEntry | null> {

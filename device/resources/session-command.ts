@@ -82,16 +82,27 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
   // unanswered by an earlier run is sent again as it was (get-journal.ts).
   const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.broker, options.root ?? DEFAULT_ROOT, options.address) : null;
   let pending: { entry: GetEntry; sentBefore: boolean } | null = null;
+  let unlock: (() => Promise<void>) | null = null;
   if (journal) {
     try {
+      unlock = await journal.lock();
       const earlier = await journal.read();
       pending = earlier ? { entry: earlier, sentBefore: true } : { entry: newGetEntry(() => systemRandom.nonce()), sentBefore: false };
       if (!earlier) await journal.write(pending.entry);
     } catch (error) {
+      await unlock?.();
       return { status: 'refused', error: asSteadError(error) };
     }
   }
-  const result = await request(options, address, deadlineMs, pending);
+  try {
+    return await answered(journal, await request(options, address, deadlineMs, pending), pending);
+  } finally {
+    await unlock?.();
+  }
+}
+
+/** The result, with the journal entry removed unless an answer may still come. */
+async function answered(journal: GetJournal | null, result: SessionCommandResult, pending: { sentBefore: boolean } | null): Promise<SessionCommandResult> {
   // Kept only while an answer may still come: no answer in time, or an earlier run's request
   // could not be sent again now. Any answer (OUTCOME_UNKNOWN too: no later run could learn more)
   // ends it, and so does a first request that was never sent.

@@ -71,3 +71,46 @@ describe('stead session get of a once-only value, killed before the answer arriv
     expect(await readdir(join(dir, 'journal')).catch(() => [])).toEqual([]);
   });
 });
+
+describe('two runs of the same stead session get at once', () => {
+  let dir: string;
+  let broker: SteadBroker;
+  let tcp: TcpProxy;
+  let device: Device;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stead-attack-session-get2-'));
+    broker = await startBroker();
+    tcp = await startTcpProxy(broker.port);
+    device = await connectDevice({ url: broker.url });
+  });
+
+  afterEach(async () => {
+    await device.close();
+    await tcp.close();
+    await broker.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('never both print a once-only value: the journalled request is taken up by one run at a time', async () => {
+    await device.resources('toaster/vault').sink('kitchen', 'secret', SECRET, { once: true });
+    const args = ['session', 'get', ADDRESS, '--broker', tcp.url, '--deadline', '5000'];
+    const env = { STEAD_STATE_DIR: dir };
+    // A run killed after the proxy consumed the value leaves its request journalled...
+    const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    tcp.interceptDownstream((chunk) => {
+      if (!chunk.includes(SECRET)) return false;
+      child.kill('SIGKILL');
+      return true;
+    });
+    await once(child, 'exit');
+    tcp.interceptDownstream(null);
+    // ... and two reruns start at once (two terminals, a retrying script).
+    const results = await Promise.all([runStead(args, env), runStead(args, env)]);
+    expect(results.filter((r) => r.stdout.includes(SECRET))).toHaveLength(1);
+    // The other one is told another run is at it (exit 2, nothing sent), or, started after the
+    // first had finished, found the value consumed (exit 4).
+    const codes = results.map((r) => r.code).sort();
+    expect([[0, 2], [0, 4]]).toContainEqual(codes);
+  });
+});
