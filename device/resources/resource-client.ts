@@ -59,8 +59,8 @@ export class ResourceClient {
     this.#link = link;
     this.proxy = proxy;
     this.channel = channel;
-    this.#deadlineMs = options.deadlineMs ?? link.limits.callDeadlineMs;
-    this.#retry = new RetryTimer(link.clock, options.retryMs ?? 1000, (staleAt) => this.#resendStale(staleAt));
+    this.#deadlineMs = timerMs('deadlineMs', options.deadlineMs ?? link.limits.callDeadlineMs);
+    this.#retry = new RetryTimer(link.clock, timerMs('retryMs', options.retryMs ?? 1000), (staleAt) => this.#resendStale(staleAt));
   }
 
   /** NEW: a new logical session with an unguessable id (server-assigned sessions). */
@@ -204,6 +204,14 @@ export class ResourceClient {
   #failAll(error: unknown): void {
     for (const [id, pending] of [...this.#pending]) this.#settle(id, pending, error);
   }
+}
+
+/** Node's timers take at most 2^31 - 1 ms; a longer (or NaN) delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timerMs(name: string, ms: number): number {
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new SteadError('BAD_OPTIONS', `${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);
+  return ms;
 }
 
 /** A resource's address parts, checked here so a bad one fails before anything is sent. */
