@@ -45,6 +45,7 @@ Exit codes:
   1  failed: the broker or the proxy answered with an error (STEAD_E_… on stderr); nothing changed
   2  refused: bad address, value or options; nothing was sent
   3  unknown: no answer before the deadline; a put or delete may or may not have happened
-     (running it again is safe: the same value, the same delete)
+     (running it again is safe: the same value, the same delete); a get may have consumed a
+     once-only value
   4  absent: get, exists or delete found no resource (exists and delete print false)
   5  unsent: the broker could not be reached; nothing was sent`;

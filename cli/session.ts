@@ -11,6 +11,7 @@ interface SessionFlags {
   once?: boolean;
   key?: string;
   audience?: string;
+  journal?: string;
 }
 
 const VERBS: readonly [SessionVerb, string, string][] = [
@@ -36,6 +37,7 @@ export function defineSession(program: Command): void {
       .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
       .option('--audience <name>', "the broker's audience name (default stead)")
       .addHelpText('after', SESSION_EXIT_HELP);
+    if (verb === 'get') command.option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)');
     if (verb === 'put') {
       command
         .argument('<json>', 'the value, as JSON (bytes as {"$base64": …})')
@@ -49,7 +51,7 @@ export function defineSession(program: Command): void {
 }
 
 async function runSession(verb: SessionVerb, address: string, json: string | undefined, flags: SessionFlags): Promise<void> {
-  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, ...keyOptions(flags) };
+  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, journalDir: flags.journal, ...keyOptions(flags) };
   if (json !== undefined) {
     const value = parseJson(json);
     if (value === undefined) {

@@ -1,5 +1,6 @@
 import { SteadError } from '../../shared/errors.js';
 import { Verb, type ResourceFrame } from '../../shared/wire/frames.js';
+import { liveResource, requestKey } from '../record/resources.js';
 import type { SessionView, Verdict } from './verdict.js';
 
 /**
@@ -14,10 +15,17 @@ export function handleResource(view: SessionView, channel: string, frame: Resour
   if (denied) return refuse(frame, denied);
   const malformed = shapeError(frame);
   if (malformed) return refuse(frame, new SteadError('MALFORMED_FRAME', malformed));
-  // A write sent again (its answer lost) gets the answer it had: never a second effect.
-  const kept = view.resourceAnswer(frame.ref);
+  // A write sent again (its answer lost) gets the answer it had: never a second effect. Only the
+  // same request on the same channel does: a ref is the client's to choose (requestKey).
+  const request = requestKey(channel, frame);
+  const kept = view.resourceAnswer(request);
   if (kept) return { kind: 'send', bytes: kept };
-  return { kind: 'resource', frame };
+  if (frame.options?.again && frame.verb === Verb.source && !liveResource(view.session(frame.session as string), frame.key as string, view.now())) {
+    // Sent again, its answer no longer kept (pushed out by later writes), and nothing there now:
+    // the first send may have consumed a once-only value. "Absent" would lose it silently.
+    return refuse(frame, new SteadError('OUTCOME_UNKNOWN', 'the SOURCE was sent before and its answer is no longer kept; a once-only value may have been consumed by it'));
+  }
+  return { kind: 'resource', frame, request };
 }
 
 /**

@@ -14,8 +14,8 @@ export interface SessionView {
   readonly sessionCount: number;
   now(): number;
   newNonce(): Uint8Array;
-  /** The answer kept for a resource write with this ref (DESIGN §6), if any. */
-  resourceAnswer(ref: Uint8Array): Uint8Array | undefined;
+  /** The answer kept for a resource write with this request key (DESIGN §6), if any. */
+  resourceAnswer(request: Uint8Array): Uint8Array | undefined;
 }
 
 /** A handler's decision about one frame. */
@@ -29,7 +29,7 @@ export type Verdict =
   /** Rules 5–7: run the method. */
   | { kind: 'run'; frame: CallFrame; skipTo: number }
   /** A session resource request, run as a transaction of its own (DESIGN §6). */
-  | { kind: 'resource'; frame: ResourceFrame }
+  | { kind: 'resource'; frame: ResourceFrame; request: Uint8Array }
   /** Bookkeeping: the session's new record, the bytes that answer, and whether it must be durable first. */
   | Update
   /** Nothing to do (an ack that acknowledges nothing new). */

@@ -132,8 +132,8 @@ export class Proxy implements SessionView, TransactionEnv {
     return this.#type.methods.has(name);
   }
 
-  resourceAnswer(ref: Uint8Array): Uint8Array | undefined {
-    return this.#record ? keptAnswer(this.#record, ref) : undefined;
+  resourceAnswer(request: Uint8Array): Uint8Array | undefined {
+    return this.#record ? keptAnswer(this.#record, request) : undefined;
   }
 
   /** Queues a frame from a session; false when the inbox is full. */
@@ -251,7 +251,7 @@ export class Proxy implements SessionView, TransactionEnv {
       case 'update':
         return this.#update(session, verdict);
       case 'resource':
-        return this.#runResource(session, verdict.frame);
+        return this.#runResource(session, verdict.frame, verdict.request);
       case 'nothing':
         return;
     }
@@ -349,8 +349,8 @@ export class Proxy implements SessionView, TransactionEnv {
   }
 
   /** DESIGN §6: a resource request; a write commits before its answer leaves (rule 7). */
-  #runResource(session: string, frame: ResourceFrame): void {
-    const outcome = runResource(this, this.record, frame);
+  #runResource(session: string, frame: ResourceFrame, request: Uint8Array): void {
+    const outcome = runResource(this, this.record, frame, request, this.#host.idleTtlMs);
     if (outcome.error) this.#host.count(outcome.error.code);
     const releases = [{ session, bytes: outcome.bytes }];
     if (outcome.record) this.#commit(outcome.record, releases);

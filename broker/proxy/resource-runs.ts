@@ -1,6 +1,7 @@
 import type { SteadError } from '../../shared/errors.js';
 import { Verb, type ResourceFrame } from '../../shared/wire/frames.js';
-import type { ProxyRecord } from '../record/record.js';
+import { seenAt, seenIsStale } from '../record/idle.js';
+import { withSession, type ProxyRecord } from '../record/record.js';
 import { errorBytes, replyBytes, toSteadError } from '../record/replies.js';
 import { withAnswer } from '../record/resources.js';
 import type { TransactionResources } from '../transaction/resources.js';
@@ -15,11 +16,12 @@ export interface ResourceOutcome {
 
 /**
  * A resource request over the wire (DESIGN §6), as a transaction of its own: the same verbs and
- * checks as from app code. A request that changed the record keeps its answer by ref in that
- * record, so the answer commits with the effect and a request sent again gets it, not a second
- * effect. Nothing of the proxy changes here.
+ * checks as from app code. A request that changed the record keeps its answer in that record
+ * under `request` (its request key: ref, channel and content), so the answer commits with the
+ * effect and the same request sent again gets it, not a second effect. Nothing of the proxy
+ * changes here. The request is its client's activity on the session it names (`idleTtlMs`).
  */
-export function runResource(env: TransactionEnv, record: ProxyRecord, frame: ResourceFrame): ResourceOutcome {
+export function runResource(env: TransactionEnv, record: ProxyRecord, frame: ResourceFrame, request: Uint8Array, idleTtlMs: number | null): ResourceOutcome {
   const tx = new Transaction(env, record, null);
   let outcome: Outcome;
   try {
@@ -30,12 +32,27 @@ export function runResource(env: TransactionEnv, record: ProxyRecord, frame: Res
   if (outcome.ok) {
     try {
       const bytes = replyBytes(frame.ref, 0, outcome.value, env.limits);
-      return { record: outcome.record && withAnswer(outcome.record, frame.ref, bytes), bytes, error: null };
+      const next = seen(record, outcome.record, frame.session, env.clock.now(), idleTtlMs);
+      // Only a write's answer is kept: a read (written only to mark its session seen) runs
+      // again harmlessly, and keeping its answer (a listing: up to a frame) would bloat the record.
+      return { record: next && outcome.record ? withAnswer(next, request, bytes) : next, bytes, error: null };
     } catch (error) {
       outcome = { ok: false, error: toSteadError(error) };
     }
   }
   return { record: null, bytes: errorBytes(frame.ref, 0, outcome.error), error: outcome.error };
+}
+
+/**
+ * A client using a session's resources is using the session (docs/sessions.md, idle sessions):
+ * a write marks it seen, so the sweep never takes a value written a moment ago; a read, like a
+ * read-only call, writes that only once `lastSeen` lags (record/idle.ts). Null: nothing to write.
+ */
+function seen(base: ProxyRecord, changed: ProxyRecord | null, name: string | null, now: number, idleTtlMs: number | null): ProxyRecord | null {
+  const record = changed ?? base;
+  const s = name === null ? undefined : record.sessions.get(name);
+  if (!s || (changed === null && !seenIsStale(s, now, idleTtlMs))) return changed;
+  return withSession(record, name as string, seenAt(s, now));
 }
 
 /** The verb, on the parts of the address the handler checked it has. */

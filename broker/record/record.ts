@@ -32,6 +32,7 @@ export interface ProxyRecord {
 }
 
 export interface ResourceAnswer {
+  /** The request's key (resources.ts requestKey): its ref, channel and content, digested. */
   readonly ref: Uint8Array;
   readonly bytes: Uint8Array;
 }

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { bytesEqual } from '../../shared/bytes.js';
+import { encodeValue } from '../../shared/wire/codec.js';
+import type { ResourceFrame, ResourceOptions } from '../../shared/wire/frames.js';
 import type { ProxyRecord, Resource, ResourceAnswer, SessionRecord } from './record.js';
 
 /**
@@ -76,7 +79,24 @@ export function purgeExpired(record: ProxyRecord, now: number): ProxyRecord {
   return { ...next, resourceExpiry: earliestExpiry(next) };
 }
 
-/** The answer kept for a request ref, if any. */
+/**
+ * What a kept answer is filed under: a digest of the whole request and the channel it came on,
+ * not its ref alone. The ref is the client's to choose; an answer handed back for a bare ref
+ * match would give another request (another key, verb or value, another client's channel) the
+ * answer of this one — a consumed once-only value returned twice (DESIGN §6). A client sending
+ * its request again sends the same request on the same channel (marked `again`, which is not part
+ * of the key), and so meets its answer.
+ */
+export function requestKey(channel: string, frame: ResourceFrame): Uint8Array {
+  // No options and only `again` are the same request.
+  const rest: ResourceOptions = { ...frame.options };
+  delete rest.again;
+  const options = Object.keys(rest).length > 0 ? rest : null;
+  const request = encodeValue([channel, frame.ref, frame.verb, frame.session, frame.key, frame.value, options]);
+  return new Uint8Array(createHash('sha256').update(request).digest());
+}
+
+/** The answer kept for a request (by its requestKey), if any. */
 export function keptAnswer(record: ProxyRecord, ref: Uint8Array): Uint8Array | undefined {
   const answers = record.resourceAnswers;
   if (!answers) return undefined;

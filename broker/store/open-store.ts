@@ -52,7 +52,27 @@ export async function openStore(url: string, { options = {}, baseDir = process.c
   if (!factory) {
     throw new SteadError('BAD_OPTIONS', `no store for ${JSON.stringify(url)}; known schemes: ${[...factories.keys()].join(' ')}`);
   }
-  return factory(url, options, { baseDir });
+  let store: Store;
+  try {
+    store = await factory(url, options, { baseDir });
+  } catch (error) {
+    // A factory's own refusals are typed; anything else is the backend failing to open.
+    if (error instanceof SteadError) throw error;
+    throw new SteadError('STORE_FAILURE', `the ${scheme} store did not open: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+  checkStore(store, scheme as string);
+  return store;
+}
+
+/** The operations every store has (docs/stores.md); a user's factory is checked for them. */
+const OPERATIONS = ['load', 'commit', 'list', 'listWaking', 'remove', 'close'] as const;
+
+/** A factory that returned something else is the configuration's fault, named as `store`. */
+function checkStore(store: unknown, scheme: string): asserts store is Store {
+  const missing = OPERATIONS.filter((name) => typeof (store as Record<string, unknown> | null | undefined)?.[name] !== 'function');
+  if (missing.length > 0) {
+    throw new SteadError('BAD_CONFIG', `store: the ${scheme} factory returned no store (missing ${missing.join(', ')})`, { data: { fields: ['store'] } });
+  }
 }
 
 /**

@@ -63,29 +63,7 @@ export class CallJournal {
    * stale lock cannot both remove it and both go on. Resolves with the release.
    */
   async lock(): Promise<() => Promise<void>> {
-    const path = `${this.path}.lock`;
-    try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new SteadError('JOURNAL', `cannot make the journal folder ${this.dir}`, { cause: error });
-    }
-    const release = (): Promise<void> => unlink(path).catch(() => undefined);
-    if (await createExclusive(path)) return release;
-    const holder = await readHolder(path);
-    if (holder && isRunning(holder)) throw inProgress(holder);
-    // Stale: break it, one breaker at a time; whoever does not get the breaker was not first.
-    const breaker = `${path}.break`;
-    if (!(await createExclusive(breaker, STALE_MS))) throw inProgress(holder);
-    try {
-      // Still the same stale lock? Another run may have broken it and taken a new one meanwhile.
-      const again = await readHolder(path);
-      if (again && (isRunning(again) || again.token !== holder?.token)) throw inProgress(again);
-      await unlink(path).catch(() => undefined);
-      if (!(await createExclusive(path))) throw inProgress(await readHolder(path));
-      return release;
-    } finally {
-      await unlink(breaker).catch(() => undefined);
-    }
+    return lockJournalFile(this.dir, this.path, 'stead call of this session');
   }
 
   async read(): Promise<JournalEntry | null> {
@@ -231,9 +209,39 @@ function processStart(pid: number): string | null {
   }
 }
 
-function inProgress(holder: Holder | null): SteadError {
+/**
+ * The lock of a journal file (CallJournal.lock, and `stead session get`'s journal): one run at a
+ * time may take up an entry.
+ */
+export async function lockJournalFile(dir: string, journalPath: string, what: string): Promise<() => Promise<void>> {
+  const path = `${journalPath}.lock`;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new SteadError('JOURNAL', `cannot make the journal folder ${dir}`, { cause: error });
+  }
+  const release = (): Promise<void> => unlink(path).catch(() => undefined);
+  if (await createExclusive(path)) return release;
+  const holder = await readHolder(path);
+  if (holder && isRunning(holder)) throw inProgress(holder, what);
+  // Stale: break it, one breaker at a time; whoever does not get the breaker was not first.
+  const breaker = `${path}.break`;
+  if (!(await createExclusive(breaker, STALE_MS))) throw inProgress(holder, what);
+  try {
+    // Still the same stale lock? Another run may have broken it and taken a new one meanwhile.
+    const again = await readHolder(path);
+    if (again && (isRunning(again) || again.token !== holder?.token)) throw inProgress(again, what);
+    await unlink(path).catch(() => undefined);
+    if (!(await createExclusive(path))) throw inProgress(await readHolder(path), what);
+    return release;
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+function inProgress(holder: Holder | null, what: string): SteadError {
   const who = holder && holder.pid >= 0 ? ` (pid ${holder.pid} on ${holder.host})` : '';
-  return new SteadError('CALL_IN_PROGRESS', `another stead call of this session is running${who}`);
+  return new SteadError('CALL_IN_PROGRESS', `another ${what} is running${who}`);
 }
 
 function isEntry(value: unknown): value is JournalEntry {

@@ -20,8 +20,18 @@ export interface ResourceClientOptions {
   retryMs?: number;
 }
 
+/** A request made under a ref chosen (and kept, as `stead session get` journals it) by the caller. */
+export interface ResumedRequest {
+  readonly ref: Uint8Array;
+  /** It may have gone out before (an earlier run): sent marked `again` from the start. */
+  readonly sentBefore: boolean;
+}
+
 interface Pending {
   bytes: Uint8Array;
+  /** The same request marked `again`: what goes out once `bytes` has been sent. */
+  again: Uint8Array;
+  sent: boolean;
   sentAt: number;
   timer: TimerHandle;
   resolve(value: unknown): void;
@@ -49,8 +59,8 @@ export class ResourceClient {
     this.#link = link;
     this.proxy = proxy;
     this.channel = channel;
-    this.#deadlineMs = options.deadlineMs ?? link.limits.callDeadlineMs;
-    this.#retry = new RetryTimer(link.clock, options.retryMs ?? 1000, (staleAt) => this.#resendStale(staleAt));
+    this.#deadlineMs = timerMs('deadlineMs', options.deadlineMs ?? link.limits.callDeadlineMs);
+    this.#retry = new RetryTimer(link.clock, timerMs('retryMs', options.retryMs ?? 1000), (staleAt) => this.#resendStale(staleAt));
   }
 
   /** NEW: a new logical session with an unguessable id (server-assigned sessions). */
@@ -58,9 +68,12 @@ export class ResourceClient {
     return (await this.#request(Verb.new, null, null, null, null)) as string;
   }
 
-  /** SOURCE: the value, or undefined when absent; a once-only value is consumed by this read. */
-  source(session: string, key: string): Promise<unknown> {
-    return this.#request(Verb.source, ...resource(session, key), null, null);
+  /**
+   * SOURCE: the value, or undefined when absent; a once-only value is consumed by this read.
+   * `as`: the request's own ref, to send a request of an earlier run again and get its answer.
+   */
+  source(session: string, key: string, as?: ResumedRequest): Promise<unknown> {
+    return this.#request(Verb.source, ...resource(session, key), null, null, as);
   }
 
   /** SINK: stores a plain-data value (not undefined), replacing any. */
@@ -145,12 +158,14 @@ export class ResourceClient {
     return this.#settle(id, pending, error);
   }
 
-  #request(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null): Promise<unknown> {
+  #request(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null, as?: ResumedRequest): Promise<unknown> {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'resource client is closed'));
-    const ref = this.#link.random.nonce();
+    const ref = as?.ref ?? this.#link.random.nonce();
     const bytes = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options });
-    if (bytes.length > this.#link.limits.maxFrameBytes) {
-      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${bytes.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
+    // Sent again, the request says so: the proxy then tells a lost answer from an absent value.
+    const again = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options: { ...options, again: true } });
+    if (again.length > this.#link.limits.maxFrameBytes) {
+      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${again.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
     }
     const id = toHex(ref);
     return new Promise((resolve, reject) => {
@@ -158,7 +173,7 @@ export class ResourceClient {
         const pending = this.#pending.get(id);
         if (pending) this.#settle(id, pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
       }, this.#deadlineMs);
-      const pending: Pending = { bytes, sentAt: 0, timer, resolve, reject };
+      const pending: Pending = { bytes, again, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
       this.#pending.set(id, pending);
       this.#send(pending);
     });
@@ -167,7 +182,8 @@ export class ResourceClient {
   #send(pending: Pending): void {
     if (!this.#attached) return;
     pending.sentAt = this.#link.clock.now();
-    this.#link.publish(pending.bytes);
+    this.#link.publish(pending.sent ? pending.again : pending.bytes);
+    pending.sent = true;
     this.#retry.arm();
   }
 
@@ -188,6 +204,14 @@ export class ResourceClient {
   #failAll(error: unknown): void {
     for (const [id, pending] of [...this.#pending]) this.#settle(id, pending, error);
   }
+}
+
+/** Node's timers take at most 2^31 - 1 ms; a longer (or NaN) delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timerMs(name: string, ms: number): number {
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new SteadError('BAD_OPTIONS', `${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);
+  return ms;
 }
 
 /** A resource's address parts, checked here so a bad one fails before anything is sent. */

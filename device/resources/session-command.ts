@@ -3,8 +3,11 @@ import { assertRoot } from '../../shared/names.js';
 import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
 import { DEFAULT_ROOT } from '../../shared/topics.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
+import { systemRandom } from '../../shared/random.js';
+import { defaultJournalDir } from '../call-once/journal.js';
 import { connectDevice, type Device } from '../device.js';
-import type { ResourceClient } from './resource-client.js';
+import { GetJournal, newGetEntry, type GetEntry } from './get-journal.js';
+import type { ResourceClient, ResumedRequest } from './resource-client.js';
 
 /** What `stead session` does: one verb of the session address space (DESIGN §6). */
 export type SessionVerb = 'new' | 'get' | 'put' | 'exists' | 'delete' | 'ls';
@@ -32,6 +35,8 @@ export interface SessionCommandOptions {
   once?: boolean;
   /** Deadline of connecting and of the request, in ms; default 10 s. */
   deadlineMs?: number;
+  /** get: the folder of its journal (docs/cli.md); default as `stead call`'s (defaultJournalDir). */
+  journalDir?: string;
 }
 
 export type SessionCommandResult =
@@ -46,12 +51,14 @@ export type SessionCommandResult =
   | { readonly status: 'failed'; readonly error: SteadError }
   /** Bad input (address, options): nothing was sent. */
   | { readonly status: 'refused'; readonly error: SteadError }
-  /** Sent, and no answer came in time: a write may or may not have happened. */
+  /** Sent, and no answer came in time (or none is kept any more): a write may or may not have happened. */
   | { readonly status: 'unknown'; readonly error: SteadError }
   /** The broker could not be reached: nothing was sent. */
   | { readonly status: 'unsent'; readonly error: SteadError };
 
 export type SessionCommandStatus = SessionCommandResult['status'];
+
+const MAX_DEADLINE_MS = 2 ** 31 - 1;
 
 /** Which parts of the address each verb takes: a resource, a session, or the proxy. */
 const NEEDS: Readonly<Record<SessionVerb, readonly ('proxy' | 'session' | 'resource')[]>> = {
@@ -76,6 +83,45 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     return { status: 'refused', error: asSteadError(error) };
   }
   const deadlineMs = options.deadlineMs ?? 10_000;
+  // A get consumes a once-only value: it is journalled before it is sent, and a get left
+  // unanswered by an earlier run is sent again as it was (get-journal.ts).
+  const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.broker, options.root ?? DEFAULT_ROOT, options.address) : null;
+  let pending: { entry: GetEntry; sentBefore: boolean } | null = null;
+  let unlock: (() => Promise<void>) | null = null;
+  if (journal) {
+    try {
+      unlock = await journal.lock();
+      const earlier = await journal.read();
+      pending = earlier ? { entry: earlier, sentBefore: true } : { entry: newGetEntry(() => systemRandom.nonce()), sentBefore: false };
+      if (!earlier) await journal.write(pending.entry);
+    } catch (error) {
+      await unlock?.();
+      return { status: 'refused', error: asSteadError(error) };
+    }
+  }
+  try {
+    return await answered(journal, await request(options, address, deadlineMs, pending), pending);
+  } finally {
+    await unlock?.();
+  }
+}
+
+/** The result, with the journal entry removed unless an answer may still come. */
+async function answered(journal: GetJournal | null, result: SessionCommandResult, pending: { sentBefore: boolean } | null): Promise<SessionCommandResult> {
+  // Kept only while an answer may still come: no answer in time, or an earlier run's request
+  // could not be sent again now. Any answer (OUTCOME_UNKNOWN too: no later run could learn more)
+  // ends it, and so does a first request that was never sent.
+  const open = (result.status === 'unknown' && isSteadError(result.error, 'DEADLINE')) || (result.status === 'unsent' && pending?.sentBefore === true);
+  if (journal && !open) await journal.remove().catch(() => undefined);
+  return result;
+}
+
+async function request(
+  options: SessionCommandOptions,
+  address: SessionAddress,
+  deadlineMs: number,
+  pending: { entry: GetEntry; sentBefore: boolean } | null,
+): Promise<SessionCommandResult> {
   let device: Device;
   try {
     device = await connectDevice({ url: options.broker, root: options.root ?? DEFAULT_ROOT, connectTimeoutMs: deadlineMs, agent: 'stead-cli', key: options.key, audience: options.audience });
@@ -83,17 +129,18 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
     return { status: 'unsent', error: asSteadError(error) };
   }
   try {
-    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs });
-    return await run(client, options, address);
+    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs, channel: pending?.entry.channel });
+    return await run(client, options, address, pending && { ref: new Uint8Array(Buffer.from(pending.entry.ref, 'hex')), sentBefore: pending.sentBefore });
   } catch (error) {
     const steadError = asSteadError(error);
-    return isSteadError(steadError, 'DEADLINE') ? { status: 'unknown', error: steadError } : { status: 'failed', error: steadError };
+    const unknown = isSteadError(steadError, 'DEADLINE') || isSteadError(steadError, 'OUTCOME_UNKNOWN');
+    return unknown ? { status: 'unknown', error: steadError } : { status: 'failed', error: steadError };
   } finally {
     await device.close();
   }
 }
 
-async function run(client: ResourceClient, options: SessionCommandOptions, address: SessionAddress): Promise<SessionCommandResult> {
+async function run(client: ResourceClient, options: SessionCommandOptions, address: SessionAddress, as: ResumedRequest | null): Promise<SessionCommandResult> {
   const { session, key } = address as { session: string; key: string };
   switch (options.verb) {
     case 'new': {
@@ -101,7 +148,7 @@ async function run(client: ResourceClient, options: SessionCommandOptions, addre
       return ok(formatSessionAddress({ ...address, session: id, key: null }));
     }
     case 'get': {
-      const value = await client.source(session, key);
+      const value = await client.source(session, key, as ?? undefined);
       return value === undefined ? { status: 'absent' } : ok(value);
     }
     case 'put':
@@ -136,6 +183,9 @@ function resolve(options: SessionCommandOptions): SessionAddress {
     throw new SteadError('BAD_ADDRESS', `${options.verb} takes ${NEEDS[options.verb].map(describe).join(' or ')}, not ${describe(names)}`);
   }
   if (options.verb === 'put' && options.value === undefined) throw new SteadError('BAD_OPTIONS', 'put needs a value');
+  // Node's timers take at most 2^31 - 1 ms; a longer deadline would fire at once.
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   return address;
 }
 

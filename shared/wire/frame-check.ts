@@ -145,6 +145,7 @@ function resourceOptions(value: unknown): ResourceOptions | null {
     if (name === 'ttl' && typeof item === 'number') options.ttl = item;
     else if (name === 'once' && typeof item === 'boolean') options.once = item;
     else if (name === 'after' && typeof item === 'string' && item.length <= 64) options.after = item;
+    else if (name === 'again' && typeof item === 'boolean') options.again = item;
     else throw malformed(`unknown or mistyped resource option ${JSON.stringify(name)}`);
   }
   return options;

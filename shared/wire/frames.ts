@@ -132,6 +132,12 @@ export interface ResourceOptions {
   once?: boolean;
   /** LIST of sessions: start after this session name (the previous page's `next`). */
   after?: string;
+  /**
+   * Any verb: this request was sent before, unanswered (the same ref and request). A SOURCE sent
+   * again whose answer is no longer kept and whose resource is gone is answered OUTCOME_UNKNOWN,
+   * not "absent": the first send may have consumed it (DESIGN §6).
+   */
+  again?: boolean;
 }
 
 /**
