@@ -31,3 +31,4 @@ export {
 export { openStore, registerStore, type StoreFactory } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
+export { newBlobKeyFile } from './host/blob-key.js';

@@ -8,6 +8,7 @@ interface BrokerFlags {
   store: string;
   root: string;
   logLevel: string;
+  blobKey?: string;
 }
 
 /** `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. */
@@ -21,6 +22,7 @@ export function defineBroker(program: Command): void {
     .option('--store <url>', 'session store: sqlite:<path> (durable) or memory:', 'sqlite:./data/stead.db')
     .option('--root <root>', 'topic root', 'stead')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--blob-key <file>', 'file holding the 32-byte key that seals session blobs (stead blob-key new <file>)')
     .action(runBroker);
 }
 
@@ -30,7 +32,7 @@ async function runBroker(flags: BrokerFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel });
   let broker;
   try {
-    broker = await startBroker({ host: flags.host, port: flags.port, apps: flags.app, store: flags.store, root: flags.root, logger });
+    broker = await startBroker({ host: flags.host, port: flags.port, apps: flags.app, store: flags.store, root: flags.root, logger, ...(flags.blobKey ? { blobKey: flags.blobKey } : {}) });
   } catch (error) {
     logger.fatal({ err: error, code: (error as { code?: string }).code }, 'broker failed to start');
     process.exitCode = 1;

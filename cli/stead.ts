@@ -3,6 +3,7 @@
  * the package exports; each loads its side (broker/ or device/) only when it runs.
  */
 import { Command, CommanderError } from 'commander';
+import { defineBlobKey } from './blob-key.js';
 import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
 import { defineSession } from './session.js';
@@ -18,6 +19,7 @@ const program = new Command()
 defineBroker(program);
 defineCall(program);
 defineSession(program);
+defineBlobKey(program);
 
 try {
   await program.parseAsync(process.argv);

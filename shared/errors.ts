@@ -94,6 +94,12 @@ export const CATALOGUE = {
   INVALID_KEY: entry('a session resource key breaks the key rules ([a-z0-9][a-z0-9_.@-]{0,127})', 'fail'),
   RESOURCE_TOO_LARGE: entry('a session resource value exceeds the maximum resource size', 'fail', R.packetTooLarge),
   RESOURCE_LIMIT: entry('the session already holds the maximum number of resources', 'fail', R.quotaExceeded),
+  // Sealed session blobs (DESIGN §7, docs/sessions.md): a refused blob restores nothing.
+  BLOB_TAMPERED: entry('a sealed session blob does not open with the broker’s blob key (changed or cut)', 'fail'),
+  BLOB_FOREIGN: entry('a sealed session blob belongs to another proxy, session, broker key or app version', 'fail'),
+  BLOB_EXPIRED: entry('a sealed session blob is past its expiry time', 'fail'),
+  BLOB_STALE: entry('a sealed session blob is older than the broker’s copy of its proxy', 'fail'),
+  BLOB_CONFLICT: entry('a sealed session blob is from a history the broker’s copy of its proxy has left (restored from another blob)', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -13,6 +13,7 @@ import { ProxyRuntime } from '../runtime/runtime.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
+import { resolveBlobSeal } from './blob-key.js';
 import { directionGuard } from './direction-guard.js';
 import { Metrics } from './metrics.js';
 
@@ -37,6 +38,11 @@ export interface BrokerOptions {
   sessionIdleTtlMs?: number;
   /** Publish each durable commit on `<root>/$events/commit/<app>/<id>` for admin clients; default off. */
   publishCommits?: boolean;
+  /**
+   * The key that seals session blobs (DESIGN §7, docs/sessions.md): 32 bytes, or a file holding
+   * them (raw or base64), or their base64. Needed when an app keeps blobs.
+   */
+  blobKey?: Uint8Array | string;
 }
 
 /** The broker's events, typed (STYLE §10). */
@@ -66,6 +72,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const limits = resolveLimits(options.limits);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
+  // Before the store opens: a missing or bad key leaves nothing to close.
+  const blobSeal = resolveBlobSeal(options.blobKey, options.apps ?? []);
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? 'memory:');
   const committer = new GroupCommitter(store);
   const metrics = new Metrics();
@@ -89,6 +97,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     log,
     idleTtlMs,
     commits,
+    blobSeal,
     count: (event) => metrics.count(event),
     publish,
   });

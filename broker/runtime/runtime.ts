@@ -12,6 +12,7 @@ import { correlation, type Correlation } from '../handlers/correlation.js';
 import type { CommitEvents } from '../proxy/commit-events.js';
 import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
+import type { BlobSeal } from '../record/blob-seal.js';
 import { errorBytes } from '../record/replies.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   idleTtlMs: number | null;
   /** Where proxies tell their durable commits. */
   commits: CommitEvents;
+  /** Seals session blobs for types that keep them (DESIGN §7). */
+  blobSeal?: BlobSeal | null;
   /** Counts events (errors by code, drops by reason); the host's metrics. */
   count(event: string): void;
   publish(topic: string, payload: Uint8Array): void;
@@ -64,6 +67,7 @@ export class ProxyRuntime {
       outbound: new Outbound(options.topics, options.publish),
       idleTtlMs: options.idleTtlMs,
       commits: options.commits,
+      blobSeal: options.blobSeal ?? null,
       count: options.count,
     };
   }

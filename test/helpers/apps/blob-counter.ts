@@ -1,0 +1,27 @@
+import { defineProxy } from '../../../broker/index.js';
+
+interface CounterState {
+  count: number;
+  apiToken?: string;
+}
+
+/** A counter that keeps sealed session blobs (docs/sessions.md); `apiToken` is secret. */
+export function blobCounter(name = 'counter', ttlMs?: number) {
+  return defineProxy<CounterState>({
+    name,
+    blobs: ttlMs === undefined ? true : { ttlMs },
+    secret: ['apiToken'],
+    init: () => ({ count: 0 }),
+    methods: {
+      inc: (ctx) => ++ctx.state.count,
+      read: (ctx) => ctx.state.count,
+      /** A secret field, a once-only resource and a kept one. */
+      setup: (ctx) => {
+        ctx.state.apiToken = 'sk-secret';
+        ctx.resources.sink(ctx.session as string, 'otp', 'one-time-code', { once: true });
+        ctx.resources.sink(ctx.session as string, 'color', 'blue');
+        return true;
+      },
+    },
+  });
+}
