@@ -1,16 +1,25 @@
 import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
+import type { Limits } from '../../shared/limits.js';
 import type { Random } from '../../shared/random.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
 import type { BlobPolicy } from '../apps/blob-policy.js';
 import { blobRecord, nextStamp, restoredRecord } from '../record/blob-record.js';
-import type { BlobSeal } from '../record/blob-seal.js';
+import type { BlobContents, BlobSeal } from '../record/blob-seal.js';
 import { decodeRecord, encodeRecord } from '../record/record-codec.js';
 import { errorBytes } from '../record/replies.js';
 import type { ProxyRecord } from '../record/record.js';
 import type { Release } from '../transaction/transaction.js';
 import { BlobRelease } from './blob-release.js';
+
+/** What the blobs of a proxy need of its host. */
+export interface BlobHost {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly limits: Limits;
+  count(event: string): void;
+}
 
 /** What a blob request (`[9, ref, blob]` from a device) comes to. */
 export interface BlobAnswer {
@@ -32,18 +41,22 @@ export class SessionBlobs {
   readonly #proxy: string;
   readonly #clock: Clock;
   readonly #random: Random;
+  readonly #maxFrameBytes: number;
+  readonly #count: (event: string) => void;
   /**
    * Sessions whose device said it keeps blobs (its `[9, ref, …]` at connect and before each
    * begin). Not stored: a device says it again on every connect, so a restarted broker learns it.
    */
   readonly #keepers = new Set<string>();
 
-  constructor(policy: BlobPolicy, seal: BlobSeal, proxy: string, clock: Clock, random: Random) {
+  constructor(policy: BlobPolicy, seal: BlobSeal, proxy: string, host: BlobHost) {
     this.#policy = policy;
     this.#seal = seal;
     this.#proxy = proxy;
-    this.#clock = clock;
-    this.#random = random;
+    this.#clock = host.clock;
+    this.#random = host.random;
+    this.#maxFrameBytes = host.limits.maxFrameBytes;
+    this.#count = (event) => host.count(event);
   }
 
   /** The record one commit further: its generation is the version its blobs carry. */
@@ -58,7 +71,7 @@ export class SessionBlobs {
     let blobs: Release[] | null = null;
     for (const session of changed) {
       if (!this.#keepers.has(session) || !next.sessions.has(session)) continue;
-      (blobs ??= []).push(new BlobRelease(session, this.#seal, () => this.#contents(next, session)));
+      (blobs ??= []).push(new BlobRelease(session, this.#seal, () => this.#contents(next, session), this.#maxFrameBytes, this.#tooLarge));
     }
     return blobs ? [...blobs, ...releases] : releases;
   }
@@ -87,7 +100,9 @@ export class SessionBlobs {
     }
   }
 
-  #contents(record: ProxyRecord, session: string) {
+  readonly #tooLarge = (): void => this.#count('blobs.too_large');
+
+  #contents(record: ProxyRecord, session: string): BlobContents {
     const issuedAt = this.#clock.now();
     return {
       proxy: this.#proxy,

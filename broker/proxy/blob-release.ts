@@ -12,17 +12,27 @@ export class BlobRelease implements Release {
   readonly session: string;
   readonly #seal: BlobSeal;
   readonly #contents: () => BlobContents;
+  readonly #maxBytes: number;
+  readonly #tooLarge: () => void;
 
-  constructor(session: string, seal: BlobSeal, contents: () => BlobContents) {
+  constructor(session: string, seal: BlobSeal, contents: () => BlobContents, maxBytes: number, tooLarge: () => void) {
     this.session = session;
     this.#seal = seal;
     this.#contents = contents;
+    this.#maxBytes = maxBytes;
+    this.#tooLarge = tooLarge;
   }
 
+  /** The sealed frame; empty when it would not fit in a frame (then it is not sent). */
   get bytes(): Uint8Array {
-    return encodeFrame({ kind: Kind.blob, ref: null, blob: this.#seal.seal(this.#contents()) });
+    const bytes = encodeFrame({ kind: Kind.blob, ref: null, blob: this.#seal.seal(this.#contents()) });
+    if (bytes.length <= this.#maxBytes) return bytes;
+    this.#tooLarge();
+    return NOTHING;
   }
 }
+
+const NOTHING = new Uint8Array(0);
 
 /**
  * The releases of commits leaving together, each session's blobs reduced to its newest, sent
@@ -38,8 +48,10 @@ export function coalesced(releases: readonly Release[]): readonly Release[] {
     if (!(r instanceof BlobRelease)) out.push(r);
     else {
       const blob = newest.get(r.session);
-      if (blob) out.push(blob);
       newest.delete(r.session);
+      // Sealed once, here; a blob too large for a frame is left out.
+      const bytes = blob?.bytes;
+      if (bytes?.length) out.push({ session: r.session, bytes });
     }
   }
   return out;

@@ -88,7 +88,7 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id));
     this.#announcer = new CommitAnnouncer(type, id, host);
-    this.#blobs = type.blobs && host.blobSeal ? new SessionBlobs(type.blobs, host.blobSeal, this.key, host.clock, host.random) : null;
+    this.#blobs = type.blobs && host.blobSeal ? new SessionBlobs(type.blobs, host.blobSeal, this.key, host) : null;
   }
 
   get record(): ProxyRecord {

@@ -25,3 +25,6 @@ export function blobCounter(name = 'counter', ttlMs?: number) {
     },
   });
 }
+
+/** For `stead broker --app` (child-process tests). */
+export default blobCounter();
