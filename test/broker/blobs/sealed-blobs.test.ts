@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -207,6 +207,32 @@ describe('sealed session blobs', () => {
       await raw.close();
       expect(await session.call('read')).toBe(2);
     });
+  });
+
+  it('a device whose kept blob is refused discards it, tells onError, and goes on from the broker’s copy', async () => {
+    const b = await broker();
+    const first = await device(b.url);
+    await first.session.call('inc');
+    const blob = await keptBlob(first.session);
+    await first.device.close();
+    devices.splice(devices.indexOf(first.device), 1);
+    blob[blob.length - 1] = (blob[blob.length - 1] as number) ^ 0xff;
+    await writeFile(join(dir, 'device', 'counter~kitchen~kitchen.blob'), blob);
+
+    const errors: unknown[] = [];
+    const d = await connectDevice({ url: b.url, session: { blobDir: join(dir, 'device') } });
+    devices.push(d);
+    const session = d.session(PROXY, 'kitchen');
+    session.onError((error) => errors.push(error));
+    expect(await session.call('inc')).toBe(2);
+    expect(session.blobOutcome?.error?.code).toBe('STEAD_E_BLOB_TAMPERED');
+    expect(errors).toEqual([expect.objectContaining({ code: 'STEAD_E_BLOB_TAMPERED' })]);
+    // The begin and the call committed: the device keeps the proxy's new blob instead.
+    const kept = await keptBlob(session);
+    expect(Buffer.from(kept).equals(blob)).toBe(false);
+    const raw = await rawSession(b.url, PROXY, 'kitchen');
+    expect(await raw.present(kept)).toBe('current');
+    await raw.close();
   });
 
   it('once-only resources, kept resource answers and secret fields never enter a blob', async () => {
