@@ -76,11 +76,11 @@ export class OutputGate {
   }
 
   #flush(): void {
-    let ready: Release[] | null = null;
+    let ready: readonly Release[] | null = null;
     while (this.#links.length > 0 && (this.#links[0] as Link).settled) {
       const link = this.#links.shift() as Link;
       // After a failure nothing is released: later commits built on the failed one's state.
-      if (!this.#failed) (ready ??= []).push(...link.releases);
+      if (!this.#failed) ready = ready === null ? link.releases : [...ready, ...link.releases];
     }
     // Commits that leave together send one blob per session (blob-release.ts).
     if (ready) for (const { session, bytes } of coalesced(ready)) this.#send(session, bytes);
