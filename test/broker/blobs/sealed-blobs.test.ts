@@ -142,6 +142,26 @@ describe('sealed session blobs', () => {
     }
   });
 
+  it('the device process dies too: its next begin, on the restored copy, says crashed and returns the memento', async () => {
+    const first = await broker();
+    tcp = await startTcpProxy(first.port);
+    const before = await device(tcp.url);
+    for (let n = 1; n <= 3; n++) expect(await before.session.call('step', n)).toBe(n);
+    await keptBlob(before.session);
+    // The device process goes without an end; the broker and its memory store go too.
+    await before.device.close();
+    devices.splice(devices.indexOf(before.device), 1);
+    brokers.splice(brokers.indexOf(first), 1);
+    await first.close();
+    const second = await broker();
+    tcp.retarget(second.port);
+
+    const after = await device(tcp.url);
+    expect(await after.session.begin()).toEqual({ memento: 3, crashed: true });
+    expect(after.session.blobOutcome?.status).toBe('restored');
+    expect(await after.session.call('step', 4)).toBe(4);
+  });
+
   describe('refusals, each with its code; nothing is restored', () => {
     it('a tampered byte: BLOB_TAMPERED', async () => {
       const b = await broker();

@@ -15,6 +15,11 @@ export function blobCounter(name = 'counter', ttlMs?: number) {
     methods: {
       inc: (ctx) => ++ctx.state.count,
       read: (ctx) => ctx.state.count,
+      /** Counts and remembers how far the device got (DESIGN §4: the memento). */
+      step: (ctx, n: number) => {
+        ctx.remember(n);
+        return ++ctx.state.count;
+      },
       /** A secret field, a once-only resource and a kept one. */
       setup: (ctx) => {
         ctx.state.apiToken = 'sk-secret';
