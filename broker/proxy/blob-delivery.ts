@@ -42,6 +42,7 @@ export class SessionBlobs {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #maxFrameBytes: number;
+  readonly #maxKeepers: number;
   readonly #count: (event: string) => void;
   /**
    * Sessions whose device said it keeps blobs (its `[9, ref, …]` at connect and before each
@@ -56,6 +57,7 @@ export class SessionBlobs {
     this.#clock = host.clock;
     this.#random = host.random;
     this.#maxFrameBytes = host.limits.maxFrameBytes;
+    this.#maxKeepers = host.limits.maxSessionsPerProxy;
     this.#count = (event) => host.count(event);
   }
 
@@ -82,7 +84,8 @@ export class SessionBlobs {
    * and the session goes on from the broker's copy (docs/sessions.md).
    */
   request(current: ProxyRecord, stored: boolean, session: string, ref: Uint8Array, blob: Uint8Array | null): BlobAnswer {
-    this.#keepers.add(session);
+    // Bounded as the sessions are: names that never begin cannot grow it without end.
+    if (this.#keepers.size < this.#maxKeepers || this.#keepers.has(session)) this.#keepers.add(session);
     if (!blob) return answer(null, ref, 'kept');
     try {
       const contents = this.#seal.open(blob, { proxy: this.#proxy, session, surface: this.#policy.surface, now: this.#clock.now() });

@@ -201,6 +201,7 @@ export class DeviceSession {
   async close(): Promise<void> {
     this.shutdown();
     this.#link.forget();
+    await this.blobsWritten();
   }
 
   // Called by the device.
