@@ -25,6 +25,7 @@ interface BrokerFlags {
   audience?: string;
   clockWindow?: number;
   http?: string;
+  blobKey?: string;
 }
 
 /** What `stead broker` uses where neither a flag nor the config file says. */
@@ -58,6 +59,7 @@ export function defineBroker(program: Command): void {
     .option('--audience <name>', 'audience name devices sign into their CONNECT tokens (default stead)')
     .option('--clock-window <ms>', 'how far a token timestamp may be from this clock (default 300000)', parsePositiveInteger)
     .option('--http <host:port>', 'HTTP listener for /metrics, /healthz, the admin API and the dashboard (loopback unless a host is named); admin token from STEAD_ADMIN_TOKEN')
+    .option('--blob-key <file>', 'file holding the 32-byte key that seals session blobs (stead blob-key new <file>)')
     .action(runBroker);
 }
 
@@ -133,6 +135,7 @@ function givenFlags(flags: BrokerFlags, command: Command): StartBrokerOptions {
   if (listeners.length > 0) options.listeners = listeners;
   if (given('sessionIdleTtl')) options.sessionIdleTtlMs = flags.sessionIdleTtl;
   if (given('http')) options.http = flags.http;
+  if (given('blobKey') && flags.blobKey) options.blobKey = resolve(flags.blobKey);
   const auth: StartBrokerOptions['auth'] = {};
   if (given('allowAnonymous')) auth.allowAnonymous = flags.allowAnonymous === true;
   if (given('audience')) auth.audience = flags.audience;

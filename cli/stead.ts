@@ -3,6 +3,7 @@
  * the package exports; each loads its side (broker/ or device/) only when it runs.
  */
 import { Command, CommanderError } from 'commander';
+import { defineBlobKey } from './blob-key.js';
 import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
 import { defineSession } from './session.js';
@@ -24,6 +25,7 @@ defineSession(program);
 defineKeys(program);
 defineStatus(program);
 defineProxyInspect(program);
+defineBlobKey(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -182,11 +182,14 @@ export class Device extends EventEmitter<DeviceEvents> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#reconnectTimer) this.#clock.clearTimeout(this.#reconnectTimer);
+    // Blob writes in flight finish before close resolves: a file is never left half-renamed.
+    const blobs = [...this.#sessions.values()].map((session) => session.blobsWritten());
     for (const session of this.#sessions.values()) session.shutdown();
     this.#sessions.clear();
     for (const client of this.#resources.values()) client.shutdown();
     this.#resources.clear();
     await this.#client.endAsync(true);
+    await Promise.all(blobs);
   }
 
   #onConnect(): void {

@@ -98,6 +98,12 @@ export const CATALOGUE = {
   NOT_AUTHORIZED: entry('the broker refused the connection: the key is unknown or revoked, or its token is expired, replayed or forged', 'fail', R.notAuthorized),
   BAD_KEY: entry('a key file or public key is not a valid ed25519 key of a named device', 'fail'),
   UNKNOWN_PROXY: entry('no proxy with that address is hosted by the broker or kept in its store', 'fail'),
+  // Sealed session blobs (DESIGN §7, docs/sessions.md): a refused blob restores nothing.
+  BLOB_TAMPERED: entry('a sealed session blob does not open with the broker’s blob key (changed or cut)', 'fail'),
+  BLOB_FOREIGN: entry('a sealed session blob belongs to another proxy, session, broker key or app version', 'fail'),
+  BLOB_EXPIRED: entry('a sealed session blob is past its expiry time', 'fail'),
+  BLOB_STALE: entry('a sealed session blob is older than the broker’s copy of its proxy', 'fail'),
+  BLOB_CONFLICT: entry('a sealed session blob is from a history the broker’s copy of its proxy has left (restored from another blob)', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -1,5 +1,6 @@
 import { SteadError } from '../../shared/errors.js';
 import { assertName } from '../../shared/names.js';
+import { resolveBlobPolicy, type BlobPolicy, type BlobsOption } from './blob-policy.js';
 import type { CommitEvent } from './commit-event.js';
 import type { SinkOptions } from '../../shared/session-address.js';
 
@@ -110,6 +111,14 @@ export interface ProxyDefinition<S> {
    * change the proxy; a throw or rejection is logged and ignored). See docs/apps.md.
    */
   onCommit?: (event: CommitEvent) => void | Promise<void>;
+  /**
+   * Sealed session blobs (DESIGN §7, docs/sessions.md): after each commit, the sessions it changed
+   * get a sealed copy of the record to keep, from which a broker that lost its copy restores.
+   * `true` or `{ ttlMs }` (default a week); needs the broker's `blobKey`.
+   */
+  blobs?: BlobsOption;
+  /** Top-level state fields that never enter a blob: a restored proxy has them absent. */
+  secret?: readonly string[];
 }
 
 /** A checked proxy type, resolved once when the broker loads it (its state type erased). */
@@ -119,6 +128,8 @@ export interface ProxyType {
   readonly methods: ReadonlyMap<string, ResolvedMethod>;
   readonly pulse: PulseSpec<unknown> | null;
   readonly onCommit: ((event: CommitEvent) => void | Promise<void>) | null;
+  /** Sealed session blobs, when the type opts in (DESIGN §7). */
+  readonly blobs?: BlobPolicy | null;
 }
 
 export interface ResolvedMethod {
@@ -150,6 +161,7 @@ export function defineProxy<S>(definition: ProxyDefinition<S>): ProxyType {
     methods,
     pulse: pulse as PulseSpec<unknown> | null,
     onCommit,
+    blobs: resolveBlobPolicy(definition.name, definition.blobs, definition.secret, methods),
   });
 }
 

@@ -91,6 +91,8 @@ export const brokerConfigSchema = z.strictObject(
         expected('an object { listen, adminToken }'),
       )
       .optional(),
+    /** The file holding the key that seals session blobs (docs/sessions.md). */
+    blobKey: path.optional(),
     /** Session lifecycle (docs/sessions.md): sessions idle this long are swept by the broker. */
     sessions: z.strictObject({ idleTtlMs: positiveInteger.optional() }, expected('an object { idleTtlMs }')).optional(),
     /** Commit events on `<root>/$events/commit/<app>/<id>` for admin clients (docs/apps.md). */

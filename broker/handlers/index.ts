@@ -2,6 +2,7 @@ import { SteadError } from '../../shared/errors.js';
 import { Kind, type Frame } from '../../shared/wire/frames.js';
 import { handleAck } from './ack.js';
 import { handleBegin } from './begin.js';
+import { handleBlob } from './blob.js';
 import { handleCall } from './call.js';
 import { handleEnd } from './end.js';
 import { handleHello } from './hello.js';
@@ -26,6 +27,8 @@ export function handleFrame(view: SessionView, session: string, frame: Frame): V
       return handleHello(view, session, frame);
     case Kind.resource:
       return handleResource(view, session, frame);
+    case Kind.blob:
+      return handleBlob(view, session, frame);
     case Kind.reply:
     case Kind.notify:
     case Kind.error:

@@ -30,6 +30,8 @@ export type Verdict =
   | { kind: 'run'; frame: CallFrame; skipTo: number }
   /** A session resource request, run as a transaction of its own (DESIGN §6). */
   | { kind: 'resource'; frame: ResourceFrame; request: Uint8Array }
+  /** A device keeps sealed blobs, and may present one to restore from (DESIGN §7). */
+  | { kind: 'blob'; ref: Uint8Array; blob: Uint8Array | null }
   /** Bookkeeping: the session's new record, the bytes that answer, and whether it must be durable first. */
   | Update
   /** Nothing to do (an ack that acknowledges nothing new). */

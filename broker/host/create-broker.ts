@@ -17,6 +17,7 @@ import { Metrics } from '../metrics/event-feed.js';
 import { openListeners, type BoundListener, type ListenerOptions, type Listeners } from './listeners.js';
 import { startObservability } from './observability.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
+import { resolveBlobSeal } from './blob-key.js';
 
 export interface BrokerOptions {
   /** Interface to listen on; default 127.0.0.1. Ignored when `listeners` is given. */
@@ -62,6 +63,11 @@ export interface BrokerOptions {
   historyEveryMs?: number;
   /** How refusals are rate-limited in the log. */
   refusalLog?: RefusalLogOptions;
+  /**
+   * The key that seals session blobs (DESIGN §7, docs/sessions.md): 32 bytes, or a file holding
+   * them (raw or base64), or their base64. Needed when an app keeps blobs.
+   */
+  blobKey?: Uint8Array | string;
 }
 
 /** The broker's events, typed (STYLE §10). */
@@ -97,6 +103,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const limits = resolveLimits(options.limits);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
+  // Before the store opens: a missing or bad key leaves nothing to close.
+  const blobSeal = resolveBlobSeal(options.blobKey, options.apps ?? []);
   const given = isStore(options.store) ? options.store : null;
   const url = typeof options.store === 'string' ? options.store : 'memory:';
   const store = given ?? (await openStore(url, { options: options.storeOptions, baseDir: options.storeBaseDir }));
@@ -131,6 +139,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     log,
     idleTtlMs,
     commits,
+    blobSeal,
     count: (event) => metrics.count(event),
     observe: (event, seconds) => metrics.observe(event, seconds),
     refused: (code, proxy, session, nonce) => refusals.refused(code, proxy, session, nonce),

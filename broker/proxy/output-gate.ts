@@ -1,4 +1,5 @@
 import type { Release } from '../transaction/transaction.js';
+import { coalesced } from './blob-release.js';
 import type { SessionSend } from './outbound.js';
 
 interface Link {
@@ -91,13 +92,16 @@ export class OutputGate {
   }
 
   #flush(): void {
+    let ready: readonly Release[] | null = null;
     while (this.#links.length > 0 && (this.#links[0] as Link).settled) {
       const link = this.#links.shift() as Link;
       // After a failure nothing is released: later commits built on the failed one's state.
       if (this.#failed) continue;
-      for (const { session, bytes } of link.releases) this.#send(session, bytes);
+      ready = ready === null ? link.releases : [...ready, ...link.releases];
       if (link.startedAt > 0) this.#answered(link.startedAt);
     }
+    // Commits that leave together send one blob per session (blob-release.ts).
+    if (ready) for (const { session, bytes } of coalesced(ready)) this.#send(session, bytes);
     if (this.#links.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
   }
 }

@@ -16,7 +16,9 @@ import { skipped } from '../record/session-steps.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
 import type { Outcome, Release, TransactionEnv } from '../transaction/transaction.js';
+import type { BlobSeal } from '../record/blob-seal.js';
 import { activate } from './activation.js';
+import { SessionBlobs, blobsOff } from './blob-delivery.js';
 import { answerCall, runCall, runPulse, runTimer } from './app-runs.js';
 import { CommitAnnouncer } from './commit-announcer.js';
 import type { CommitEvents } from './commit-events.js';
@@ -40,6 +42,8 @@ export interface ProxyHost {
   /** Sessions not seen for this long are swept (docs/sessions.md); null: never. */
   readonly idleTtlMs: number | null;
   readonly commits: CommitEvents;
+  /** Seals session blobs for types that keep them (DESIGN §7); null without a blob key. */
+  readonly blobSeal?: BlobSeal | null;
   count(event: string): void;
   /** A call's latency in seconds, from its arrival to its reply leaving the gate (metrics). */
   observe(event: 'call', seconds: number): void;
@@ -80,6 +84,7 @@ export class Proxy implements SessionView, TransactionEnv {
   /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
   #arrivedAt = 0;
   #lastCommitAt: number | null = null;
+  readonly #blobs: SessionBlobs | null;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -91,6 +96,7 @@ export class Proxy implements SessionView, TransactionEnv {
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
     this.#announcer = new CommitAnnouncer(type, id, host);
+    this.#blobs = type.blobs && host.blobSeal ? new SessionBlobs(type.blobs, host.blobSeal, this.key, host) : null;
   }
 
   get record(): ProxyRecord {
@@ -252,6 +258,8 @@ export class Proxy implements SessionView, TransactionEnv {
         return this.#update(session, verdict);
       case 'resource':
         return this.#runResource(session, verdict.frame, verdict.request);
+      case 'blob':
+        return this.#blobRequest(session, verdict.ref, verdict.blob);
       case 'nothing':
         return;
     }
@@ -357,6 +365,17 @@ export class Proxy implements SessionView, TransactionEnv {
     else this.#gate.release(releases);
   }
 
+  /** DESIGN §7: a restored record commits before its answer leaves (rule 7). */
+  #blobRequest(session: string, ref: Uint8Array, blob: Uint8Array | null): void {
+    const answer = this.#blobs ? this.#blobs.request(this.record, this.#version > 0, session, ref, blob) : blobsOff(ref);
+    if (answer.error) this.#host.count(answer.error.code);
+    const releases = [{ session, bytes: answer.bytes }];
+    if (!answer.record) return this.#gate.release(releases);
+    this.#host.count('blobs.restored');
+    this.#held.clear();
+    this.#commit(answer.record, releases);
+  }
+
   // Commits.
 
   /**
@@ -368,13 +387,18 @@ export class Proxy implements SessionView, TransactionEnv {
   #commit(changed: ProxyRecord, releases: readonly Release[], arrivedAt = 0): void {
     let bytes: Uint8Array;
     // DESIGN §6: expired session resources are purged with the next commit.
-    const next = purgeExpired(changed, this.now());
+    let next = purgeExpired(changed, this.now());
+    const written = this.#written;
+    // DESIGN §7: a type that keeps blobs counts its commits; devices get a sealed copy.
+    if (this.#blobs) {
+      next = this.#blobs.stamped(next);
+      releases = this.#blobs.withBlobs(next, written, releases);
+    }
     try {
       bytes = encodeRecord(next);
     } catch (error) {
       return this.#abort(releases, error);
     }
-    const written = this.#written;
     this.#record = next;
     this.#written = next;
     const wake = wakeAt(next, this.#host);

@@ -2,7 +2,7 @@ import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
-import { NO_RESOURCES, type ProxyRecord, type SessionRecord } from './record.js';
+import { NO_RESOURCES, type BlobStamp, type ProxyRecord, type SessionRecord } from './record.js';
 import { earliestExpiry } from './resources.js';
 import { SessionTable } from './session-table.js';
 
@@ -21,23 +21,27 @@ const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
 
 /** `[6-array header, format]`: the record's fixed start. */
 const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
+/** The same with a seventh element, the blob stamp (docs/sessions.md, sealed session blobs). */
+const STAMPED_RECORD_START = Uint8Array.of(0x87, RECORD_FORMAT);
 /** An empty array: no timers, no kept answers. */
 const NO_TIMERS = Uint8Array.of(0x80);
 /** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
 const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
 /**
- * `[format, stateBytes, [session…], [timer…], nextTimerId, [[ref, answer]…]]`, sessions spliced
- * in pre-encoded.
+ * `[format, stateBytes, [session…], [timer…], nextTimerId, [[ref, answer]…], stamp?]`, sessions
+ * spliced in pre-encoded; the blob stamp only where the type keeps blobs.
  */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
-  const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
+  const stamp = record.blobStamp;
+  const parts: Uint8Array[] = [stamp ? STAMPED_RECORD_START : RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
   for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
   parts.push(
     record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
     encodeValue(record.nextTimerId),
     record.resourceAnswers?.length ? encodeValue(record.resourceAnswers.map((a) => [a.ref, a.bytes])) : NO_TIMERS,
   );
+  if (stamp) parts.push(encodeValue([stamp.generation, stamp.lineage, stamp.parent, stamp.base]));
   return Buffer.concat(parts);
 }
 
@@ -78,7 +82,7 @@ type Tuple = unknown[];
 
 export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   try {
-    const [format, stateBytes, sessions, timers, nextTimerId, answers] = decodeValue(bytes) as Tuple;
+    const [format, stateBytes, sessions, timers, nextTimerId, answers, stamp] = decodeValue(bytes) as Tuple;
     if (format !== 1 && format !== 2 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
     const decoded = SessionTable.from((sessions as Tuple[]).map((entry) => [entry[0] as string, decodeSession(entry)] as const));
     const record: ProxyRecord = {
@@ -91,10 +95,15 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
       // Formats 1 and 2 had no resources, so no answers either.
       resourceAnswers: ((answers as Tuple[] | undefined) ?? []).map(([ref, answer]) => ({ ref: ref as Uint8Array, bytes: answer as Uint8Array })),
     };
-    return { ...record, resourceExpiry: earliestExpiry(record) };
+    const stamped = stamp === undefined ? record : { ...record, blobStamp: decodeStamp(stamp as Tuple) };
+    return { ...stamped, resourceExpiry: earliestExpiry(record) };
   } catch (cause) {
     throw new SteadError('STORE_FAILURE', 'stored proxy record does not decode', { cause });
   }
+}
+
+function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {
+  return { generation: generation as number, lineage: lineage as Uint8Array, parent: parent as Uint8Array | null, base: base as number };
 }
 
 function decodeSession(entry: Tuple): SessionRecord {

@@ -29,6 +29,22 @@ export interface ProxyRecord {
    * out again on load. Lets a commit skip the purge of expired resources without a scan.
    */
   readonly resourceExpiry?: number | null;
+  /** Where the record stands among its sealed blobs (docs/sessions.md); absent until one is made. */
+  readonly blobStamp?: BlobStamp;
+}
+
+/**
+ * A blob's "version" (DESIGN §7): `generation` counts the commits of a proxy whose type keeps
+ * blobs, and travels with the record, so a record restored from a blob goes on counting from it.
+ * `lineage` names one history: a record restored from a blob starts a new lineage, remembering
+ * the one it came from (`parent`) and the generation it forked at (`base`), so a blob of the old
+ * history newer than the fork is told apart from one the restored copy already holds.
+ */
+export interface BlobStamp {
+  readonly generation: number;
+  readonly lineage: Uint8Array;
+  readonly parent: Uint8Array | null;
+  readonly base: number;
 }
 
 export interface ResourceAnswer {

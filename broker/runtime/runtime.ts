@@ -14,6 +14,7 @@ import { Outbound } from '../proxy/outbound.js';
 import { Proxy, type ProxyHost } from '../proxy/proxy.js';
 import { viewOf, type ProxyView } from '../proxy/proxy-view.js';
 import { decodeRecord } from '../record/record-codec.js';
+import type { BlobSeal } from '../record/blob-seal.js';
 import { errorBytes } from '../record/replies.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { Store } from '../store/types.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   idleTtlMs: number | null;
   /** Where proxies tell their durable commits. */
   commits: CommitEvents;
+  /** Seals session blobs for types that keep them (DESIGN §7). */
+  blobSeal?: BlobSeal | null;
   /** Counts events (errors by code, drops by reason); the host's metrics. */
   count(event: string): void;
   /** Observes a call's latency in seconds; the host's metrics. */
@@ -70,6 +73,7 @@ export class ProxyRuntime {
       outbound: new Outbound(options.topics, options.publish),
       idleTtlMs: options.idleTtlMs,
       commits: options.commits,
+      blobSeal: options.blobSeal ?? null,
       count: options.count,
       observe: options.observe,
       refused: options.refused,

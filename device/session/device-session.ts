@@ -4,6 +4,7 @@ import { bytesEqual } from '../../shared/bytes.js';
 import { decodeFrame, encodeCall, encodeFrame, parseBegun } from '../../shared/wire/codec.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
 import { Kind, PROTOCOL_VERSION, type ErrorFrame, type ReplyFrame } from '../../shared/wire/frames.js';
+import { BlobKeeping, type BlobOutcome } from './blob-keeping.js';
 import type { NotificationOptions } from './notification-cursor.js';
 import { NotificationDelivery, type NotifyHandler } from './notifications.js';
 import { CallWindow } from './call-window.js';
@@ -49,6 +50,7 @@ export class DeviceSession {
   readonly #deadlines: DeadlineTimer;
   /** The answer of the last begin: the memento and whether the previous instance crashed. */
   lastBegin: BeginResult | null = null;
+  readonly #blobs: BlobKeeping | null;
 
   constructor(link: SessionLink, proxy: string, name: string, options: SessionOptions) {
     this.#link = link;
@@ -70,6 +72,17 @@ export class DeviceSession {
       onError: (error) => this.#reportError(error),
     });
     if (options.notifications) this.#notifications.configure(options.notifications);
+    this.#blobs = options.blobDir ? new BlobKeeping(options.blobDir, proxy, name) : null;
+  }
+
+  /** What the proxy said of the last blob presented (docs/sessions.md); null without blobs. */
+  get blobOutcome(): BlobOutcome | null {
+    return this.#blobs?.last ?? null;
+  }
+
+  /** Resolves once every sealed blob received so far is on disk. */
+  async blobsWritten(): Promise<void> {
+    await this.#blobs?.flushed();
   }
 
   /** The current instance's nonce, or null before begin and after end. */
@@ -188,6 +201,7 @@ export class DeviceSession {
   async close(): Promise<void> {
     this.shutdown();
     this.#link.forget();
+    await this.blobsWritten();
   }
 
   // Called by the device.
@@ -200,6 +214,7 @@ export class DeviceSession {
       () => {
         if (attempt !== this.#attaching || this.#closed || !this.#link.connected()) return;
         this.#attached = true;
+        this.#presentBlob();
         this.#hello();
         if (this.#begin) this.#send(this.#begin);
         for (const call of this.#calls.inflight()) this.#resend(call);
@@ -244,6 +259,8 @@ export class DeviceSession {
         return this.#onError(frame);
       case Kind.notify:
         return this.#notifications.receive(frame.seq, frame.payload);
+      case Kind.blob:
+        return this.#blobs?.receive(frame);
       case Kind.hello:
         // The answer to a hello: the queue's horizon and epoch.
         if (frame.epoch) return this.#notifications.answered(frame.acked, frame.epoch);
@@ -254,6 +271,7 @@ export class DeviceSession {
   }
 
   #onReply(frame: ReplyFrame): void {
+    if (this.#blobs?.answered(frame)) return;
     if (this.#begin && frame.seq === 0 && bytesEqual(frame.ref, this.#begin.ref)) {
       let begun;
       try {
@@ -279,6 +297,7 @@ export class DeviceSession {
 
   #onError(frame: ErrorFrame): void {
     const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
+    if (this.#blobs?.refused(frame.ref, error)) return this.#reportError(error);
     const route = routeError(error, frame, { begin: this.#begin, end: this.#end, nonce: this.#nonce, calls: this.#calls });
     switch (route.to) {
       case 'retry':
@@ -354,6 +373,14 @@ export class DeviceSession {
     control.sentAt = this.#link.clock.now();
     this.#link.publish(control.bytes);
     this.#armRetry();
+  }
+
+  /**
+   * DESIGN §7: at every connect, ahead of the begin and calls it may restore for (the same topic,
+   * so in order); a begin is only ever sent after it.
+   */
+  #presentBlob(): void {
+    if (this.#blobs && this.#attached) this.#link.publish(this.#blobs.request(this.#link.random));
   }
 
   /** Asks the proxy to (re)send what follows the last notification handed to the app. */

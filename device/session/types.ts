@@ -17,6 +17,11 @@ export interface SessionOptions {
   autoBegin?: boolean;
   /** Where notification delivery resumes after a restart, and who keeps the position. */
   notifications?: NotificationOptions;
+  /**
+   * A folder where the session keeps the newest sealed blob its proxy sends (docs/sessions.md,
+   * sealed session blobs); presented at connect and begin. Unset: no blobs.
+   */
+  blobDir?: string;
 }
 
 /** What a session needs from its device. */

@@ -74,6 +74,9 @@ function toFrame(raw: unknown[]): Frame {
         value: plain(raw[5]),
         options: resourceOptions(raw[6]),
       };
+    case Kind.blob:
+      expectLength(raw, 3);
+      return { kind, ref: nonceOrNull(raw[1]), blob: bytesOrNull(raw[2]) };
     default:
       throw malformed(`unknown frame kind ${String(kind)}`);
   }
@@ -116,6 +119,12 @@ export function nonce(value: unknown): Uint8Array {
 
 function nonceOrNull(value: unknown): Uint8Array | null {
   return value === null ? null : nonce(value);
+}
+
+function bytesOrNull(value: unknown): Uint8Array | null {
+  if (value === null) return null;
+  if (!(value instanceof Uint8Array)) throw malformed('expected a byte string or null');
+  return value;
 }
 
 function text(value: unknown, maxLength: number): string {

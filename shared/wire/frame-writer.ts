@@ -47,7 +47,8 @@ function byHand(frame: Frame): Buffer | null {
         ? withValue(frame.data)
         : null;
     case Kind.resource:
-      // Not a hot path, and its value is not last: cbor-x writes it whole.
+    case Kind.blob:
+      // Not a hot path: cbor-x writes it whole.
       return null;
   }
 }
@@ -84,5 +85,7 @@ function frameArray(frame: Frame): unknown[] {
       return [Kind.error, frame.ref, frame.seq, frame.code, frame.message, frame.data];
     case Kind.resource:
       return [Kind.resource, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options];
+    case Kind.blob:
+      return [Kind.blob, frame.ref, frame.blob];
   }
 }

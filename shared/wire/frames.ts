@@ -21,6 +21,7 @@ export const Kind = {
   end: 6,
   error: 7,
   resource: 8,
+  blob: 9,
 } as const;
 
 export type KindName = keyof typeof Kind;
@@ -157,6 +158,18 @@ export interface ResourceFrame {
   options: ResourceOptions | null;
 }
 
+/**
+ * `[9, ref, blob]` (DESIGN §7, docs/sessions.md "Sealed session blobs"). Proxy → device, ref
+ * null: keep this sealed copy of the session's record, the newest replaces any older. Device →
+ * proxy, ref 8 bytes: "I keep blobs" and, when `blob` is not null, "restore from it if your copy
+ * is missing or older"; answered by a reply `[2, ref, 0, status]` or an error `[7, ref, 0, …]`.
+ */
+export interface BlobFrame {
+  kind: typeof Kind.blob;
+  ref: Uint8Array | null;
+  blob: Uint8Array | null;
+}
+
 export type Frame =
   | HelloFrame
   | CallFrame
@@ -166,7 +179,8 @@ export type Frame =
   | BeginFrame
   | EndFrame
   | ErrorFrame
-  | ResourceFrame;
+  | ResourceFrame
+  | BlobFrame;
 
 /** The value of the reply to a begin: `[nonce, memento, crashed]`. */
 export interface Begun {

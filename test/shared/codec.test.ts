@@ -153,6 +153,16 @@ const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
     frame: { kind: Kind.resource, ref: NONCE, verb: Verb.new, session: null, key: null, value: null, options: null },
     hex: `8708${N}00f6f6f6f6`,
   },
+  {
+    name: 'sealed blob, proxy to device (ref null)',
+    frame: { kind: Kind.blob, ref: null, blob: Uint8Array.of(1, 2, 3) },
+    hex: '8309f643010203',
+  },
+  {
+    name: 'blob request without a blob, device to proxy',
+    frame: { kind: Kind.blob, ref: NONCE, blob: null },
+    hex: `8309${N}f6`,
+  },
 ];
 
 describe('frame table', () => {

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connectDevice, type Device } from '../../device/index.js';
+import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
+import { TEST_KEY } from '../helpers/test-key.js';
+
+/**
+ * DESIGN §7, §12: a `stead broker --blob-key` child process is killed with SIGKILL in the middle of
+ * a run of calls and its SQLite file is lost with it; restarted on an empty file, it restores the
+ * session from the device's sealed blob, and the count goes on with no call lost or run twice.
+ */
+describe('a broker killed with its store file lost restores from the device’s blob', () => {
+  let broker: DurableBroker | undefined;
+  let device: Device | undefined;
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    await device?.close();
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    broker = device = dir = undefined;
+  });
+
+  it('N calls, kill -9 and lose the file, M calls: N + M, each answered in sequence', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stead-blob-crash-'));
+    const keyFile = join(dir, 'blob.key');
+    await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
+    broker = await startDurableBroker(['test/helpers/apps/blob-counter.ts'], ['--blob-key', keyFile]);
+    device = await connectDevice({ url: broker.url, key: TEST_KEY, reconnect: { initialMs: 10, maxMs: 200 }, session: { blobDir: join(dir, 'blobs'), deadlineMs: 30_000 } });
+    const counter = device.session('counter/gadget', 'main');
+    for (let i = 1; i <= 10; i++) expect(await counter.call('inc')).toBe(i);
+    // A call in flight as the broker dies: answered after the restore, exactly once.
+    const inFlight = counter.call('inc');
+    await broker.kill();
+    for (const suffix of ['', '-wal', '-shm']) await rm(`${broker.file}${suffix}`, { force: true });
+    await broker.start();
+    broker.tcp.cut();
+    const value = await inFlight;
+    expect(value).toBe(11);
+    await vi.waitFor(() => expect(counter.blobOutcome?.status).toBe('restored'), { timeout: 10_000, interval: 5 });
+    for (let i = 12; i <= 15; i++) expect(await counter.call('inc')).toBe(i);
+    expect(await counter.call('read')).toBe(15);
+  });
+});
