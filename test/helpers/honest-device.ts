@@ -26,7 +26,9 @@ export class HonestDevice {
   /** Grants a key for `honest` on the broker, connects with it and begins its session. */
   static async start(broker: SteadBroker): Promise<HonestDevice> {
     const key = await grantNewKey(broker, 'honest');
-    const device = await connectDevice({ url: broker.url, key, session: { deadlineMs: 10_000 } });
+    // No resends (the retry interval is past the deadline): every frame it sends is one call, so
+    // tests can account for the frames the broker received.
+    const device = await connectDevice({ url: broker.url, key, session: { deadlineMs: 20_000, retryMs: 60_000 } });
     const honest = new HonestDevice(device);
     await honest.#till.begin();
     honest.#running = honest.#loop();
@@ -57,6 +59,11 @@ export class HonestDevice {
 
   #next(): Promise<void> {
     return new Promise((resolve) => (this.#progress = resolve));
+  }
+
+  /** Frames it sent once stopped: the begin, each call, and the final read of the counters. */
+  get frames(): number {
+    return this.#calls + 2;
   }
 
   /**
