@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
+import type { DeviceKey } from '../../shared/identity/index.js';
 import { grantNewKey } from './keys.js';
 
 /**
@@ -10,6 +11,8 @@ import { grantNewKey } from './keys.js';
  */
 export class HonestDevice {
   readonly device: Device;
+  /** Its key, for tests that steal from it. */
+  readonly key: DeviceKey;
   readonly #till: DeviceSession;
   #calls = 0;
   #failure: unknown = null;
@@ -18,8 +21,9 @@ export class HonestDevice {
   /** Told after each call (and when the loop ends), for `stop` waiting on more calls. */
   #progress: (() => void) | null = null;
 
-  private constructor(device: Device) {
+  private constructor(device: Device, key: DeviceKey) {
     this.device = device;
+    this.key = key;
     this.#till = device.session('toaster/honest', 'till');
   }
 
@@ -29,7 +33,7 @@ export class HonestDevice {
     // No resends (the retry interval is past the deadline): every frame it sends is one call, so
     // tests can account for the frames the broker received.
     const device = await connectDevice({ url: broker.url, key, session: { deadlineMs: 20_000, retryMs: 60_000 } });
-    const honest = new HonestDevice(device);
+    const honest = new HonestDevice(device, key);
     await honest.#till.begin();
     honest.#running = honest.#loop();
     return honest;
