@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { newDeviceKey, type DeviceKey } from '../../shared/identity/index.js';
@@ -162,5 +163,26 @@ describe('oversize MQTT packets (issue 8)', () => {
     expect(result.closed).toBe(true);
     expect(broker.metrics.get('dropped.oversize')).toBe(1);
     await honest.stop(5);
+  });
+});
+
+describe('oversize MQTT packets over WebSocket (issue 8)', () => {
+  it('a CONNECT announcing 255 MB over a ws listener closes the WebSocket, counted', async () => {
+    const broker = await startBroker({ auth: {}, listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'ws', port: 0 }] });
+    const honest = await HonestDevice.start(broker);
+    try {
+      const ws = broker.listeners[1];
+      const socket = new WebSocket(`ws://127.0.0.1:${ws?.port ?? 0}/mqtt`, 'mqtt');
+      socket.on('error', () => {});
+      await once(socket, 'open');
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.send(Buffer.concat([fixedHeader(1, 0, CLAIMED), Buffer.alloc(1024)]));
+      await closed;
+      expect(broker.metrics.get('dropped.oversize')).toBe(1);
+      await honest.stop(5);
+    } finally {
+      await honest.device.close();
+      await broker.close();
+    }
   });
 });
