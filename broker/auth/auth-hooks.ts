@@ -138,7 +138,12 @@ export class BrokerAuth {
         // [MQTT-3.9.3] a refused subscription is granted 128; the connection stays up.
         callback(null, null);
       },
-      authorizeForward: (client, packet) => (this.#policy.read(this.#accessOf(client), packet.topic) ? packet : null),
+      authorizeForward: (client, packet) => {
+        if (this.#policy.read(this.#accessOf(client), packet.topic)) return packet;
+        // A wildcard matched a topic the key may not read: filtered per delivery, counted (issue 8).
+        this.#host.count('auth.refused.forward');
+        return null;
+      },
     };
   }
 

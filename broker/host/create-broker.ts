@@ -16,6 +16,7 @@ import type { HttpListener } from '../http/http-listener.js';
 import { Metrics } from '../metrics/event-feed.js';
 import { openListeners, type BoundListener, type ListenerOptions, type Listeners } from './listeners.js';
 import { startObservability } from './observability.js';
+import { packetCap, PacketSizeGuard, type OversizeListener } from './packet-size-guard.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { resolveBlobSeal } from './blob-key.js';
 
@@ -167,7 +168,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   };
   // Every listener hands its connections to this one aedes, so its hooks apply to all of them.
   const specs = options.listeners ?? [{ host: options.host, port: options.port }];
-  listeners = await openListeners(specs, (stream) => aedes.handle(stream)).catch(abandon);
+  // Issue 8: every connection's packets are capped before mqtt-packet buffers them; an oversize
+  // one closes the connection (MQTT 3.1.1 has no reason code for it), counted and logged once.
+  const cap = packetCap(limits.maxFrameBytes);
+  const oversize: OversizeListener = (announced) => {
+    metrics.count('dropped.oversize');
+    refusals.refused('STEAD_E_FRAME_TOO_LARGE', 'mqtt', `packet of ${announced} bytes`, null);
+  };
+  listeners = await openListeners(specs, (stream) => aedes.handle(new PacketSizeGuard(stream, cap, oversize))).catch(abandon);
   const open = listeners;
   const { first } = open;
   const fleet = { runtime, aedes, committer, store, metrics, mqtt: { host: first.host, port: first.port, listening: () => open.listening() }, mqttUrl: first.url, startedAt: Date.now() };
