@@ -9,3 +9,4 @@ export type { BackoffOptions } from './backoff.js';
 export { callOnce } from './call-once/call-once.js';
 export { defaultJournalDir } from './call-once/journal.js';
 export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';
+export * from './sim/index.js';

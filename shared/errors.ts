@@ -90,6 +90,8 @@ export const CATALOGUE = {
   BAD_BUNDLE: entry('a command bundle or bundle report is malformed', 'fail'),
   BUNDLE_LATE: entry('a command bundle arrived after its start, beyond the tolerance; it was refused', 'fail'),
   BUNDLE_STORE: entry('the pending bundles file could not be read or written', 'fail'),
+  // The device simulator (device/sim, issue 9).
+  SCENARIO_LOAD: entry('a simulator scenario module failed to load or exports no scenario', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**
