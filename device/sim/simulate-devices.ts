@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { SteadError } from '../../shared/errors.js';
 import { checkInvariants } from './check-invariants.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
@@ -18,7 +18,8 @@ export async function simulateDevices<M extends object>(options: SimulateOptions
   const { devices, steps, connectBatch } = counts(options);
   if (typeof options.scenario?.step !== 'function') throw new SteadError('BAD_OPTIONS', 'scenario.step must be a function');
   const seed = options.seed ?? randomInt(2 ** 31);
-  const runId = deriveSeed(seed, 'run').toString(36).slice(0, 6);
+  // Random even with a seed: a replayed run must not find the proxies of the run it replays.
+  const runId = randomBytes(4).toString('hex');
   const { packet, restart, restartWithinMs } = splitFaults(options.faults);
   const proxy: FaultProxy | null = packet ? await startFaultProxy({ broker: options.broker, faults: packet, seed }) : null;
   const stats = new SimStats(devices);

@@ -28,7 +28,7 @@ export interface SimDeviceInfo {
   readonly index: number;
   /** The device's MQTT client id, unique per run: `sim-<runId>-<index>`. */
   readonly id: string;
-  /** Unique per run (from the seed): put it in proxy ids so runs against one broker stay apart. */
+  /** Random per run (even with a seed): put it in proxy ids so runs against one broker stay apart. */
   readonly runId: string;
 }
 
@@ -78,7 +78,7 @@ export interface SimulateOptions<M extends object = Record<string, unknown>> {
   durationMs?: number;
   /** Packet and connection faults (through a fault proxy) and device restarts; a function gives per-device settings. */
   faults?: SimFaults | ((clientId: string) => FaultSettings);
-  /** Seeds every choice of the run (faults, restarts, `ctx.random`, the run id); default: random. */
+  /** Seeds every choice of the run (faults, restarts, `ctx.random`); default: random. */
   seed?: number;
   /** Devices connecting at once; default 100. */
   connectBatch?: number;
