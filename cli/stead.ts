@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { defineBroker } from './broker.js';
 import { defineCall } from './call.js';
+import { defineSimulate } from './simulate.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 
 defineBroker(program);
 defineCall(program);
+defineSimulate(program);
 
 try {
   await program.parseAsync(process.argv);
