@@ -17,6 +17,12 @@ export function parsePositive(value: string): number {
   return n;
 }
 
+export function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a non-negative number');
+  return n;
+}
+
 export function parseWhole(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SimFaults, SimulateOptions } from '../device/index.js';
 import { SIMULATE_EXIT_CODES, SIMULATE_EXIT_HELP } from './exit-codes.js';
-import { parseDelay, parsePositive, parseProbability, parseWhole } from './options.js';
+import { parseDelay, parseNonNegative, parsePositive, parseProbability, parseWhole } from './options.js';
 import { createSimulateDisplay } from './simulate-display.js';
 
 interface SimulateFlags {
@@ -37,7 +37,7 @@ export function defineSimulate(program: Command): void {
     .option('--drop <p>', 'probability that a PUBLISH is dropped (either way)', parseProbability, 0)
     .option('--duplicate <p>', 'probability that a PUBLISH is sent twice', parseProbability, 0)
     .option('--delay <ms>', 'delay of every packet: <ms> or <min>-<max>', parseDelay)
-    .option('--cuts <per-s>', 'connection cuts per device per second', parsePositive, 0)
+    .option('--cuts <per-s>', 'connection cuts per device per second', parseNonNegative, 0)
     .option('--restart <p>', 'probability that a device crashes during a step and restarts', parseProbability, 0)
     .option('--retry <ms>', 'resend an unanswered request after this long', parsePositive, 1000)
     .addHelpText('after', SIMULATE_EXIT_HELP)

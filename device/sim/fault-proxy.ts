@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { SteadError } from '../../shared/errors.js';
 import { FaultPipe, emptyFaultCounts, type FaultCounts } from './fault-pipe.js';
-import { hasFaults, resolveFaults, type FaultPlan, type ResolvedFaults } from './fault-settings.js';
+import { hasFaults, resolveFaults, type FaultPlan, type FaultSettings, type ResolvedFaults } from './fault-settings.js';
 import { PacketType, connectClientId } from './mqtt-framer.js';
 import { deriveSeed, exponential, seededFraction } from './seeded-random.js';
 
@@ -39,7 +39,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = plainTcpTarget(options.broker);
   const plan = options.faults;
   // Fixed settings are checked once, here; a per-device plan is checked per connection.
-  const fixed: ResolvedFaults | null = typeof plan === 'function' ? null : resolveFaults(plan);
+  const fixed = typeof plan === 'function' ? null : resolveFaults(plan);
+  const settingsFor = (clientId: string): ResolvedFaults => fixed ?? resolveFaults((plan as (id: string) => FaultSettings)(clientId));
   const seed = options.seed ?? 1;
   const counts = emptyFaultCounts();
   const open = new Set<Connection>();
@@ -66,7 +67,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     connectsById.set(clientId, nth + 1);
     let faults: ResolvedFaults;
     try {
-      faults = fixed ?? resolveFaults((plan as (id: string) => Parameters<typeof resolveFaults>[0])(clientId));
+      faults = settingsFor(clientId);
     } catch {
       // A plan that throws for this device leaves it without faults rather than crash the proxy.
       return;
