@@ -66,6 +66,8 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
 function options(flags: SimulateFlags): Omit<SimulateOptions, 'scenario'> {
   const faults: SimFaults = { drop: flags.drop, duplicate: flags.duplicate, cutsPerSecond: flags.cuts, restart: flags.restart };
   if (flags.delay) faults.delayMs = flags.delay;
+  // No fault flag: the scenario's own faults, if it declares any.
+  const given = flags.drop > 0 || flags.duplicate > 0 || flags.cuts > 0 || flags.restart > 0 || flags.delay !== undefined;
   return {
     broker: flags.broker,
     devices: flags.devices,
@@ -73,7 +75,7 @@ function options(flags: SimulateFlags): Omit<SimulateOptions, 'scenario'> {
     durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
     seed: flags.seed,
     connectBatch: flags.connectBatch,
-    faults,
+    faults: given ? faults : undefined,
     device: { root: flags.root, session: { retryMs: flags.retry } },
   };
 }

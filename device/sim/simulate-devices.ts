@@ -20,7 +20,7 @@ export async function simulateDevices<M extends object>(options: SimulateOptions
   const seed = options.seed ?? randomInt(2 ** 31);
   // Random even with a seed: a replayed run must not find the proxies of the run it replays.
   const runId = randomBytes(4).toString('hex');
-  const { packet, restart, restartWithinMs } = splitFaults(options.faults);
+  const { packet, restart, restartWithinMs } = splitFaults(options.faults ?? options.scenario.faults);
   const proxy: FaultProxy | null = packet ? await startFaultProxy({ broker: options.broker, faults: packet, seed }) : null;
   const stats = new SimStats(devices);
   const run: SimRun<M> = {

@@ -19,6 +19,8 @@ export interface Scenario<M extends object = Record<string, unknown>> {
   step: (ctx: SimContext<M>) => Promise<void> | void;
   /** Checked once every device is done: `true` when it holds, or a line saying how it failed. */
   invariants?: Readonly<Record<string, Invariant<M>>>;
+  /** The faults this scenario runs under when the caller gives none (`faults` of the options wins). */
+  faults?: SimFaults;
 }
 
 export type Invariant<M extends object> = (check: InvariantCheck<M>) => Promise<true | string> | true | string;
@@ -76,7 +78,7 @@ export interface SimulateOptions<M extends object = Record<string, unknown>> {
   steps?: number;
   /** Stop starting new steps after this long (every device still ends its current step). */
   durationMs?: number;
-  /** Packet and connection faults (through a fault proxy) and device restarts; a function gives per-device settings. */
+  /** Packet and connection faults (through a fault proxy) and device restarts; a function gives per-device settings. Default: the scenario's. */
   faults?: SimFaults | ((clientId: string) => FaultSettings);
   /** Seeds every choice of the run (faults, restarts, `ctx.random`); default: random. */
   seed?: number;

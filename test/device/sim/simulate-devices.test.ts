@@ -67,6 +67,14 @@ describe('simulateDevices', () => {
     expect(new Set(asked.map((d) => d.id)).size).toBe(4);
   });
 
+  it("runs under the scenario's own faults when the options give none, and the options' when they do", async () => {
+    const faulty = defineScenario({ ...counting, faults: { duplicate: 1 } });
+    const own = await simulateDevices({ broker: broker.url, devices: 2, steps: 2, scenario: faulty });
+    expect(own.faults?.duplicated).toBeGreaterThan(0);
+    const given = await simulateDevices({ broker: broker.url, devices: 2, steps: 2, scenario: faulty, faults: {} });
+    expect(given.faults).toBeNull();
+  });
+
   it('reports progress while it runs, and stops starting steps after durationMs', async () => {
     const progress: SimProgress[] = [];
     const result = await simulateDevices({
