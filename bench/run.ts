@@ -5,12 +5,13 @@
  *
  *   npm run bench -- [--store memory:|sqlite:<file>] [--duration-ms 5000] [--segments 4] [--warmup-ms 1500]
  *                    [--devices 1,100,1000] [--shared-devices 100] [--connect-batch 50]
- *                    [--only codec,round-trips,recovery,cli-call,verify] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
- *                    [--recovery-devices 1000] [--recovery-rounds 3]
+ *                    [--only codec,round-trips,recovery,cli-call,verify,simulate] [--modes raw,raw-durable,stead,stead-shared] [--cpu-prof <dir>]
+ *                    [--recovery-devices 1000] [--recovery-rounds 3] [--simulate-devices 10000]
  *
  * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
  * clients process into dir; with `--modes stead` they show Stead's costs alone. The recovery
- * section always runs on a SQLite file of its own, whatever `--store` says.
+ * section always runs on a SQLite file of its own, whatever `--store` says. The simulate section
+ * (issue 9) connects `--simulate-devices` simulated devices to raw aedes, then to Stead.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -24,6 +25,7 @@ import { codecTable, recoveryTable, roundTripTables, targetLines, targets, write
 import type { RowMode } from './protocol.js';
 import { runRecovery, type RecoveryParams, type RecoveryResults } from './recovery.js';
 import { runRoundTrips, type RoundTripParams, type RoundTripResults } from './round-trips.js';
+import { runSimulateBench, simulateTable, type SimulateResults } from './simulate.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'recovery-devices': { type: 'string', default: '1000' },
     'recovery-rounds': { type: 'string', default: '3' },
+    'simulate-devices': { type: 'string', default: '10000' },
   },
 });
 
@@ -57,7 +60,7 @@ function modes(text: string): RowMode[] {
   return MODES.filter((m) => list.includes(m));
 }
 
-const SECTIONS = ['codec', 'round-trips', 'recovery', 'cli-call', 'verify'] as const;
+const SECTIONS = ['codec', 'round-trips', 'recovery', 'cli-call', 'verify', 'simulate'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sections(text: string | undefined): ReadonlySet<Section> {
@@ -130,6 +133,8 @@ async function main(): Promise<void> {
     log('verify: 10,000 CONNECT tokens through the broker check …');
     connectVerify = runVerifyBench(10_000);
   }
+  const simulateParams = { devices: count('simulate-devices', values['simulate-devices']), connectBatch: params.connectBatch };
+  const simulate: SimulateResults | null = only.has('simulate') ? await runSimulateBench(simulateParams, log) : null;
 
   const met = targets(roundTrips, codec, recovery, params.store);
   if (connectVerify) {
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
   if (codec) console.log(`\n${codecTable(codec)}`);
   if (cliCall) console.log(`\n${cliCallTable(cliCall)}`);
   if (connectVerify) console.log(`\n${verifyLine(connectVerify)}`);
+  if (simulate) console.log(`\n${simulateTable(simulate)}`);
   console.log(`\nTargets\n${targetLines(met)}`);
 
   const machine = {
@@ -155,12 +161,13 @@ async function main(): Promise<void> {
   const report = {
     startedAt: startedAt.toISOString(),
     machine,
-    params: { ...params, codec: codecParams, recovery: recoveryParams },
+    params: { ...params, codec: codecParams, recovery: recoveryParams, simulate: simulateParams },
     roundTrips,
     recovery,
     codec,
     cliCall,
     connectVerify,
+    simulate,
     targets: met,
   };
   const path = await writeResults(report, startedAt);

@@ -49,3 +49,21 @@ Exit codes:
      once-only value
   4  absent: get, exists or delete found no resource (exists and delete print false)
   5  unsent: the broker could not be reached; nothing was sent`;
+
+/** `stead simulate` exits (docs/simulate.md). */
+export const SIMULATE_EXIT_CODES = {
+  ok: 0,
+  invariantFailed: 1,
+  refused: USAGE_EXIT_CODE,
+  unconnected: 3,
+} as const;
+
+export const SIMULATE_EXIT_HELP = `
+Exit codes:
+  0  every invariant held
+  1  an invariant failed (a duplicate or lost effect, say): the summary says which and how
+  2  bad options, or the scenario did not load (STEAD_E_… on stderr); nothing ran
+  3  the invariants held, but some devices never connected
+
+On a terminal the progress is one line, rewritten each second, then a summary table; otherwise
+every second a JSON line {"type":"progress",…} and at the end {"type":"result",…}.`;

@@ -28,3 +28,28 @@ export function keyOptions(flags: { key?: string; audience?: string }): { key?: 
   const key = flags.key ?? process.env.STEAD_KEY;
   return { ...(key ? { key } : {}), ...(flags.audience ? { audience: flags.audience } : {}) };
 }
+
+export function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a non-negative number');
+  return n;
+}
+
+export function parseWhole(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
+  return n;
+}
+
+export function parseProbability(value: string): number {
+  const p = Number(value);
+  if (!(p >= 0 && p <= 1)) throw new InvalidArgumentError('a probability in [0, 1]');
+  return p;
+}
+
+/** `<ms>` or `<min>-<max>`. */
+export function parseDelay(value: string): [number, number] {
+  const [min = NaN, max = min] = value.split('-').map(Number);
+  if (!(min >= 0) || !(max >= min)) throw new InvalidArgumentError('<ms> or <min>-<max>, with min <= max');
+  return [min, max];
+}

@@ -10,6 +10,7 @@ import { defineSession } from './session.js';
 import { defineKeys } from './keys.js';
 import { defineProxyInspect } from './proxy-inspect.js';
 import { defineStatus } from './status.js';
+import { defineSimulate } from './simulate.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -26,6 +27,7 @@ defineKeys(program);
 defineStatus(program);
 defineProxyInspect(program);
 defineBlobKey(program);
+defineSimulate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,3 +19,4 @@ export { defaultJournalDir } from './call-once/journal.js';
 export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';
 export { readKeyFile, writeKeyFile } from './identity/key-file.js';
 export { connectCredentials, DEFAULT_AUDIENCE } from './identity/connect-credentials.js';
+export * from './sim/index.js';

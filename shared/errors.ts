@@ -104,6 +104,8 @@ export const CATALOGUE = {
   BLOB_EXPIRED: entry('a sealed session blob is past its expiry time', 'fail'),
   BLOB_STALE: entry('a sealed session blob is older than the broker’s copy of its proxy', 'fail'),
   BLOB_CONFLICT: entry('a sealed session blob is from a history the broker’s copy of its proxy has left (restored from another blob)', 'fail'),
+  // The device simulator (device/sim, issue 9).
+  SCENARIO_LOAD: entry('a simulator scenario module failed to load or exports no scenario', 'fail'),
 } as const satisfies Record<string, Entry>;
 
 /**
