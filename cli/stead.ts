@@ -9,6 +9,8 @@ import { defineSession } from './session.js';
 import { defineKeys } from './keys.js';
 import { defineProxyInspect } from './proxy-inspect.js';
 import { defineStatus } from './status.js';
+import { defineDevice } from './device.js';
+import { defineFlash } from './flash.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -24,6 +26,8 @@ defineSession(program);
 defineKeys(program);
 defineStatus(program);
 defineProxyInspect(program);
+defineDevice(program);
+defineFlash(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,3 +19,6 @@ export { defaultJournalDir } from './call-once/journal.js';
 export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types.js';
 export { readKeyFile, writeKeyFile } from './identity/key-file.js';
 export { connectCredentials, DEFAULT_AUDIENCE } from './identity/connect-credentials.js';
+// The device agent and `stead flash` (issue 9, docs/agent.md).
+export * from './agent/index.js';
+export { flash, type FlashOptions, type FlashResult, type FlashStep } from './flash/flash.js';
