@@ -85,7 +85,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions = {
     onError: (error) => log('error', 'bundle journal', describe(error)),
   });
   notifier.ready();
-  log('info', 'agent started', { device: config.device, proxy: session.proxy, session: sessionName, gpio: config.gpio?.backend ?? 'linux' });
+  log('info', 'agent started', { node: process.version, device: config.device, proxy: session.proxy, session: sessionName, gpio: config.gpio?.backend ?? 'linux' });
 
   let stopped = false;
   const begun = beginUntilAnswered(session, () => stopped, log).then(async (result) => {

@@ -65,6 +65,10 @@ export async function buildAgent(gadget: string): Promise<Uint8Array> {
         name: 'stead-agent',
         setup(build) {
           build.onResolve({ filter: /^(stead\/(device|hardware|shared)|cbor-x)$/ }, (args) => ({ path: mapped[args.path]! }));
+          // A gadget inside this repo imports the device side by path: the same mapping.
+          build.onResolve({ filter: /device\/index\.js$/ }, (args) =>
+            [join(SIDE_ROOT, 'device/index.js'), join(SIDE_ROOT, 'device/index.ts')].includes(resolve(args.resolveDir, args.path)) ? { path: mapped['stead/device']! } : undefined,
+          );
           build.onResolve({ filter: /^cbor-extract$/ }, () => ({ errors: [{ text: 'the agent bundle must not use the cbor-extract addon' }] }));
         },
       },
