@@ -8,6 +8,7 @@ import { BundleExecutor, LinuxGpio, configurePins, type Gpio } from '../../hardw
 import { Backoff } from '../backoff.js';
 import { Device } from '../device.js';
 import { fileCursor } from '../disk/file-cursor.js';
+import { readKeyFile } from '../identity/key-file.js';
 import type { DeviceSession } from '../session/device-session.js';
 import type { BeginResult } from '../session/types.js';
 import type { AgentConfig } from './agent-config.js';
@@ -46,17 +47,14 @@ const AGENT = 'stead-agent/1';
 export async function runAgent(config: AgentConfig, options: RunAgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? jsonLog;
   const gadget = typeof config.gadget === 'string' ? await importGadget(config.gadget) : parseGadget(config.gadget);
+  const key = readKeyFile(config.key);
+  if (key.device !== config.device) throw new SteadError('BAD_KEY', `the key file ${config.key} is device ${key.device}'s, not ${config.device}'s`);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const gpio = openGpio(config, log);
   // Every pin is checked before any is touched (resolvePins): a typo never half-configures a board.
   await configurePins(gpio, config.pins ?? gadget.pins ?? {});
   const notifier = systemdNotifier(options.env ?? process.env, (error) => log('warn', 'systemd-notify failed', { error: error.message }));
-  const device = new Device({ url: config.broker, key: config.key, audience: config.audience, reconnect: config.reconnect, agent: AGENT });
-  if (device.clientId.split('/')[0] !== config.device) {
-    await device.close();
-    await gpio.close();
-    throw new SteadError('BAD_KEY', `the key file ${config.key} is not device ${config.device}'s`);
-  }
+  const device = new Device({ url: config.broker, key, audience: config.audience, reconnect: config.reconnect, agent: AGENT });
   const sessionName = gadget.session ?? 'gadget';
   const session = device.session(config.proxy ?? `${gadget.app}/${config.device}`, sessionName, {
     notifications: { cursor: fileCursor(join(config.dataDir, `notifications-${sessionName}.json`)) },

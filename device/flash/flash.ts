@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SteadError } from '../../shared/errors.js';
 import { newDeviceKey, type DeviceKey } from '../../shared/identity/key-pair.js';
@@ -11,8 +10,7 @@ import { toBase64Url } from '../../shared/identity/base64url.js';
 import { assertName, parseProxyAddress } from '../../shared/names.js';
 import { readKeyFile, writeKeyFile } from '../identity/key-file.js';
 import type { GpioBackendConfig } from '../agent/agent-config.js';
-import { parseGadget, type GadgetDefinition } from '../agent/gadget.js';
-import { buildAgent } from './build-agent.js';
+import { buildAgent, gadgetApp } from './build-agent.js';
 import { flashFiles } from './flash-files.js';
 import { parseTarget, sshCommands, writeIntoFolder, type FileOutcome } from './targets.js';
 
@@ -71,7 +69,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   const publicKey = toBase64Url(key.publicKey);
 
   const agent = await buildAgent(options.gadget);
-  const proxy = options.proxy ?? `${(await importGadget(options.gadget)).app}/${options.device}`;
+  const proxy = options.proxy ?? `${await gadgetApp(options.gadget)}/${options.device}`;
   parseProxyAddress(proxy);
   progress({ step: 'build', message: `agent built for Node 18: ${(agent.length / 1024).toFixed(0)} KiB, one file, pure JavaScript`, detail: { bytes: agent.length } });
 
@@ -105,7 +103,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
     const staged = await mkdtemp(join(tmpdir(), 'stead-flash-'));
     try {
       for (const file of files) await writeIntoFolder(staged, file);
-      result.commands = sshCommands(target, staged, options.device);
+      result.commands = sshCommands(target, staged, files);
       for (const argv of result.commands) {
         progress({ step: 'ssh', message: argv.join(' '), detail: { argv } });
         if (!options.dryRun) await promisify(execFile)(argv[0]!, argv.slice(1));
@@ -117,10 +115,6 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   }
   progress({ step: 'done', message: options.dryRun ? 'dry run: nothing written' : `flashed ${options.device}` });
   return result;
-}
-
-async function importGadget(path: string): Promise<GadgetDefinition> {
-  return parseGadget(((await import(pathToFileURL(resolve(path)).href)) as { default?: unknown }).default);
 }
 
 async function deviceKey(options: FlashOptions, progress: (step: FlashStep) => void): Promise<DeviceKey> {

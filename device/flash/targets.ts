@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SteadError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../disk/atomic-write.js';
-import { AGENT_DIR, UNIT_PATH, type FlashFile } from './flash-files.js';
+import { AGENT_DIR, type FlashFile } from './flash-files.js';
 
 export type FlashTarget = { kind: 'folder'; root: string } | { kind: 'ssh'; user: string | null; host: string; port: number | null; root: string };
 
@@ -43,20 +43,24 @@ export async function writeIntoFolder(root: string, file: FlashFile): Promise<Fi
 
 /**
  * The commands that put a staged root (the same files, in a local folder) onto a host over ssh,
- * with the system's `ssh` and `scp`: make the folders, copy, set the key's mode, reload systemd
- * and (re)start the agent. `--dry-run` prints them; each runs with `execFile` (no shell here).
+ * with the system's `ssh` and `scp`: copy the files into `~/.stead-flash` (the login user cannot
+ * write /opt), then, as root with sudo, install each file whose bytes differ with its mode, drop
+ * the copy, reload systemd and (re)start the agent. `--dry-run` prints them; each runs with
+ * `execFile` (no local shell).
  */
-export function sshCommands(target: Extract<FlashTarget, { kind: 'ssh' }>, staged: string, device: string): string[][] {
+export function sshCommands(target: Extract<FlashTarget, { kind: 'ssh' }>, staged: string, files: readonly FlashFile[]): string[][] {
   const at = target.user ? `${target.user}@${target.host}` : target.host;
-  const remote = (path: string): string => join(target.root, path);
   const sshPort = target.port ? ['-p', String(target.port)] : [];
   const scpPort = target.port ? ['-P', String(target.port)] : [];
   const quote = (path: string): string => `'${path.replace(/'/g, `'\\''`)}'`;
+  const install = files.map((file) => {
+    const from = quote(`.stead-flash/${file.path}`);
+    const to = quote(join(target.root, file.path));
+    return `{ cmp -s ${from} ${to} || install -D -m ${file.mode.toString(8)} ${from} ${to}; }`;
+  });
   return [
-    ['ssh', ...sshPort, at, `mkdir -p ${quote(remote(`${AGENT_DIR}/keys`))} ${quote(remote(dirname(UNIT_PATH)))} && chmod 700 ${quote(remote(`${AGENT_DIR}/keys`))}`],
-    ['scp', ...scpPort, '-p', join(staged, AGENT_DIR, 'agent.mjs'), join(staged, AGENT_DIR, 'agent.json'), `${at}:${remote(AGENT_DIR)}/`],
-    ['scp', ...scpPort, '-p', join(staged, AGENT_DIR, 'keys', `${device}.key`), `${at}:${remote(`${AGENT_DIR}/keys`)}/`],
-    ['scp', ...scpPort, '-p', join(staged, UNIT_PATH), `${at}:${remote(UNIT_PATH)}`],
-    ['ssh', ...sshPort, at, `chmod 600 ${quote(remote(`${AGENT_DIR}/keys/${device}.key`))} && systemctl daemon-reload && systemctl enable stead-agent && systemctl restart stead-agent`],
+    ['ssh', ...sshPort, at, 'rm -rf .stead-flash && mkdir -m 700 .stead-flash'],
+    ['scp', ...scpPort, '-r', join(staged, 'opt'), join(staged, 'etc'), `${at}:.stead-flash/`],
+    ['ssh', ...sshPort, at, `sudo sh -c ${quote(`${install.join(' && ')} && chmod 700 ${quote(join(target.root, AGENT_DIR, 'keys'))} && systemctl daemon-reload && systemctl enable stead-agent && systemctl restart stead-agent`)} ; rm -rf .stead-flash`],
   ];
 }
