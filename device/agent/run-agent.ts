@@ -130,9 +130,24 @@ function openGpio(config: AgentConfig, log: AgentLog): Gpio {
   return new LinuxGpio({ root: gpio.root, pollMs: gpio.pollMs, onError: (error) => log('warn', 'gpio', describe(error)) });
 }
 
+/**
+ * Loads a gadget module: JavaScript with Node's import(), TypeScript through tsx's scoped
+ * `tsImport` (as the broker loads apps). The specifier is not a literal so that the flashed
+ * agent's bundle, whose gadget is built in, does not take tsx in.
+ */
 async function importGadget(path: string): Promise<GadgetDefinition> {
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-  return parseGadget(module.default);
+  const url = pathToFileURL(path).href;
+  let module: { default?: unknown };
+  if (/\.(ts|mts|cts)$/.test(path)) {
+    const tsx = 'tsx/esm/api';
+    const { tsImport } = (await import(tsx)) as { tsImport: (url: string, parent: string) => Promise<unknown> };
+    module = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  } else {
+    module = (await import(url)) as { default?: unknown };
+  }
+  // A TypeScript module compiled to CommonJS puts its default one level down.
+  const value = module.default as { default?: unknown } | undefined;
+  return parseGadget(value && typeof value === 'object' && 'app' in value ? value : value?.default ?? value);
 }
 
 function runCommand(gadget: GadgetDefinition, method: string, args: unknown[], io: GadgetIo): unknown {
