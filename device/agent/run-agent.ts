@@ -10,6 +10,7 @@ import { Device } from '../device.js';
 import { fileCursor } from '../disk/file-cursor.js';
 import { readKeyFile } from '../identity/key-file.js';
 import type { DeviceSession } from '../session/device-session.js';
+import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import type { BeginResult } from '../session/types.js';
 import type { AgentConfig } from './agent-config.js';
 import { parseGadget, type GadgetDefinition, type GadgetIo } from './gadget.js';
@@ -51,8 +52,17 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions = {
   if (key.device !== config.device) throw new SteadError('BAD_KEY', `the key file ${config.key} is device ${key.device}'s, not ${config.device}'s`);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const gpio = openGpio(config, log);
-  // Every pin is checked before any is touched (resolvePins): a typo never half-configures a board.
-  await configurePins(gpio, config.pins ?? gadget.pins ?? {});
+  try {
+    // Every pin is checked before any is touched (resolvePins): a typo never half-configures a board.
+    await configurePins(gpio, config.pins ?? gadget.pins ?? {});
+    return await start(config, gadget, key, gpio, log, options);
+  } catch (error) {
+    await gpio.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function start(config: AgentConfig, gadget: GadgetDefinition, key: DeviceKey, gpio: Gpio, log: AgentLog, options: RunAgentOptions): Promise<RunningAgent> {
   const notifier = systemdNotifier(options.env ?? process.env, (error) => log('warn', 'systemd-notify failed', { error: error.message }));
   const device = new Device({ url: config.broker, key, audience: config.audience, reconnect: config.reconnect, agent: AGENT });
   const sessionName = gadget.session ?? 'gadget';
@@ -74,21 +84,28 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions = {
 
   // Reports wait until the session has begun (start()): the first begin is the agent's own.
   const sender = new ReportSender(session, (id) => executor.acknowledge(id), (error, report) => log('warn', 'bundle report not delivered yet', { bundle: report.id, ...describe(error) }));
-  const executor: BundleExecutor = await BundleExecutor.open({
-    dataDir: config.dataDir,
-    lateToleranceMs: config.lateToleranceMs,
-    run: (method, args) => runCommand(gadget, method, args, io),
-    // Reports given while opening are the unacknowledged ones from before a crash: sent again.
-    onReport: (report) => sender.push(report),
-    onError: (error) => log('error', 'bundle journal', describe(error)),
-  });
+  let executor: BundleExecutor;
+  try {
+    executor = await BundleExecutor.open({
+      dataDir: config.dataDir,
+      lateToleranceMs: config.lateToleranceMs,
+      run: (method, args) => runCommand(gadget, method, args, io),
+      // Reports given while opening are the unacknowledged ones from before a crash: sent again.
+      onReport: (report) => sender.push(report),
+      onError: (error) => log('error', 'bundle journal', describe(error)),
+    });
+  } catch (error) {
+    await device.close();
+    throw error;
+  }
   notifier.ready();
   log('info', 'agent started', { node: process.version, device: config.device, proxy: session.proxy, session: sessionName, gpio: config.gpio?.backend ?? 'linux' });
 
   let stopped = false;
   const begun = beginUntilAnswered(session, () => stopped, log).then(async (result) => {
     log('info', 'session begun', { crashed: result.crashed });
-    await gadget.onBegin?.(result, io);
+    // The gadget's hook failing must not leave the agent deaf to its bundles.
+    await Promise.resolve(gadget.onBegin?.(result, io)).catch((error: unknown) => log('error', 'onBegin failed', describe(error)));
     session.onNotify(async (payload) => {
       if (!isBundleNotification(payload)) return gadget.onNotification?.(payload, io);
       try {
