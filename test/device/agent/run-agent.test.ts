@@ -62,6 +62,15 @@ describe('runAgent', () => {
     expect((await agent.begun).crashed).toBe(false);
   });
 
+  test('a gadget whose onBegin throws still gets its bundles', async () => {
+    world = await agentWorld();
+    const failing = { ...lampGadget, onBegin: () => Promise.reject(new Error('the gadget could not say hello')) };
+    agent = await runAgent(await config(world.broker.url, { gadget: failing }), { log: quiet });
+    await agent.begun;
+    await world.session.call('send', 'b1', 100, [{ after: 0, method: 'on', args: [] }]);
+    await expect.poll(async () => (await world!.status()).reports.map((report) => report.status), { timeout: 5000 }).toEqual(['completed']);
+  });
+
   test('a bad config is refused before any pin is touched', async () => {
     world = await agentWorld();
     expect(codeOf(() => parseAgentConfig({ device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', pinz: {} }, '/'))).toBe('STEAD_E_BAD_OPTIONS');
