@@ -21,8 +21,11 @@ const NOOP: SystemdNotifier = { ready() {}, stopping() {}, close() {} };
  */
 export function systemdNotifier(env: NodeJS.ProcessEnv = process.env, onError: (error: Error) => void = () => {}): SystemdNotifier {
   if (!env.NOTIFY_SOCKET) return NOOP;
+  // `--pid`: a privileged systemd-notify sends as the agent's PID. Else systemd finds the sender's
+  // unit from its PID, and a systemd-notify that already exited is found in none: the message is
+  // dropped (systemd issue #2737), which a watchdog ping must not be.
   const send = (...args: string[]): void => {
-    execFile('systemd-notify', args, { env }, (error) => {
+    execFile('systemd-notify', [`--pid=${process.pid}`, ...args], { env }, (error) => {
       if (error) onError(error);
     });
   };

@@ -73,7 +73,9 @@ describe('the device agent as a process (the flashed file, run by this node)', (
       (await readFile(told, 'utf8').catch(() => ''))
         .split('\n')
         .filter(Boolean)
-        .map((line) => ({ at: Number(line.split(' ')[0]), message: line.slice(line.indexOf(' ') + 1) }));
+        .map((line) => line.split(' '))
+        // Each sent as the agent: `--pid=<the agent's pid> <message>`.
+        .map(([at, pid, message]) => ({ at: Number(at), message: pid === `--pid=${agent.child.pid}` ? message! : `from another pid: ${pid}` }));
     await expect.poll(async () => (await messages()).filter((m) => m.message === 'WATCHDOG=1').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     expect((await messages())[0]!.message).toBe('--ready');
 
