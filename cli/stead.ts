@@ -11,6 +11,8 @@ import { defineKeys } from './keys.js';
 import { defineProxyInspect } from './proxy-inspect.js';
 import { defineStatus } from './status.js';
 import { defineSimulate } from './simulate.js';
+import { defineDevice } from './device.js';
+import { defineFlash } from './flash.js';
 import { USAGE_EXIT_CODE } from './exit-codes.js';
 
 const program = new Command()
@@ -28,6 +30,8 @@ defineStatus(program);
 defineProxyInspect(program);
 defineBlobKey(program);
 defineSimulate(program);
+defineDevice(program);
+defineFlash(program);
 
 try {
   await program.parseAsync(process.argv);

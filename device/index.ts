@@ -20,3 +20,6 @@ export type { CallOnceOptions, CallOutcome, CallStatus } from './call-once/types
 export { readKeyFile, writeKeyFile } from './identity/key-file.js';
 export { connectCredentials, DEFAULT_AUDIENCE } from './identity/connect-credentials.js';
 export * from './sim/index.js';
+// The device agent and `stead flash` (issue 9, docs/agent.md).
+export * from './agent/index.js';
+export { flash, type FlashOptions, type FlashResult, type FlashStep } from './flash/flash.js';
