@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SimFaults, SimulateOptions } from '../device/index.js';
 import { SIMULATE_EXIT_CODES, SIMULATE_EXIT_HELP } from './exit-codes.js';
-import { parseDelay, parseNonNegative, parsePositive, parseProbability, parseWhole } from './options.js';
+import { keyOptions, parseDelay, parseNonNegative, parsePositive, parseProbability, parseWhole } from './options.js';
 import { createSimulateDisplay } from './simulate-display.js';
 
 interface SimulateFlags {
@@ -19,6 +19,8 @@ interface SimulateFlags {
   cuts: number;
   restart: number;
   retry: number;
+  key?: string;
+  audience?: string;
 }
 
 /** `stead simulate`: runs `simulateDevices` with a scenario module; exits non-zero when an invariant failed. */
@@ -30,6 +32,8 @@ export function defineSimulate(program: Command): void {
     .requiredOption('--scenario <module>', 'scenario module: .ts, .mts, .js, .mjs (docs/simulate.md)')
     .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
     .option('--root <root>', 'topic root', 'stead')
+    .option('--key <file>', 'key file every simulated device signs its CONNECT with (default $STEAD_KEY); client ids become <device>/<sim id>')
+    .option('--audience <name>', "the broker's audience name (default stead)")
     .option('--steps <n>', 'steps per device', parseWhole, 10)
     .option('--duration <s>', 'start no new step after this many seconds', parsePositive)
     .option('--seed <n>', 'seed of every fault and scenario choice (replays a run)', parseWhole)
@@ -46,12 +50,16 @@ export function defineSimulate(program: Command): void {
 
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   // Loaded here, not at the top: other subcommands never pay for the simulator.
-  const { loadScenario, simulateDevices } = await import('../device/index.js');
+  const { loadScenario, readKeyFile, simulateDevices } = await import('../device/index.js');
   const display = createSimulateDisplay(process.stdout);
   let result;
   try {
     const scenario = await loadScenario(flags.scenario);
-    result = await simulateDevices({ ...options(flags), scenario, onProgress: display.progress });
+    // DESIGN §7: a broker with keys (every `stead broker`) refuses unsigned CONNECTs.
+    const { key: keyFile, audience } = keyOptions(flags);
+    const signing = keyFile ? { key: readKeyFile(keyFile), ...(audience ? { audience } : {}) } : {};
+    const base = options(flags);
+    result = await simulateDevices({ ...base, device: { ...base.device, ...signing }, scenario, onProgress: display.progress });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     process.stderr.write(`${typeof code === 'string' ? code : 'ERROR'}: ${(error as Error).message}\n`);

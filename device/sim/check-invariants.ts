@@ -1,5 +1,6 @@
 import { connectDevice, type Device, type DeviceOptions } from '../device.js';
 import type { DeviceSession } from '../session/device-session.js';
+import { keyedClientId } from './keyed-client-id.js';
 import type { InvariantCheck, InvariantResult, Scenario, SimDeviceInfo } from './types.js';
 
 export interface CheckOptions<M extends object> {
@@ -28,7 +29,7 @@ export async function checkInvariants<M extends object>(options: CheckOptions<M>
     effects: options.effects,
     devices: options.devices,
     call: async (proxy, method, ...args) => {
-      device ??= await connectDevice({ ...options.device, url: options.broker, clientId: `sim-${options.runId}-check` });
+      device ??= await connectDevice({ ...options.device, url: options.broker, clientId: keyedClientId(options.device.key, `sim-${options.runId}-check`) });
       let session = sessions.get(proxy);
       if (!session) {
         session = device.session(proxy, CHECK_SESSION);

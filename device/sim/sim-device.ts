@@ -3,6 +3,7 @@ import { DeviceContext, type ContextSink } from './sim-context.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { Fraction } from './seeded-random.js';
 import type { Semaphore } from './semaphore.js';
+import { keyedClientId } from './keyed-client-id.js';
 import type { DeviceKeyProvider, Scenario, SimDeviceInfo } from './types.js';
 
 /** What every simulated device of a run shares. */
@@ -32,12 +33,15 @@ export class SimDevice<M extends object> {
   readonly #random: Fraction;
   #step = 0;
   #connected = false;
+  /** The MQTT client id: the device's id, under its key's device name when it signs (DESIGN §7). */
+  #clientId: string;
 
   constructor(info: SimDeviceInfo, run: SimRun<M>, random: Fraction) {
     this.info = info;
     this.#run = run;
     this.#random = random;
     this.memory = run.scenario.memory?.(info) ?? ({} as M);
+    this.#clientId = info.id;
   }
 
   async run(): Promise<void> {
@@ -91,7 +95,7 @@ export class SimDevice<M extends object> {
         clearTimeout(timer);
         if (ctx.crashed) return resolve();
         ctx.crashed = true;
-        this.#run.proxy?.cut(this.info.id);
+        this.#run.proxy?.cut(this.#clientId);
         resolve(this.#close(ctx.device));
       };
     });
@@ -105,7 +109,8 @@ export class SimDevice<M extends object> {
     let device: Device | null = null;
     try {
       const identity = run.keys ? await run.keys(this.info) : {};
-      device = new Device({ ...run.device, ...identity, url: run.url, clientId: this.info.id });
+      this.#clientId = keyedClientId({ ...run.device, ...identity }.key, this.info.id);
+      device = new Device({ ...run.device, ...identity, url: run.url, clientId: this.#clientId });
       device.on('connect', () => this.#onConnect());
       device.on('disconnect', () => this.#onDisconnect());
       device.on('error', () => undefined);
