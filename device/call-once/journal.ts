@@ -66,22 +66,8 @@ export class CallJournal {
     return lockJournalFile(this.dir, this.path, 'stead call of this session');
   }
 
-  async read(): Promise<JournalEntry | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new SteadError('JOURNAL', `cannot read the call journal ${this.path}`, { cause: error });
-    }
-    let entry: unknown;
-    try {
-      entry = JSON.parse(text);
-    } catch (error) {
-      throw new SteadError('JOURNAL', `the call journal ${this.path} is not JSON`, { cause: error });
-    }
-    if (!isEntry(entry)) throw new SteadError('JOURNAL', `the call journal ${this.path} is not a journal entry`);
-    return entry;
+  read(): Promise<JournalEntry | null> {
+    return readJournalEntry(this.path, 'call journal', isEntry);
   }
 
   async write(entry: JournalEntry): Promise<void> {
@@ -213,6 +199,29 @@ function processStart(pid: number): string | null {
  * The lock of a journal file (CallJournal.lock, and `stead session get`'s journal): one run at a
  * time may take up an entry.
  */
+/**
+ * A journal file's entry, or null when there is none; JOURNAL when it cannot be read, is not
+ * JSON or is not an entry (`what` names the journal in the message). Shared by the call journal
+ * and `stead session get`'s journal.
+ */
+export async function readJournalEntry<T>(path: string, what: string, isEntry: (value: unknown) => value is T): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SteadError('JOURNAL', `cannot read the ${what} ${path}`, { cause: error });
+  }
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch (error) {
+    throw new SteadError('JOURNAL', `the ${what} ${path} is not JSON`, { cause: error });
+  }
+  if (!isEntry(entry)) throw new SteadError('JOURNAL', `the ${what} ${path} is not a journal entry`);
+  return entry;
+}
+
 export async function lockJournalFile(dir: string, journalPath: string, what: string): Promise<() => Promise<void>> {
   const path = `${journalPath}.lock`;
   try {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
-import { lockJournalFile } from '../call-once/journal.js';
+import { lockJournalFile, readJournalEntry } from '../call-once/journal.js';
 import { writeFileAtomic } from '../disk/atomic-write.js';
 
 /** A `stead session get` that was sent and not answered yet: the request to send again. */
@@ -41,22 +41,8 @@ export class GetJournal {
     return lockJournalFile(this.dir, this.path, 'stead session get of this address');
   }
 
-  async read(): Promise<GetEntry | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new SteadError('JOURNAL', `cannot read the session journal ${this.path}`, { cause: error });
-    }
-    let entry: unknown;
-    try {
-      entry = JSON.parse(text);
-    } catch (error) {
-      throw new SteadError('JOURNAL', `the session journal ${this.path} is not JSON`, { cause: error });
-    }
-    if (!isEntry(entry)) throw new SteadError('JOURNAL', `the session journal ${this.path} is not a journal entry`);
-    return entry;
+  read(): Promise<GetEntry | null> {
+    return readJournalEntry(this.path, 'session journal', isEntry);
   }
 
   async write(entry: GetEntry): Promise<void> {
