@@ -62,6 +62,15 @@ type InboxItem =
  * (DESIGN §4). For a frame a handler decides and the proxy carries the verdict out; app code
  * runs in a transaction that returns a new record; the record is encoded, becomes the proxy's,
  * and is committed; outputs leave through the gate once the store confirmed (rule 7).
+ *
+ * Why this file is over 400 lines: it is the one place where a verdict becomes a commit, so
+ * every kind of work (frames, pulses, timers, the idle sweep, resource purges, blob requests)
+ * ends in its private #commit and must see the same record and version. The jobs that stand
+ * alone have files of their own: activation (activation.ts), app runs (app-runs.ts), resource
+ * runs (resource-runs.ts), held requests (held-requests.ts), wake-ups (wakeups.ts), the output
+ * gate and blob delivery (output-gate.ts, blob-delivery.ts), commit events (commit-announcer.ts),
+ * the inspect view (proxy-view.ts). The next split is the wake-up steps (sweep, purge, due timer)
+ * into a module handed a commit function.
  */
 export class Proxy implements SessionView, TransactionEnv {
   readonly app: string;

@@ -25,7 +25,8 @@ type ErrorHandler = (error: unknown) => void;
  * or end in flight, fencing), which every path reads and changes. The jobs that stand alone have
  * files of their own: the call window (call-window.ts), retries (retry-timer.ts), deadlines
  * (deadline-timer.ts), pending begin and end (pending.ts), where an error frame goes
- * (error-route.ts), notification delivery and cursors (notifications.ts, notification-cursor.ts).
+ * (error-route.ts), notification delivery and cursors (notifications.ts, notification-cursor.ts),
+ * sealed blobs kept on disk (blob-keeping.ts).
  */
 export class DeviceSession {
   readonly proxy: string;
