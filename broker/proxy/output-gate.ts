@@ -1,5 +1,5 @@
 import type { Release } from '../transaction/transaction.js';
-import { coalesced } from './blob-release.js';
+import { coalesced } from '../protocol/index.js';
 import type { SessionSend } from './outbound.js';
 
 interface Link {

@@ -1,4 +1,5 @@
 import type { Limits } from '../../shared/limits.js';
+import { SteadError } from '../../shared/errors.js';
 import { systemRandom } from '../../shared/random.js';
 import type { QueuePolicy, QueuedNotification } from '../apps/define-proxy.js';
 import { SessionTable } from './session-table.js';
@@ -149,6 +150,12 @@ export function newSession(now: number, limits: Limits): SessionRecord {
     visits: { first: 0, previous: 0, latest: 0, info: null, lastSeen: now },
     resources: NO_RESOURCES,
   };
+}
+
+/** Why a proxy with `count` sessions may not make one more (DESIGN §5 limits); null when it may. */
+export function sessionLimitError(count: number, limits: Limits): SteadError | null {
+  const max = limits.maxSessionsPerProxy;
+  return count >= max ? new SteadError('SESSION_LIMIT', `proxy keeps ${max} sessions at most`) : null;
 }
 
 /** The record with one session replaced (or added). */

@@ -8,7 +8,7 @@ import { Kind, NONCE_BYTES } from '../../shared/wire/frames.js';
 import { copyPlainData } from '../../shared/wire/plain-data.js';
 import type { NotifyOptions, QueuePolicy, QueuedNotification, SessionVisits } from '../apps/define-proxy.js';
 import { enqueued, limited } from '../record/queue.js';
-import { newSession, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
+import { newSession, sessionLimitError, type DurableTimer, type ProxyRecord, type SessionRecord } from '../record/record.js';
 import type { SessionTable } from '../record/session-table.js';
 import { TransactionResources } from './resources.js';
 import { checkFits, notifyBound, notifyBytes, plainCopy, toSteadError } from '../record/replies.js';
@@ -306,8 +306,8 @@ export class Transaction {
   #open(name: string): SessionRecord {
     const existing = this.#view().get(name);
     if (existing) return existing;
-    const max = this.#env.limits.maxSessionsPerProxy;
-    if (this.#view().size >= max) throw new SteadError('SESSION_LIMIT', `proxy keeps ${max} sessions at most`);
+    const full = sessionLimitError(this.#view().size, this.#env.limits);
+    if (full) throw full;
     const created = newSession(this.#env.clock.now(), this.#env.limits);
     this.#put(name, created);
     return created;

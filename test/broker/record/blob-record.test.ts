@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlobRelease, coalesced } from '../../../broker/proxy/blob-release.js';
+import { BlobRelease, coalesced } from '../../../broker/protocol/blobs/blob-release.js';
 import { nextStamp, restoredRecord } from '../../../broker/record/blob-record.js';
 import { BlobSeal } from '../../../broker/record/blob-seal.js';
 import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';

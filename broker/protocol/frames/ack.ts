@@ -1,9 +1,11 @@
-import { SteadError } from '../../shared/errors.js';
-import { bytesEqual } from '../../shared/bytes.js';
-import type { AckFrame } from '../../shared/wire/frames.js';
-import type { SessionRecord } from '../record/record.js';
-import { acked } from '../record/session-steps.js';
-import type { SessionView, Verdict } from './verdict.js';
+import { SteadError } from '../../../shared/errors.js';
+import { bytesEqual } from '../../../shared/bytes.js';
+import type { AckFrame } from '../../../shared/wire/frames.js';
+import type { SessionRecord } from '../../record/record.js';
+import { acked } from '../../record/session-steps.js';
+import { bookkeeping } from '../bookkeeping.js';
+import { NOTHING, refuse, type Step } from '../step.js';
+import type { ProtocolView } from '../view.js';
 
 /**
  * Cumulative acknowledgement of notifications: acknowledged items leave the queue. Only the
@@ -11,13 +13,13 @@ import type { SessionView, Verdict } from './verdict.js';
  * what another instance has not handled; the refusal names the nonce, with seq 0 (it answers
  * no request). A seq past the queue's last is from a queue that went back: it changes nothing.
  */
-export function handleAck(view: SessionView, session: string, frame: AckFrame): Verdict {
-  const s = view.session(session);
+export function ackStep(view: ProtocolView, session: string, frame: AckFrame, now: number): Step {
+  const s = view.record.sessions.get(session);
   const refusal = ackRefusal(s, frame.nonce);
-  if (refusal) return { kind: 'refuse', ref: frame.nonce, seq: 0, error: refusal };
+  if (refusal) return refuse(session, frame.nonce, 0, refusal);
   const next = s && frame.seq <= s.queue.lastSeq ? acked(s, frame.seq) : s;
-  if (!next || next === s) return { kind: 'nothing' };
-  return { kind: 'update', session: next, send: null, durable: true, dropHeld: false, resendQueue: false };
+  if (!next || next === s) return NOTHING;
+  return bookkeeping(view, session, next, true, [], now);
 }
 
 /** Why this nonce may not acknowledge the session's notifications; null when it may. */

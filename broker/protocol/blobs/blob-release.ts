@@ -1,7 +1,7 @@
-import { encodeFrame } from '../../shared/wire/codec.js';
-import { Kind } from '../../shared/wire/frames.js';
-import type { BlobContents, BlobSeal } from '../record/blob-seal.js';
-import type { Release } from '../transaction/transaction.js';
+import { encodeFrame } from '../../../shared/wire/codec.js';
+import { Kind } from '../../../shared/wire/frames.js';
+import type { BlobContents, BlobSeal } from '../../record/blob-seal.js';
+import type { Release } from '../../transaction/transaction.js';
 
 /**
  * A sealed blob for one session, released with the commit it copies (docs/sessions.md). Sealed

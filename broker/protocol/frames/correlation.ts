@@ -1,4 +1,4 @@
-import { Kind, type Frame } from '../../shared/wire/frames.js';
+import { Kind, type Frame } from '../../../shared/wire/frames.js';
 
 /** The ref and seq a device matches an answer against. */
 export type Correlation = [ref: Uint8Array | null, seq: number];
