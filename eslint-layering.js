@@ -1,11 +1,12 @@
 // The layering of DESIGN §2 as ESLint `no-restricted-imports` rules, one config per folder.
 //
 // The table below says, per folder (or file), which of our paths it must not import. A folder
-// inherits the bans of the folders above it (`broker/handlers` also may not import `device`).
+// inherits the bans of the folders above it (`broker/store/sqlite` also may not import `device`).
 // Import specifiers are relative, so a ban on `broker/proxy` is spelled differently from each
 // directory depth (`../proxy/x.js`, `../../broker/proxy/x.js`): `layeringConfigs()` writes one
 // regular expression per route for every depth, and ESLint matches the specifier against them.
 // Type-only imports are banned too: a type import is still a dependency of the layer.
+import { readFileSync } from 'node:fs';
 
 const SOURCES = '*.{ts,mts,cts,js,mjs,cjs}';
 /** How many folder levels below a layer folder the generated `files` globs reach. */
@@ -13,15 +14,78 @@ const MAX_NESTING = 5;
 
 const OUTSIDE = ['test', 'bench', 'examples'];
 const SIDES = ['broker', 'device', 'hardware', 'cli'];
-const BROKER_LAYERS = ['host', 'runtime', 'proxy', 'handlers', 'transaction', 'record', 'store'].map(
-  (name) => `broker/${name}`,
-);
-const BROKER_ENTRIES = ['broker/index.js', 'broker/testing.js'];
 const PUBLIC_ENTRY = (side) => ({ path: side, except: [`${side}/index.js`] });
 
 /**
+ * The package's own name. A source that imports it (`stead/broker`) reaches its own code through
+ * the build in dist/, around every relative-path ban below, so no source may.
+ */
+export const OWN_NAME = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).name;
+
+/**
+ * Every folder of broker/, with the folders of broker/ it imports directly. A folder may import
+ * those and, in turn, whatever they may import; nothing else of broker/, the package entries
+ * (`broker/index.ts`, `broker/testing.ts`) and any folder missing here included. Down the middle
+ * runs DESIGN §2's chain host → runtime → proxy → protocol → transaction → record → store; the
+ * other folders say where they hang. The layering test fails for a folder of broker/ not listed.
+ * @type {Record<string, string[]>}
+ */
+export const BROKER_FOLDERS = {
+  // Reads stead.json into the host's start options.
+  config: ['host'],
+  // aedes, listeners, start and stop: wires everything below.
+  host: ['runtime', 'http', 'auth', 'metrics'],
+  // The HTTP listener (admin API, health, metrics, dashboard) reads proxy views and metrics.
+  http: ['proxy', 'metrics'],
+  // Authentication and authorization at the MQTT edge, over keys and grants kept in the store.
+  auth: ['store'],
+  runtime: ['proxy'],
+  proxy: ['protocol'],
+  protocol: ['handlers', 'transaction'],
+  // The protocol's decisions before they move into protocol/; this entry goes when the move lands.
+  handlers: ['transaction'],
+  transaction: ['record'],
+  record: ['store'],
+  // A store URL may name a user's module, loaded through the app importer.
+  store: ['apps'],
+  // Proxy types and app loading: under every layer, importing nothing of broker/.
+  apps: [],
+  // Metrics receive events and import nothing back.
+  metrics: [],
+  // The dashboard's static files, which the HTTP listener serves.
+  dashboard: [],
+};
+
+/** The folders of broker/ that `folder` may import: its own edges and everything below them. */
+export function brokerReach(folder) {
+  const reach = new Set();
+  const visit = (name) => {
+    for (const next of BROKER_FOLDERS[name] ?? []) {
+      if (reach.has(next)) continue;
+      reach.add(next);
+      visit(next);
+    }
+  };
+  visit(folder);
+  return [...reach];
+}
+
+const brokerLayer = (folder) => {
+  const reach = brokerReach(folder);
+  return {
+    unit: `broker/${folder}`,
+    forbid: [{ path: 'broker', except: [folder, ...reach].map((name) => `broker/${name}`) }],
+    why:
+      reach.length === 0
+        ? `broker/${folder}/ imports nothing of broker/`
+        : `broker/${folder}/ imports only ${reach.map((name) => `${name}/`).join(', ')} of broker/`,
+  };
+};
+
+/**
  * @typedef {{ path: string, except?: string[] }} Target  a folder, or a file as imported (`.js`)
- * @typedef {{ unit: string, forbid: (string | Target)[], why: string }} Layer
+ * @typedef {{ module: string }} ModuleTarget  a package, by name, with every subpath
+ * @typedef {{ unit: string, forbid: (string | Target | ModuleTarget)[], why: string }} Layer
  * @type {Layer[]}
  */
 export const LAYERS = [
@@ -38,23 +102,13 @@ export const LAYERS = [
     forbid: [...['broker', 'device', 'shared', 'hardware'].map(PUBLIC_ENTRY), ...OUTSIDE],
     why: "cli/ imports only each side's public index.js",
   },
-  // Inside broker/ dependencies point one way, top to bottom (DESIGN §2): a layer imports only
-  // the layers below it, and no layer imports the package entries that re-export it.
-  ...BROKER_LAYERS.map((unit, index) => ({
+  ...['shared', ...SIDES].map((unit) => ({
     unit,
-    forbid: [...BROKER_LAYERS.slice(0, index), ...BROKER_ENTRIES],
-    why: `broker layers import only layers below them (${BROKER_LAYERS.join(' → ')})`,
+    forbid: [{ module: OWN_NAME }],
+    why: "no source imports the package's own name; its code is reached by relative paths",
   })),
-  {
-    unit: 'broker/apps',
-    forbid: [{ path: 'broker', except: ['broker/apps'] }],
-    why: 'broker/apps/ (proxy types, app loading) is importable by every broker layer and imports shared/ only',
-  },
-  {
-    unit: 'broker/metrics',
-    forbid: [{ path: 'broker', except: ['broker/metrics'] }],
-    why: 'metrics receive events and import nothing of broker/ (DESIGN §2)',
-  },
+  // Inside broker/ dependencies point one way, top to bottom (DESIGN §2).
+  ...Object.keys(BROKER_FOLDERS).map(brokerLayer),
 ];
 
 /**
@@ -102,20 +156,30 @@ function bansFor(unit, pending) {
   return LAYERS.filter((layer) => isWithin(unit, layer.unit)).flatMap((layer) =>
     layer.forbid
       .map((target) => (typeof target === 'string' ? { path: target } : target))
-      .filter((target) => !allowed.some((path) => isWithin(target.path, path)))
-      .map((target) => ({
-        path: target.path,
-        except: [...(target.except ?? []), ...allowed.filter((path) => isWithin(path, target.path))],
-        why: layer.why,
-      })),
+      .filter((target) => 'module' in target || !allowed.some((path) => isWithin(target.path, path)))
+      .map((target) =>
+        'module' in target
+          ? { module: target.module, why: layer.why }
+          : {
+              path: target.path,
+              except: [...(target.except ?? []), ...allowed.filter((path) => isWithin(path, target.path))],
+              why: layer.why,
+            },
+      ),
   );
 }
 
+/** A bare specifier is the same from every folder: the package and each of its subpaths. */
+const routesFor = (dir, ban) => ('module' in ban ? [`^${escape(ban.module)}${END}`] : routesInto(dir, ban));
+
+const describe = (ban) =>
+  'module' in ban ? ban.module : [ban.path, ...(ban.except?.length ? ['except', ban.except.join(', ')] : [])].join(' ');
+
 function ruleFor(dir, bans) {
   const patterns = bans.flatMap((ban) =>
-    routesInto(dir, ban).map((regex) => ({
+    routesFor(dir, ban).map((regex) => ({
       regex,
-      message: `DESIGN §2: ${ban.why}; this file may not import ${ban.path}.`,
+      message: `DESIGN §2: ${ban.why}; this file may not import ${describe(ban)}.`,
     })),
   );
   return { 'no-restricted-imports': ['error', { patterns }] };

@@ -1,6 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PENDING, layeringConfigs } from '../../eslint-layering.js';
+import { BROKER_FOLDERS, PENDING, brokerReach, layeringConfigs } from '../../eslint-layering.js';
 import { readImportGraph, type ImportEdge } from '../helpers/import-graph.js';
 import { layeringBreaks, repoLayering } from '../helpers/layering.js';
 
@@ -33,10 +34,11 @@ const CASES: [string, string, boolean][] = [
   ['test/probe.ts', '../broker/proxy/proxy.js', true],
   ['bench/probe.ts', '../broker/store/sqlite/sqlite-store.js', true],
   ['examples/hello/probe.ts', '../../broker/store/types.js', true],
-  // Inside broker/: host → runtime → proxy → handlers → transaction → record → store.
+  // Inside broker/: host → runtime → proxy → protocol → transaction → record → store.
   ['broker/host/probe.ts', '../runtime/runtime.js', true],
   ['broker/host/probe.ts', '../store/types.js', true],
   ['broker/runtime/probe.ts', '../host/create-broker.js', false],
+  ['broker/runtime/probe.ts', '../handlers/correlation.js', true],
   ['broker/transaction/probe.ts', '../handlers/call.js', false],
   ['broker/transaction/probe.ts', '../../broker/handlers/call.js', false],
   ['broker/record/probe.ts', '../transaction/transaction.js', false],
@@ -45,20 +47,84 @@ const CASES: [string, string, boolean][] = [
   ['broker/store/sqlite/probe.ts', '../../record/record.js', false],
   ['broker/store/sqlite/probe.ts', '../types.js', true],
   ['broker/proxy/probe.ts', '../index.js', false],
+  ['broker/proxy/probe.ts', '../host/create-broker.js', false],
+  ['broker/proxy/probe.ts', '../testing.js', false],
+  // protocol/ takes handlers/' place in the chain.
+  ['broker/proxy/probe.ts', '../protocol/step.js', true],
+  ['broker/runtime/probe.ts', '../protocol/step.js', true],
+  ['broker/protocol/probe.ts', '../transaction/transaction.js', true],
+  ['broker/protocol/probe.ts', '../record/record.js', true],
+  ['broker/protocol/probe.ts', '../proxy/proxy.js', false],
+  ['broker/protocol/probe.ts', '../runtime/runtime.js', false],
+  ['broker/protocol/calls/probe.ts', '../../proxy/proxy.js', false],
+  ['broker/transaction/probe.ts', '../protocol/step.js', false],
+  ['broker/store/probe.ts', '../protocol/step.js', false],
+  // A folder of broker/ that the table does not know is banned to every placed folder.
+  ['broker/store/probe.ts', '../cluster/lease.js', false],
+  ['broker/host/probe.ts', '../cluster/lease.js', false],
   // broker/apps/ is below every layer and above none.
   ['broker/store/probe.ts', '../apps/define-proxy.js', true],
   ['broker/handlers/probe.ts', '../apps/define-proxy.js', true],
+  ['broker/auth/probe.ts', '../apps/define-proxy.js', true],
   ['broker/apps/probe.ts', './define-proxy.js', true],
   ['broker/apps/probe.ts', '../../shared/errors.js', true],
   ['broker/apps/probe.ts', '../store/types.js', false],
   ['broker/apps/probe.ts', '../index.js', false],
-  // Metrics receive events: importable by host, importing nothing of broker/.
+  ['broker/apps/probe.ts', '../metrics/histogram.js', false],
+  // Metrics receive events: importable by host and http, importing nothing of broker/.
   ['broker/host/probe.ts', '../metrics/event-feed.js', true],
+  ['broker/http/probe.ts', '../metrics/index.js', true],
+  ['broker/proxy/probe.ts', '../metrics/index.js', false],
+  ['broker/store/probe.ts', '../metrics/index.js', false],
   ['broker/metrics/probe.ts', '../host/create-broker.js', false],
   ['broker/metrics/probe.ts', '../store/types.js', false],
   ['broker/metrics/probe.ts', '../runtime/runtime.js', false],
+  ['broker/metrics/probe.ts', '../apps/define-proxy.js', false],
   ['broker/metrics/probe.ts', './histogram.js', true],
   ['broker/metrics/probe.ts', '../../shared/clock.js', true],
+  // Authentication and authorization: used by host, over the store.
+  ['broker/host/probe.ts', '../auth/index.js', true],
+  ['broker/auth/probe.ts', '../store/types.js', true],
+  ['broker/auth/probe.ts', '../host/create-broker.js', false],
+  ['broker/auth/probe.ts', '../proxy/proxy.js', false],
+  ['broker/auth/probe.ts', '../record/record.js', false],
+  ['broker/store/probe.ts', '../auth/index.js', false],
+  ['broker/store/sqlite/probe.ts', '../../auth/registry.js', false],
+  ['broker/proxy/probe.ts', '../auth/index.js', false],
+  ['broker/record/probe.ts', '../auth/grants.js', false],
+  // The HTTP listener: used by host, reading proxy views and metrics.
+  ['broker/host/probe.ts', '../http/http-listener.js', true],
+  ['broker/http/probe.ts', '../proxy/proxy-view.js', true],
+  ['broker/http/probe.ts', '../host/create-broker.js', false],
+  ['broker/http/probe.ts', '../runtime/runtime.js', false],
+  ['broker/http/probe.ts', '../auth/index.js', false],
+  ['broker/proxy/probe.ts', '../http/routes.js', false],
+  ['broker/store/probe.ts', '../http/routes.js', false],
+  // stead.json sits on top: it reads the host's options, and nothing of broker/ reads it.
+  ['broker/config/probe.ts', '../host/start-broker.js', true],
+  ['broker/config/probe.ts', '../store/types.js', true],
+  ['broker/config/probe.ts', '../index.js', false],
+  ['broker/host/probe.ts', '../config/load-config.js', false],
+  ['broker/store/probe.ts', '../config/config-schema.js', false],
+  ['broker/auth/probe.ts', '../config/config-schema.js', false],
+  // The dashboard's files are served, not imported.
+  ['broker/dashboard/probe.js', '../http/routes.js', false],
+  ['broker/http/probe.ts', '../dashboard/dashboard.js', false],
+  // No source imports the package's own name, whatever the subpath; outside the sources it is fine.
+  ['broker/probe.ts', 'stead/broker', false],
+  ['broker/store/probe.ts', 'stead/broker', false],
+  ['broker/record/probe.ts', 'stead/broker/testing', false],
+  ['broker/auth/probe.ts', 'stead', false],
+  ['device/probe.ts', 'stead/device', false],
+  ['device/session/probe.ts', 'stead/shared', false],
+  ['shared/wire/probe.ts', 'stead/shared', false],
+  ['hardware/probe.ts', 'stead/hardware', false],
+  ['cli/probe.ts', 'stead/broker', false],
+  ['cli/commands/probe.ts', 'stead/device', false],
+  ['broker/probe.ts', 'steady', true],
+  ['broker/probe.ts', 'stead-utils/x', true],
+  ['test/probe.ts', 'stead/broker', true],
+  ['examples/hello/probe.ts', 'stead/device', true],
 ];
 
 describe('layering (DESIGN §2, enforced by eslint.config.js)', () => {
@@ -72,6 +138,36 @@ describe('layering (DESIGN §2, enforced by eslint.config.js)', () => {
     const file = 'broker/transaction/probe.ts';
     const code = "import type { Verdict } from '../handlers/call.js';\nexport type V = Verdict;\n";
     expect(layeringBreaks(ROOT, await repoLayering(ROOT, file), file, code)).toHaveLength(1);
+  });
+
+  describe('the table of broker/ folders', () => {
+    const entries = readdirSync(`${ROOT}/broker`, { withFileTypes: true });
+    const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+
+    // A folder left out of the table could import anything of broker/ and be imported by nothing.
+    it.each(folders)('places broker/%s', (folder) => {
+      expect(Object.keys(BROKER_FOLDERS)).toContain(folder);
+    });
+
+    it('names only folders it places, and no folder reaches itself', () => {
+      for (const [folder, imports] of Object.entries(BROKER_FOLDERS)) {
+        for (const name of imports) expect(Object.keys(BROKER_FOLDERS), `${folder} → ${name}`).toContain(name);
+        expect(brokerReach(folder), folder).not.toContain(folder);
+      }
+    });
+
+    it('holds DESIGN §2 chain top to bottom', () => {
+      const chain = ['host', 'runtime', 'proxy', 'protocol', 'transaction', 'record', 'store'];
+      chain.forEach((layer, index) => {
+        expect(brokerReach(layer), layer).toEqual(expect.arrayContaining(chain.slice(index + 1)));
+        for (const above of chain.slice(0, index)) expect(brokerReach(layer), layer).not.toContain(above);
+      });
+    });
+
+    it('leaves only the package entries directly in broker/', () => {
+      const files = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+      expect(files.sort()).toEqual(['index.ts', 'testing.ts']);
+    });
   });
 
   describe('the imports in the repo', () => {

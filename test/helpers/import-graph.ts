@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { parseCircular, parseDependencyTree } from 'dpdm';
+import { OWN_NAME } from '../../eslint-layering.js';
 
 /** Every source file of ours, wherever it lives: DESIGN §2 allows no import cycle anywhere. */
 export const SOURCE_GLOBS = [
   '{broker,device,shared,hardware,cli,test,bench,examples}/**/*.{ts,mts,cts,js,mjs,cjs}',
   '*.{ts,mts,cts,js,mjs,cjs}',
 ];
+
+const isOwnName = (request: string): boolean => request === OWN_NAME || request.startsWith(`${OWN_NAME}/`);
 
 export interface ImportEdge {
   from: string;
@@ -17,7 +20,10 @@ export interface ImportEdge {
 
 export interface ImportGraph {
   files: string[];
-  /** Imports of our own files (relative specifiers), static and dynamic, type-only included. */
+  /**
+   * Imports of our own files (relative specifiers, and the package's own name, `stead/…`), static
+   * and dynamic, type-only included.
+   */
   edges: ImportEdge[];
   /** Each cycle as the files on it, e.g. `['a.ts', 'b.ts']` for a.ts → b.ts → a.ts. */
   cycles: string[][];
@@ -39,7 +45,7 @@ export async function readImportGraph(root: string, globs: readonly string[] = S
   const files = Object.keys(tree).filter((file) => !file.startsWith('node_modules/') && !file.startsWith('node:') && !file.startsWith('dist/'));
   const edges = files.flatMap((from) =>
     (tree[from] ?? [])
-      .filter((dependency) => dependency.request.startsWith('.'))
+      .filter((dependency) => dependency.request.startsWith('.') || isOwnName(dependency.request))
       .map((dependency) => ({
         from,
         request: dependency.request,
