@@ -41,9 +41,8 @@ export const BROKER_FOLDERS = {
   auth: ['store'],
   runtime: ['proxy'],
   proxy: ['protocol'],
-  protocol: ['handlers', 'transaction'],
-  // The protocol's decisions before they move into protocol/; this entry goes when the move lands.
-  handlers: ['transaction'],
+  // The session protocol's decisions: pure functions returning a Step.
+  protocol: ['transaction'],
   transaction: ['record'],
   record: ['store'],
   // A store URL may name a user's module, loaded through the app importer.

@@ -38,9 +38,9 @@ const CASES: [string, string, boolean][] = [
   ['broker/host/probe.ts', '../runtime/runtime.js', true],
   ['broker/host/probe.ts', '../store/types.js', true],
   ['broker/runtime/probe.ts', '../host/create-broker.js', false],
-  ['broker/runtime/probe.ts', '../handlers/correlation.js', true],
-  ['broker/transaction/probe.ts', '../handlers/call.js', false],
-  ['broker/transaction/probe.ts', '../../broker/handlers/call.js', false],
+  ['broker/runtime/probe.ts', '../protocol/index.js', true],
+  ['broker/transaction/probe.ts', '../protocol/frames/call.js', false],
+  ['broker/transaction/probe.ts', '../../broker/protocol/frames/call.js', false],
   ['broker/record/probe.ts', '../transaction/transaction.js', false],
   ['broker/record/probe.ts', '../store/types.js', true],
   ['broker/store/probe.ts', '../record/record.js', false],
@@ -49,7 +49,6 @@ const CASES: [string, string, boolean][] = [
   ['broker/proxy/probe.ts', '../index.js', false],
   ['broker/proxy/probe.ts', '../host/create-broker.js', false],
   ['broker/proxy/probe.ts', '../testing.js', false],
-  // protocol/ takes handlers/' place in the chain.
   ['broker/proxy/probe.ts', '../protocol/step.js', true],
   ['broker/runtime/probe.ts', '../protocol/step.js', true],
   ['broker/protocol/probe.ts', '../transaction/transaction.js', true],
@@ -64,7 +63,7 @@ const CASES: [string, string, boolean][] = [
   ['broker/host/probe.ts', '../cluster/lease.js', false],
   // broker/apps/ is below every layer and above none.
   ['broker/store/probe.ts', '../apps/define-proxy.js', true],
-  ['broker/handlers/probe.ts', '../apps/define-proxy.js', true],
+  ['broker/protocol/probe.ts', '../apps/define-proxy.js', true],
   ['broker/auth/probe.ts', '../apps/define-proxy.js', true],
   ['broker/apps/probe.ts', './define-proxy.js', true],
   ['broker/apps/probe.ts', '../../shared/errors.js', true],
@@ -136,7 +135,7 @@ describe('layering (DESIGN §2, enforced by eslint.config.js)', () => {
 
   it('rejects a type-only import across layers too', async () => {
     const file = 'broker/transaction/probe.ts';
-    const code = "import type { Verdict } from '../handlers/call.js';\nexport type V = Verdict;\n";
+    const code = "import type { Step } from '../protocol/step.js';\nexport type V = Step;\n";
     expect(layeringBreaks(ROOT, await repoLayering(ROOT, file), file, code)).toHaveLength(1);
   });
 
