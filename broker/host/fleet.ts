@@ -93,7 +93,7 @@ export function proxySummaries({ runtime }: FleetParts, query: string, limit: nu
     rows.push({
       key: proxy.key,
       loaded: proxy.loaded,
-      sessions: proxy.sessionCount,
+      sessions: proxy.loaded ? proxy.record.sessions.size : 0,
       inbox: proxy.inboxDepth,
       queued,
       gateBacklog: proxy.gateBacklog,

@@ -3,17 +3,16 @@ import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Frame } from '../../shared/wire/frames.js';
 import type { ProxyType } from '../apps/define-proxy.js';
-import { encodeRecord } from '../record/record-codec.js';
 import type { ProxyRecord } from '../record/record.js';
 import { queueFrames, toSteadError } from '../record/replies.js';
 import { wakeAt } from '../record/wake-at.js';
-import type { Outcome, Release, TransactionEnv } from '../transaction/transaction.js';
+import type { Release, TransactionEnv } from '../transaction/transaction.js';
 import { SessionBlobs, commitRecord, frameStep, refusedFrame, heldExpiredStep, perform, pulseStep, settle, wakeStep, type ProtocolView, type Run, type Step } from '../protocol/index.js';
 import { activate } from './activation.js';
-import { CommitAnnouncer } from './commit-announcer.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
 import { OutputGate } from './output-gate.js';
+import { RecordWriter } from './record-writer.js';
 import type { InboxItem, ProxyHost } from './proxy-host.js';
 import { viewOf, type ProxyView } from './proxy-view.js';
 import { Wakeups } from './wakeups.js';
@@ -30,23 +29,22 @@ export class Proxy implements ProtocolView, TransactionEnv {
   readonly id: string;
   readonly key: string;
   readonly blobs: SessionBlobs | null;
+  readonly limits: Limits;
+  readonly clock: Clock;
+  readonly idleTtlMs: number | null;
   readonly #type: ProxyType;
   readonly #host: ProxyHost;
   readonly #inbox = new Inbox<InboxItem>();
   #record: ProxyRecord | null = null;
-  /** The record as last loaded or submitted for writing: what a commit event compares with. */
-  #written: ProxyRecord | null = null;
-  #version = 0;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
   readonly #wakeups: Wakeups;
   readonly #held: HeldRequests;
   readonly #gate: OutputGate;
-  readonly #announcer: CommitAnnouncer;
+  readonly #writer: RecordWriter;
   #pushQueuesOnLoad = false;
   /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
   #arrivedAt = 0;
-  #lastCommitAt: number | null = null;
 
   constructor(type: ProxyType, id: string, host: ProxyHost) {
     this.app = type.name;
@@ -54,10 +52,13 @@ export class Proxy implements ProtocolView, TransactionEnv {
     this.key = `${type.name}/${id}`;
     this.#type = type;
     this.#host = host;
+    this.limits = host.limits;
+    this.clock = host.clock;
+    this.idleTtlMs = host.idleTtlMs;
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
-    this.#announcer = new CommitAnnouncer(type, id, host);
+    this.#writer = new RecordWriter(type, id, host, this.#gate, this.#onCommitFailure);
     this.blobs = type.blobs && host.blobSeal ? new SessionBlobs(type.blobs, host.blobSeal, this.key, host) : null;
   }
 
@@ -68,20 +69,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
     return this.#record;
   }
 
-  get limits(): Limits {
-    return this.#host.limits;
-  }
-
-  get clock(): Clock {
-    return this.#host.clock;
-  }
-
-  get idleTtlMs(): number | null {
-    return this.#host.idleTtlMs;
-  }
-
   get stored(): boolean {
-    return this.#version > 0;
+    return this.#writer.version > 0;
   }
 
   newNonce(): Uint8Array {
@@ -110,10 +99,6 @@ export class Proxy implements ProtocolView, TransactionEnv {
     return this.#record !== null;
   }
 
-  get sessionCount(): number {
-    return this.#record?.sessions.size ?? 0;
-  }
-
   get inboxDepth(): number {
     return this.#inbox.length;
   }
@@ -125,8 +110,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
   /** The live view for `stead proxy inspect`; null while the record is not loaded. */
   inspect(): ProxyView | null {
     if (!this.#record) return null;
-    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#lastCommitAt };
-    return viewOf(this.key, this.#version, this.#record, live);
+    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
+    return viewOf(this.key, this.#writer.version, this.#record, live);
   }
 
   /** Resolves when the inbox is empty, nothing runs and every commit has settled. */
@@ -194,10 +179,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
         return pulseStep();
       case 'timer':
         return wakeStep(this, now);
-      case 'expire': {
-        const frame = this.#held.take(item.session, item.seq);
-        return frame ? heldExpiredStep(item.session, frame) : { record: null, durable: false, releases: [] };
-      }
+      case 'expire':
+        return heldExpiredStep(item.session, this.#held.take(item.session, item.seq));
     }
   }
 
@@ -221,12 +204,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
   #run(run: Run): Promise<void> | void {
     const outcome = perform(this, this.#type, this.record, run);
     // Synchronous methods (the common case) settle without a promise.
-    if (outcome instanceof Promise) return outcome.then((settled) => this.#apply(this.#settled(run, settled)));
-    return this.#apply(this.#settled(run, outcome));
-  }
-
-  #settled(run: Run, outcome: Outcome): Step {
-    return settle(this, run, outcome, this.#host.clock.now());
+    if (outcome instanceof Promise) return outcome.then((settled) => this.#apply(settle(this, run, settled, this.#host.clock.now())));
+    return this.#apply(settle(this, run, outcome, this.#host.clock.now()));
   }
 
   /** What a Step tells the operator: errors by code, refusals in the rate-limited log, warnings. */
@@ -252,8 +231,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
     try {
       const { record, version } = await activate(this.#type, this.key, this.#host.store, this);
       this.#record = record;
-      this.#written = record;
-      this.#version = version;
+      this.#writer.loaded(record, version);
     } catch (error) {
       this.#host.log.error({ err: error, proxy: this.key }, 'proxy activation failed');
       this.#record = null;
@@ -270,30 +248,16 @@ export class Proxy implements ProtocolView, TransactionEnv {
     return null;
   }
 
-  /**
-   * Rule 7: one atomic write of the record; its outputs leave through the gate once the store
-   * confirms. Not awaited: the next message runs on this record while the write is in flight,
-   * and its write (expecting this version) can share the same group commit. If the write fails,
-   * nothing after it is released and the proxy reloads (rule 9).
-   */
+  /** Rule 7: the record is written before this step's outputs leave; a record that cannot be encoded aborts (rule 9). */
   #commit(changed: ProxyRecord, changedReleases: readonly Release[], arrivedAt = 0): void {
-    const written = this.#written;
-    const { record, releases } = commitRecord(this, changed, written, changedReleases, this.#host.clock.now());
-    let bytes: Uint8Array;
+    const { record, releases } = commitRecord(this, changed, this.#writer.written, changedReleases, this.#host.clock.now());
+    const wake = wakeAt(record, this.#host);
     try {
-      bytes = encodeRecord(record);
+      this.#writer.write(record, releases, wake, arrivedAt);
     } catch (error) {
       return this.#abort(releases, error);
     }
     this.#record = record;
-    this.#written = record;
-    const wake = wakeAt(record, this.#host);
-    const write = { key: this.key, expectVersion: this.#version, record: bytes, wakeAt: wake };
-    this.#version++;
-    const done = this.#gate.commit(releases, this.#onCommitFailure, arrivedAt);
-    this.#lastCommitAt = this.#host.clock.now();
-    // Commit events cost nothing (no closure, no diff) unless someone watches.
-    this.#host.committer.submit(write, this.#announcer.watched ? this.#announcer.after(done, record, written, this.#version) : done);
     this.#wakeups.timerAt(wake);
   }
 

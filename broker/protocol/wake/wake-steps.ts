@@ -29,7 +29,8 @@ export function pulseStep(): Step {
 
 const PULSE: Step = Object.freeze({ ...NOTHING, run: Object.freeze({ kind: 'pulse' as const }) });
 
-/** Rule 4: a request held for a gap that did not fill in time. */
-export function heldExpiredStep(session: string, frame: CallFrame): Step {
+/** Rule 4: a request held for a gap that did not fill in time (undefined: it ran meanwhile). */
+export function heldExpiredStep(session: string, frame: CallFrame | undefined): Step {
+  if (!frame) return NOTHING;
   return refuse(session, frame.nonce, frame.seq, new SteadError('OUT_OF_ORDER', `seq ${frame.seq} waited for a gap that did not fill`));
 }
