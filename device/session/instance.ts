@@ -21,7 +21,12 @@ export class Instance implements CallHooks {
   readonly #notifications: NotificationDelivery;
   readonly #deadlineMs: number;
 
-  constructor(state: SessionState, link: SessionLink, parts: { outbox: Outbox; calls: CallFlow; notifications: NotificationDelivery }, deadlineMs: number) {
+  constructor(
+    state: SessionState,
+    link: SessionLink,
+    parts: { outbox: Outbox; calls: CallFlow; notifications: NotificationDelivery },
+    deadlineMs: number,
+  ) {
     this.#state = state;
     this.#link = link;
     this.#outbox = parts.outbox;

@@ -6,7 +6,8 @@ import type { BeginResult } from './types.js';
 /**
  * What a session knows of its current instance (DESIGN §4): the nonce, the begin or end in
  * flight, the call window and whether the session may still act. Every part of the session reads
- * it; the instance's lifecycle (instance.ts) and the call flow (call-flow.ts) change it.
+ * it; the session (attached, closed), the instance's lifecycle (instance.ts) and the call flow
+ * (call-flow.ts) change it; the outbox and the answers only read it.
  */
 export class SessionState {
   readonly calls: CallWindow;
