@@ -41,6 +41,11 @@ export class BlobKeeping {
     return this.#blob;
   }
 
+  /** The ref of the last request: its answer, or its refusal, carries it. */
+  get requestRef(): Uint8Array | null {
+    return this.#ref;
+  }
+
   /** `[9, ref, blob]`: "I keep blobs; restore from this one if you lost yours". */
   request(random: Random): Uint8Array {
     this.#ref = random.nonce();
