@@ -178,7 +178,9 @@ describe('the package as a user installs it', () => {
     expect(JSON.parse(result.stdout)).toEqual({ n: 1, imported: 'function' });
   });
 
-  it('the declarations type-check a strict TypeScript user', async () => {
+  // tsc checks the user's file against every entry's declarations and their dependencies' types:
+  // tens of seconds on a busy machine.
+  it('the declarations type-check a strict TypeScript user', { timeout: 180_000 }, async () => {
     const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
     const options = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
     const types = ['--typeRoots', join(REPO, 'node_modules/@types'), '--types', 'node'];
