@@ -4,7 +4,7 @@
  * device begins a session on a proxy of its own and buys once (a live proxy per device). `raw`:
  * the same devices and subscriptions, no begin and no call (raw aedes has no proxies).
  */
-import { defineScenario, simulateDevices } from '../device/index.js';
+import { defineScenario, simulateDevices } from '../device/sim/index.js';
 import type { SimulateChildMessage, SimulateJob, SimulateParentMessage } from './simulate-protocol.js';
 
 const send = (message: SimulateChildMessage): void => void process.send?.(message);

@@ -1,7 +1,9 @@
+// `stead/broker`: run a broker, write proxy apps, plug in a store, administer keys and read a
+// broker's status (docs/). A store's contract suite is `stead/broker/testing`.
 export { createBroker, type BrokerOptions, type BrokerEvents, type SteadBroker } from './host/create-broker.js';
 export type { CommitEvent } from './apps/commit-event.js';
 export { startBroker, type StartBrokerOptions } from './host/start-broker.js';
-export { Metrics } from './metrics/event-feed.js';
+export type { Metrics } from './metrics/event-feed.js';
 export { brokerStatus, inspectProxy, type AdminClientOptions } from './http/admin-client.js';
 export type { StatusReport, StoreStatus, ProxySummary, Health } from './http/admin-types.js';
 export type { ProxyView, InspectedSession, InspectedTimer } from './proxy/proxy-view.js';
@@ -21,7 +23,6 @@ export {
   type SessionListing,
   type SinkOptions,
 } from './apps/define-proxy.js';
-export { loadApps } from './apps/load-apps.js';
 export {
   bundleReportMethod,
   emptyBundleLedger,
@@ -31,12 +32,17 @@ export {
   type BundleLedger,
   type BundleReportReceipt,
 } from './apps/bundle-reports.js';
-export { openStore, registerStore, checkOptions, loadStoreModules, type StoreFactory, type StoreOptions, type StoreContext, type OpenStoreOptions } from './store/open-store.js';
+export { openStore, registerStore, checkOptions, type StoreFactory, type StoreOptions, type StoreContext, type OpenStoreOptions } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config/load-config.js';
 export { withOverrides } from './config/overrides.js';
 export type { BrokerConfig } from './config/config-schema.js';
 export type { ListenerOptions, ListenerProtocol, BoundListener } from './host/listeners.js';
-export { KeyRegistry, REGISTRY_KEY, DEVICE_DEFAULT_PROXY, type AuthOptions, type GrantOptions, type KeyListing, type KeyEntry, type Role } from './auth/index.js';
+export { KeyRegistry, type AuthOptions, type GrantOptions, type KeyListing, type KeyEntry, type Role } from './auth/index.js';
 export { newBlobKeyFile } from './host/blob-key.js';
+export type { Bundle, BundleCommand, BundleReport } from '../shared/bundle.js';
+export { SteadError, isSteadError, type ErrorCode, type ErrorKey } from '../shared/errors.js';
+export type { Clock } from '../shared/clock.js';
+export type { Random } from '../shared/random.js';
+export type { Limits } from '../shared/limits.js';

@@ -10,7 +10,7 @@ import type { SteadBroker } from '../broker/index.js';
  */
 export async function grantAdminKeys(broker: SteadBroker, files: readonly string[], logger: Logger): Promise<void> {
   if (files.length === 0) return;
-  const [{ newDeviceKey, toBase64Url }, { readKeyFile, writeKeyFile }] = await Promise.all([import('../shared/index.js'), import('../device/index.js')]);
+  const { newDeviceKey, toBase64Url, readKeyFile, writeKeyFile } = await import('../device/index.js');
   for (const file of files) {
     const made = !existsSync(file);
     if (made) await writeKeyFile(file, newDeviceKey(basename(file, extname(file))));

@@ -10,7 +10,7 @@ export function defineDevice(program: Command): void {
     .description('run the device agent: a gadget module, its pins, its session and bundles (see docs/agent.md)')
     .requiredOption('--config <file>', 'agent config (JSON): device, broker, key, dataDir, gadget, gpio, pins')
     .action(async (flags: { config: string }) => {
-      const { agentMain } = await import('../device/index.js');
+      const { agentMain } = await import('../device/agent/index.js');
       await agentMain(flags.config);
     });
 }

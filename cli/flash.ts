@@ -43,7 +43,7 @@ export function defineFlash(program: Command): void {
     .option('--audience <name>', "the broker's audience name (default stead)")
     .option('--dry-run', 'print every step (and the ssh/scp commands) without writing to the target')
     .action(async (flags: FlashFlags) => {
-      const [{ flash }, { SteadError, isSteadError }] = await Promise.all([import('../device/index.js'), import('../shared/index.js')]);
+      const [{ flash }, { SteadError, isSteadError }] = await Promise.all([import('../device/flash/index.js'), import('../device/index.js')]);
       try {
         if (flags.gpio !== 'linux' && flags.gpio !== 'simulated') throw new SteadError('BAD_OPTIONS', '--gpio is linux or simulated');
         const store = flags.store ?? (isLoopback(flags.broker) && existsSync(LOCAL_STORE_FILE) ? `sqlite:${LOCAL_STORE_FILE}` : undefined);

@@ -59,7 +59,7 @@ export function defineKeys(program: CommandType): void {
 }
 
 async function newKey(device: string, out: string | undefined): Promise<void> {
-  const [{ newDeviceKey, toBase64Url }, { writeKeyFile }] = await Promise.all([import('../shared/index.js'), import('../device/index.js')]);
+  const { newDeviceKey, toBase64Url, writeKeyFile } = await import('../device/index.js');
   const key = newDeviceKey(device);
   const file = out ?? `${DEFAULT_KEY_DIR}/${device}.key`;
   await writeKeyFile(file, key);
@@ -94,7 +94,7 @@ async function list(flags: StoreFlags): Promise<void> {
 }
 
 async function withRegistry(url: string, use: (registry: KeyRegistry) => Promise<void>): Promise<void> {
-  const { openStore, KeyRegistry, SteadError } = await loadBroker();
+  const { openStore, KeyRegistry, SteadError } = await import('../broker/index.js');
   // A memory store lives and dies inside its broker's process: a registry written here would be lost.
   if (url.startsWith('memory:')) throw new SteadError('BAD_OPTIONS', 'a memory: store is private to its broker: use a sqlite: store, or broker.auth.keys in code');
   const store = await openStore(url);
@@ -103,11 +103,6 @@ async function withRegistry(url: string, use: (registry: KeyRegistry) => Promise
   } finally {
     await store.close();
   }
-}
-
-async function loadBroker() {
-  const [broker, { SteadError }] = await Promise.all([import('../broker/index.js'), import('../shared/index.js')]);
-  return { ...broker, SteadError };
 }
 
 function print(value: unknown): void {

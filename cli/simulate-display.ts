@@ -1,4 +1,4 @@
-import type { SimProgress, SimResult } from '../device/index.js';
+import type { SimProgress, SimResult } from '../device/sim/index.js';
 
 export interface SimulateDisplay {
   progress(progress: SimProgress): void;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SimFaults, SimulateOptions } from '../device/index.js';
+import type { SimFaults, SimulateOptions } from '../device/sim/index.js';
 import { SIMULATE_EXIT_CODES, SIMULATE_EXIT_HELP } from './exit-codes.js';
 import { keyOptions, parseDelay, parseNonNegative, parsePositive, parseProbability, parseWhole } from './options.js';
 import { createSimulateDisplay } from './simulate-display.js';
@@ -50,7 +50,7 @@ export function defineSimulate(program: Command): void {
 
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   // Loaded here, not at the top: other subcommands never pay for the simulator.
-  const { loadScenario, readKeyFile, simulateDevices } = await import('../device/index.js');
+  const [{ loadScenario, simulateDevices }, { readKeyFile }] = await Promise.all([import('../device/sim/index.js'), import('../device/index.js')]);
   const display = createSimulateDisplay(process.stdout);
   let result;
   try {

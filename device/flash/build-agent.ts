@@ -31,7 +31,8 @@ function source(path: string): string {
 /**
  * cbor-x's `node` entry tries `require('cbor-extract')`, its native addon. The agent is pure
  * JavaScript (no addon built for the flashing machine's CPU can run on a Pi), so the bundle takes
- * cbor-x's plain entry, which never names the addon: the same encoder on its JavaScript path.
+ * cbor-x's plain entry (esbuild's `alias`), which never names the addon: the same encoder on its
+ * JavaScript path.
  */
 function cborPlainEntry(): string {
   const require = createRequire(import.meta.url);
@@ -41,9 +42,9 @@ function cborPlainEntry(): string {
 /**
  * Builds the flashed agent: ONE ESM JavaScript file for Node 18 (Raspberry Pi OS bookworm's
  * `nodejs`), with the gadget module and the agent in it, no native addon. The gadget imports
- * `defineGadget` from `stead/device`, which in the bundle is the agent's own part (not the flash
- * builder, which needs esbuild). Deterministic: the same sources give the same bytes, so a
- * second flash rewrites nothing.
+ * `stead/agent` (or, inside this repo, `device/agent/index.js`) and is bundled as written: that
+ * entry's imports never reach the flash builder or the simulator. Deterministic: the same
+ * sources give the same bytes, so a second flash rewrites nothing.
  */
 export async function buildAgent(gadget: string): Promise<Uint8Array> {
   const gadgetPath = gadgetFile(gadget);
@@ -86,23 +87,6 @@ async function bundle(gadgetPath: string, entry: string[]): Promise<Uint8Array> 
   } catch (cause) {
     throw new SteadError('BAD_OPTIONS', 'stead flash needs esbuild: npm install esbuild', { cause });
   }
-  const mapped: Record<string, string> = {
-    'stead/device': source('device/agent/index'),
-    'stead/hardware': source('hardware/index'),
-    'stead/shared': source('shared/index'),
-    'cbor-x': cborPlainEntry(),
-  };
-  const plugin: Esbuild.Plugin = {
-    name: 'stead-agent',
-    setup(build) {
-      build.onResolve({ filter: /^(stead\/(device|hardware|shared)|cbor-x)$/ }, (args) => ({ path: mapped[args.path]! }));
-      // A gadget inside this repo imports the device side by path: the same mapping.
-      build.onResolve({ filter: /device\/index\.js$/ }, (args) =>
-        resolve(args.resolveDir, args.path).replace(/\.js$/, '') === source('device/index').replace(/\.(ts|js)$/, '') ? { path: mapped['stead/device']! } : undefined,
-      );
-      build.onResolve({ filter: /^cbor-extract$/ }, () => ({ errors: [{ text: 'the agent bundle must not use the cbor-extract addon' }] }));
-    },
-  };
   let result: Esbuild.BuildResult<{ write: false }>;
   try {
     result = await esbuild.build({
@@ -115,7 +99,7 @@ async function bundle(gadgetPath: string, entry: string[]): Promise<Uint8Array> 
       legalComments: 'none',
       // tweetnacl and mqtt.js are CommonJS and require Node's built-ins: give the bundle a require.
       banner: { js: "import { createRequire as steadRequire } from 'node:module'; const require = steadRequire(import.meta.url);" },
-      plugins: [plugin],
+      alias: { 'cbor-x': cborPlainEntry() },
       logLevel: 'silent',
     });
   } catch (cause) {

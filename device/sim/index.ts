@@ -1,3 +1,4 @@
+// `stead/simulate`: simulated devices and faults for users' own tests and `stead simulate` (docs/simulate.md).
 export { simulateDevices } from './simulate-devices.js';
 export { loadScenario, defineScenario } from './load-scenario.js';
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';

@@ -2,7 +2,7 @@
  * The lamp's gadget side (docs/agent.md): the agent runs it on the Pi. The proxy (app.ts) sends
  * bundles of `on` and `off`; the lamp is on GPIO18 and is left off when the agent stops.
  */
-import { defineGadget } from '../../device/index.js';
+import { defineGadget } from '../../device/agent/index.js';
 
 export default defineGadget({
   app: 'lamp',

@@ -2,7 +2,7 @@
 // bread, one buy per step, and states each buy it knows committed. At the end the invariant reads
 // every shop's counter and compares: a duplicate buy or a lost one fails the run.
 // Usage: stead simulate --devices 50 --scenario examples/toaster/scenario.ts --broker mqtt://127.0.0.1:1883
-import { defineScenario, type SimContext } from '../../device/index.js';
+import { defineScenario, type SimContext } from '../../device/sim/index.js';
 
 interface Till {
   /** Buys known committed; the next buy carries this index, which the shop remembers. */

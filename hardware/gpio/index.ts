@@ -2,4 +2,4 @@ export type { EdgeEvent, EdgeListener, Gpio, PinConfig, PinDirection, PinEdge, P
 export { configurePins, resolvePins, type ResolvedPin } from './pin-config.js';
 export { SimulatedGpio, type GpioHistoryEntry, type SimulatedGpioOptions } from './simulated-gpio.js';
 export { LinuxGpio, type LinuxGpioOptions } from './linux/linux-gpio.js';
-export { findHeaderChip, HEADER_CHIP_LABELS, type HeaderChip } from './linux/header-chip.js';
+export type { HeaderChip } from './linux/header-chip.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import lamp from '../../examples/lamp/app.js';
 import { connectDevice } from '../../device/index.js';
 import { BundleExecutor, SimulatedGpio, type BundleReport } from '../../hardware/index.js';
-import { BUNDLE_REPORT_METHOD, isBundleNotification } from '../../shared/index.js';
+import { BUNDLE_REPORT_METHOD, isBundleNotification } from '../../shared/bundle.js';
 import { withBrokerAndDevice } from '../helpers/broker.js';
 
 describe('examples/lamp: a proxy sends a timed bundle, the gadget runs it and reports it once', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { simulateDevices, type SimulateOptions } from '../../device/index.js';
+import { simulateDevices, type SimulateOptions } from '../../device/sim/index.js';
 import type { SteadBroker } from '../../broker/index.js';
 import toasterApp from '../../examples/toaster/app.js';
 import toaster from '../../examples/toaster/scenario.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { emptyBundleLedger, recordBundleReport } from '../../../broker/index.js';
-import type { BundleReport } from '../../../shared/index.js';
+import type { BundleReport } from '../../../broker/index.js';
 import { codeOf } from '../../helpers/errors.js';
 
 const report = (id: string, status: BundleReport['status'] = 'completed'): BundleReport => ({

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as Broker from '../../../broker/index.js';
+import type * as OpenStore from '../../../broker/store/open-store.js';
 import { runStoreContract } from '../../../broker/testing.js';
 
 /**
@@ -15,6 +16,8 @@ import { runStoreContract } from '../../../broker/testing.js';
  */
 const PACKAGE = 'stead/broker';
 const stead = (await import(PACKAGE)) as typeof Broker;
+// Loading store modules is startBroker's step, not public: taken from the same built files.
+const { loadStoreModules } = (await import(new URL('../../../dist/broker/store/open-store.js', import.meta.url).href)) as typeof OpenStore;
 const MODULE = fileURLToPath(new URL('../../helpers/user-store/file-store.mjs', import.meta.url));
 
 /** A config folder with a stead.json naming the user's module by a path relative to it. */
@@ -28,7 +31,7 @@ async function configFolder(store: Record<string, unknown>): Promise<{ dir: stri
 /** What `startBroker` does with the file's store section: load its modules, open its URL. */
 async function openFromConfig(file: string): Promise<Broker.Store> {
   const options = await stead.loadBrokerConfig(file);
-  await stead.loadStoreModules(options.storeModules ?? [], options.storeBaseDir);
+  await loadStoreModules(options.storeModules ?? [], options.storeBaseDir);
   return stead.openStore(String(options.store), { options: options.storeOptions, baseDir: options.storeBaseDir });
 }
 
@@ -55,7 +58,7 @@ describe('a user-registered store from stead.json', () => {
 
   it('refuses a store module that does not load with BAD_CONFIG', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stead-user-store-'));
-    await expect(stead.loadStoreModules(['./no-such-store.mjs'], dir)).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG' });
+    await expect(loadStoreModules(['./no-such-store.mjs'], dir)).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG' });
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createBroker, type SteadBroker } from '../../../broker/index.js';
-import { connectDevice, flash, type Device, type DeviceSession, type FlashResult, type FlashStep } from '../../../device/index.js';
-import type { BundleReport } from '../../../shared/index.js';
+import { connectDevice, type Device, type DeviceSession } from '../../../device/index.js';
+import { flash, type FlashResult, type FlashStep } from '../../../device/flash/index.js';
+import type { BundleReport } from '../../../hardware/index.js';
 import { grantNewKey } from '../../helpers/keys.js';
 import lampProxy from './fixtures/lamp-proxy.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { parseAgentConfig, runAgent, writeKeyFile, type AgentConfig, type RunningAgent } from '../../../device/index.js';
-import { newDeviceKey } from '../../../shared/index.js';
+import { newDeviceKey, writeKeyFile } from '../../../device/index.js';
+import { parseAgentConfig, runAgent, type AgentConfig, type RunningAgent } from '../../../device/agent/index.js';
 import { codeOf } from '../../helpers/errors.js';
 import { grantNewKey } from '../../helpers/keys.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';

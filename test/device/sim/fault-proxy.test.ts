@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultPlan, type FaultProxy } from '../../../device/index.js';
+import { startFaultProxy, type FaultPlan, type FaultProxy } from '../../../device/sim/index.js';
 import { MqttFramer, connectClientId } from '../../../device/sim/mqtt-framer.js';
 import { codeOfAsync } from '../../helpers/errors.js';
 

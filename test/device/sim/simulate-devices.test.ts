@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineScenario, simulateDevices, type SimDeviceInfo, type SimProgress } from '../../../device/index.js';
+import { defineScenario, simulateDevices, type SimDeviceInfo, type SimProgress } from '../../../device/sim/index.js';
 import type { SteadBroker } from '../../../broker/index.js';
 import { codeOfAsync } from '../../helpers/errors.js';
 import { startBroker } from '../../helpers/broker.js';

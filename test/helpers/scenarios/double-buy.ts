@@ -1,7 +1,7 @@
 // A broken scenario on purpose: device 0 buys twice in its first step but states one effect, as
 // a gadget that retried a buy under a new instance would (the hole DESIGN §4 closes). The
 // simulator's invariant must catch it.
-import { defineScenario } from '../../../device/index.js';
+import { defineScenario } from '../../../device/sim/index.js';
 import toaster from '../../../examples/toaster/scenario.js';
 
 export default defineScenario({

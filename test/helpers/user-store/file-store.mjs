@@ -5,8 +5,7 @@
 // fsync of each write (tests); any other option is refused (checkOptions).
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { checkOptions, registerStore } from 'stead/broker';
-import { SteadError } from 'stead/shared';
+import { checkOptions, registerStore, SteadError } from 'stead/broker';
 
 registerStore('filestore', async (url, options, { baseDir }) => {
   checkOptions(options, ['fsync']);
