@@ -12,7 +12,7 @@ export type { SessionOptions, BeginResult } from './session/types.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
 export type { NotificationCursor, NotificationOptions, NotificationPosition } from './session/notification-cursor.js';
 export { fileCursor } from './disk/file-cursor.js';
-export { writeFileAtomic } from './disk/atomic-write.js';
+export { writeFileAtomic } from '../shared/atomic-write.js';
 export type { BackoffOptions } from './backoff.js';
 export { callOnce } from './call-once/call-once.js';
 export { defaultJournalDir } from './call-once/journal.js';
