@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SteadError } from '../../shared/errors.js';
-import { importApp } from '../apps/import-app.js';
+import { importUserModule } from '../../shared/user-module.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import type { Store } from './types.js';
 
@@ -85,7 +85,7 @@ export async function loadStoreModules(paths: readonly string[], baseDir = proce
   const require = createRequire(join(baseDir, 'stead-store-modules.js'));
   for (const path of paths) {
     try {
-      await importApp(path.startsWith('.') || isAbsolute(path) ? resolve(baseDir, path) : require.resolve(path));
+      await importUserModule(path.startsWith('.') || isAbsolute(path) ? resolve(baseDir, path) : require.resolve(path));
     } catch (error) {
       throw new SteadError('BAD_CONFIG', `store module ${path} did not load: ${(error as Error).message}`, { cause: error });
     }

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { syncFolder, writeFileAtomic } from '../../shared/atomic-write.js';
 import { SteadError } from '../../shared/errors.js';
 
 /** Where a call of one session was, between its send and its end. */
@@ -73,16 +74,7 @@ export class CallJournal {
   async write(entry: JournalEntry): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      const file = await open(temp, 'w', 0o600);
-      try {
-        await file.writeFile(`${JSON.stringify(entry, null, 2)}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, this.path);
-      await this.#syncDir();
+      await writeFileAtomic(this.path, `${JSON.stringify(entry, null, 2)}\n`);
     } catch (error) {
       throw new SteadError('JOURNAL', `cannot write the call journal ${this.path}`, { cause: error });
     }
@@ -91,20 +83,10 @@ export class CallJournal {
   async remove(): Promise<void> {
     try {
       await unlink(this.path);
-      await this.#syncDir();
+      await syncFolder(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new SteadError('JOURNAL', `cannot remove the call journal ${this.path}`, { cause: error });
-    }
-  }
-
-  /** A rename or unlink is durable only once the folder itself is synced. */
-  async #syncDir(): Promise<void> {
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
     }
   }
 }

@@ -5,7 +5,7 @@ import { toHex } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { lockJournalFile, readJournalEntry } from '../call-once/journal.js';
-import { writeFileAtomic } from '../disk/atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 
 /** A `stead session get` that was sent and not answered yet: the request to send again. */
 export interface GetEntry {

@@ -6,7 +6,7 @@ import type { SteadError } from '../../shared/errors.js';
 import type { Random } from '../../shared/random.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind, type BlobFrame, type ReplyFrame } from '../../shared/wire/frames.js';
-import { writeFileAtomic } from '../disk/atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 
 /** What the proxy said of the last blob request: restored, current, kept (no blob), or refused. */
 export interface BlobOutcome {

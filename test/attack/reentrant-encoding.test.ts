@@ -7,11 +7,9 @@ import { attackApp } from '../helpers/apps/attack-app.js';
 import { brokerOnDemand } from '../helpers/broker.js';
 
 // Attack: app code that runs while Stead encodes (a getter on the state or on a payload) and
-// calls the context again. The frame writer encodes into one shared buffer (shared/wire/
-// writer.ts), so a nested encode started from inside an outer one overwrites it: today the
-// outer bytes come out corrupt. A state getter that notifies corrupts the committed state (every
-// later method that reads it fails, after a restart too); a payload getter that notifies sends
-// the device a frame that is not CBOR, and two notifications with one seq.
+// calls the context again. A nested encode has a writer of its own (shared/wire/writer.ts), and
+// the context is closed while the state is encoded: the committed state must read back (also
+// after a restart), and the device must get each notification once, as CBOR, with its own seq.
 
 const DEADLINE_MS = 3000;
 
