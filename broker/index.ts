@@ -40,3 +40,4 @@ export type { BrokerConfig } from './config/config-schema.js';
 export type { ListenerOptions, ListenerProtocol, BoundListener } from './host/listeners.js';
 export { KeyRegistry, REGISTRY_KEY, DEVICE_DEFAULT_PROXY, type AuthOptions, type GrantOptions, type KeyListing, type KeyEntry, type Role } from './auth/index.js';
 export { newBlobKeyFile } from './host/blob-key.js';
+export { grantKey, revokeKey, listKeys, type GrantKeyOptions, type KeyStoreOptions } from './auth/key-admin.js';

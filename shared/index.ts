@@ -9,3 +9,4 @@ export * from './bytes.js';
 export * from './clock.js';
 export * from './bundle.js';
 export * from './identity/index.js';
+export * from './defaults.js';
