@@ -46,3 +46,4 @@ export { SteadError, isSteadError, type ErrorCode, type ErrorKey } from '../shar
 export type { Clock } from '../shared/clock.js';
 export type { Random } from '../shared/random.js';
 export type { Limits } from '../shared/limits.js';
+export { grantKey, revokeKey, listKeys, type GrantKeyOptions, type KeyStoreOptions } from './auth/key-admin.js';

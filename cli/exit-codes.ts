@@ -1,5 +1,8 @@
 import type { CallStatus, SessionCommandStatus } from '../device/index.js';
 
+/** Every subcommand without a table of its own (keys, status, proxy inspect, blob-key, flash, device) exits 1 on an error. */
+export const ERROR_EXIT_CODE = 1;
+
 /** `stead call` exits with one code per outcome (docs/cli.md); usage errors share `refused`'s. */
 export const CALL_EXIT_CODES: Readonly<Record<CallStatus, number>> = {
   answered: 0,

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { SessionCommandOptions, SessionCommandResult, SessionVerb } from '../device/index.js';
+import { DEFAULT_BROKER_URL, DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../shared/defaults.js';
+import { SteadError } from '../shared/errors.js';
+import { errorLine, printError } from './errors.js';
 import { SESSION_EXIT_CODES, SESSION_EXIT_HELP } from './exit-codes.js';
 import { keyOptions, parsePositive } from './options.js';
 
@@ -31,9 +34,9 @@ export function defineSession(program: Command): void {
       .command(verb)
       .description(description)
       .argument('<address>', address)
-      .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
-      .option('--root <root>', 'topic root', 'stead')
-      .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, 10_000)
+      .option('--broker <url>', 'broker URL', DEFAULT_BROKER_URL)
+      .option('--root <root>', 'topic root', DEFAULT_ROOT)
+      .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, DEFAULT_COMMAND_DEADLINE_MS)
       .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
       .option('--audience <name>', "the broker's audience name (default stead)")
       .addHelpText('after', SESSION_EXIT_HELP);
@@ -54,11 +57,7 @@ async function runSession(verb: SessionVerb, address: string, json: string | und
   const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, journalDir: flags.journal, ...keyOptions(flags) };
   if (json !== undefined) {
     const value = parseJson(json);
-    if (value === undefined) {
-      process.stderr.write(`STEAD_E_BAD_OPTIONS: the value must be JSON, got ${json}\n`);
-      process.exitCode = SESSION_EXIT_CODES.refused;
-      return;
-    }
+    if (value === undefined) return printError(new SteadError('BAD_OPTIONS', `the value must be JSON, got ${json}`), SESSION_EXIT_CODES.refused);
     Object.assign(options, { value, ttlMs: flags.ttl, once: flags.once === true });
   }
   // Loaded here, not at the top: `stead --help` and `stead broker` never pay for the device side.
@@ -79,11 +78,11 @@ function report(verb: SessionVerb, result: SessionCommandResult): void {
       if (verb === 'exists' || verb === 'delete') process.stdout.write('false\n');
       return;
     case 'unknown':
-      process.stderr.write(`${result.error.code}: ${result.error.message}\n`);
+      process.stderr.write(`${errorLine(result.error)}\n`);
       if (verb !== 'get' && verb !== 'exists' && verb !== 'ls') process.stderr.write('Running the same command again is safe for put and delete; check with get or exists.\n');
       return;
     default:
-      process.stderr.write(`${result.error.code}: ${result.error.message}\n`);
+      process.stderr.write(`${errorLine(result.error)}\n`);
   }
 }
 

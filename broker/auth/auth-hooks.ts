@@ -2,28 +2,16 @@ import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { SteadError } from '../../shared/errors.js';
+import { definedOnly } from '../../shared/options.js';
 import type { Topics } from '../../shared/topics.js';
 import type { Store } from '../store/types.js';
+import { AUTH_DEFAULTS, type AuthOptions } from './auth-options.js';
 import { ANONYMOUS_ACCESS, KeyAccess, OPEN_ACCESS, type Access } from './access.js';
 import { KeyRegistry } from './key-registry.js';
 import { EMPTY_REGISTRY, RegistrySnapshot, type LiveKey } from './registry.js';
 import { ReplayCache } from './replay-cache.js';
 import { TopicPolicy } from './topic-policy.js';
 import { clientIdOwner, verifyConnect, type RefusalReason } from './verify-connect.js';
-
-/** The broker's `auth` options (docs/identity.md); absent, the broker runs open (library default). */
-export interface AuthOptions {
-  /** The broker's audience name, signed into every CONNECT token; default `stead`. */
-  audience?: string;
-  /** How far a token's timestamp may be from the broker's clock, in ms; default ±5 min. */
-  clockWindowMs?: number;
-  /** Let clients without a key use plain MQTT topics (never Stead's); default false. */
-  allowAnonymous?: boolean;
-  /** How often the registry is read back from the store, in ms; default 250 (a revoke lands within 1 s). */
-  refreshMs?: number;
-  /** Most nonces remembered at once; when full of live ones, CONNECTs are refused; default 200,000. */
-  replayCacheSize?: number;
-}
 
 export interface AuthHost {
   readonly topics: Topics;
@@ -35,8 +23,6 @@ export interface AuthHost {
 
 type Hooks = Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>;
 
-const DEFAULTS = { audience: 'stead', clockWindowMs: 5 * 60_000, allowAnonymous: false, refreshMs: 250, replayCacheSize: 200_000 };
-
 /**
  * Identity and authorization of one broker (DESIGN §7), as aedes hooks: CONNECT proofs checked
  * against the key registry, topics checked per publish, subscribe and delivery. The registry is
@@ -46,7 +32,7 @@ const DEFAULTS = { audience: 'stead', clockWindowMs: 5 * 60_000, allowAnonymous:
 export class BrokerAuth {
   readonly keys: KeyRegistry | null;
   readonly #host: AuthHost;
-  readonly #options: typeof DEFAULTS | null;
+  readonly #options: Required<AuthOptions> | null;
   readonly #policy: TopicPolicy;
   readonly #access = new WeakMap<Client, Access>();
   /** Each connection's access by client id, for checks made away from the hooks (resource verbs). */
@@ -63,7 +49,8 @@ export class BrokerAuth {
 
   constructor(host: AuthHost, options: AuthOptions | null) {
     this.#host = host;
-    this.#options = options ? resolve(options) : null;
+    // Checked with the broker's options (authOptionsSchema); here only completed.
+    this.#options = options ? { ...AUTH_DEFAULTS, ...definedOnly(options) } : null;
     this.#policy = new TopicPolicy(host.topics);
     this.#replays = this.#options ? new ReplayCache(this.#options.clockWindowMs, this.#options.replayCacheSize) : null;
     this.keys = this.#options ? new KeyRegistry(host.store, () => host.clock.now(), () => this.refresh()) : null;
@@ -214,13 +201,4 @@ const NO_ACCESS: Access = { isAdmin: () => false, mayUseProxy: () => false, mayU
 
 function connackError(returnCode: 2 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
-}
-
-function resolve(options: AuthOptions): typeof DEFAULTS {
-  const resolved = { ...DEFAULTS, ...options };
-  for (const name of ['clockWindowMs', 'refreshMs', 'replayCacheSize'] as const) {
-    if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 1) throw new SteadError('BAD_OPTIONS', `auth.${name} must be a positive integer`);
-  }
-  if (typeof resolved.audience !== 'string' || resolved.audience === '') throw new SteadError('BAD_OPTIONS', 'auth.audience must be a non-empty string');
-  return resolved;
 }

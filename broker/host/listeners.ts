@@ -12,6 +12,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { DEFAULT_HOST, DEFAULT_MQTT_PORT } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 
 export type ListenerProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
@@ -37,7 +38,7 @@ export interface BoundListener {
   readonly url: string;
 }
 
-export const DEFAULT_PORTS: Readonly<Record<ListenerProtocol, number>> = { mqtt: 1883, mqtts: 8883, ws: 8083, wss: 8084 };
+export const DEFAULT_PORTS: Readonly<Record<ListenerProtocol, number>> = { mqtt: DEFAULT_MQTT_PORT, mqtts: 8883, ws: 8083, wss: 8084 };
 
 /** Takes one client connection: a TCP or TLS socket, or a WebSocket as a byte stream. */
 export type ConnectionHandler = (stream: Duplex) => void;
@@ -55,37 +56,53 @@ export interface Listeners {
 }
 
 /**
+ * The raw sockets of every listener (TLS and HTTP upgrades included), so that shutdown can end
+ * those still open: a broker destroys them after aedes has closed its clients, well after it
+ * stopped accepting new ones.
+ */
+export class Connections {
+  readonly #sockets = new Set<Socket>();
+
+  add(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+
+  destroy(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+}
+
+/**
  * A fleet reconnecting after a restart arrives at once: with Node's default backlog (511) the
  * kernel dropped SYNs while the event loop was busy, and those devices waited for TCP's SYN
  * retransmission (1 s, 3 s …) on top of their backoff. The kernel caps it at net.core.somaxconn.
  */
 const LISTEN_BACKLOG = 4096;
 
-/** Opens every listener, or none: if one fails to bind, those already open are closed again. */
-export async function openListeners(specs: readonly ListenerOptions[], handle: ConnectionHandler): Promise<Listeners> {
+/**
+ * Opens every listener, or none: if one fails to bind, those already open are closed again.
+ * `specs` are checked by the broker's options schema (listenerSchema): at least one, TLS ones
+ * with their files named.
+ */
+export async function openListeners(specs: readonly ListenerOptions[], handle: ConnectionHandler, connections = new Connections()): Promise<Listeners> {
   const servers: Server[] = [];
-  const sockets = new Set<Socket>();
   const stop = (): void => {
     for (const server of servers) server.close();
   };
-  const destroy = (): void => {
-    for (const socket of sockets) socket.destroy();
-  };
+  const destroy = (): void => connections.destroy();
   const bound: BoundListener[] = [];
   try {
-    if (specs.length === 0) throw new SteadError('BAD_CONFIG', 'listeners: a broker needs at least one listener', { data: { fields: ['listeners'] } });
     for (const [index, spec] of specs.entries()) {
       const protocol = spec.protocol ?? 'mqtt';
       const server = await createListenerServer(protocol, spec, index, handle);
       servers.push(server);
-      // Raw sockets of every kind (TLS and HTTP upgrades included), so close can end them all.
       server.on('connection', (socket: Socket) => {
         // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
         socket.setNoDelay(true);
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
+        connections.add(socket);
       });
-      const host = spec.host ?? '127.0.0.1';
+      const host = spec.host ?? DEFAULT_HOST;
       const port = await listen(server, host, spec.port ?? DEFAULT_PORTS[protocol]);
       bound.push({ protocol, host, port, url: `${protocol}://${host.includes(':') ? `[${host}]` : host}:${port}` });
     }
@@ -121,9 +138,9 @@ function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: C
 
 async function readTlsFiles(spec: ListenerOptions, index: number): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (field: 'cert' | 'key'): Promise<Buffer> => {
-    const path = spec[field];
+    // Named: the schema requires both files of a TLS listener.
+    const path = spec[field] ?? '';
     const at = `listeners.${index}.${field}`;
-    if (!path) throw new SteadError('BAD_CONFIG', `${at}: a ${spec.protocol} listener needs a ${field} file`, { data: { fields: [at] } });
     try {
       return await readFile(path);
     } catch (cause) {

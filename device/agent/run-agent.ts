@@ -12,7 +12,7 @@ import { readKeyFile } from '../identity/key-file.js';
 import type { DeviceSession } from '../session/device-session.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import type { BeginResult } from '../session/types.js';
-import type { AgentConfig } from './agent-config.js';
+import { checkAgentConfig, type AgentConfig } from './agent-config.js';
 import { parseGadget, type GadgetDefinition, type GadgetIo } from './gadget.js';
 import { RecordedGpio } from './recorded-gpio.js';
 import { ReportSender } from './report-sender.js';
@@ -45,7 +45,8 @@ const AGENT = 'stead-agent/1';
  * the memento to the gadget, runs bundles from notifications and reports each once, tells
  * systemd it is alive, and on stop drives outputs to their safe values.
  */
-export async function runAgent(config: AgentConfig, options: RunAgentOptions = {}): Promise<RunningAgent> {
+export async function runAgent(given: AgentConfig, options: RunAgentOptions = {}): Promise<RunningAgent> {
+  const config = checkAgentConfig(given);
   const log = options.log ?? jsonLog;
   const gadget = typeof config.gadget === 'string' ? await importGadget(config.gadget) : parseGadget(config.gadget);
   const key = readKeyFile(config.key);

@@ -1,7 +1,7 @@
 import { SteadError, isCachedReply, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { assertName, assertRoot, parseProxyAddress } from '../../shared/names.js';
 import { toHex } from '../../shared/bytes.js';
-import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../../shared/defaults.js';
 import { decodeValue, encodeCall, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
@@ -218,7 +218,7 @@ function resolveCall(options: CallOnceOptions): Call {
   if (!Array.isArray(options.args) || !isPlainData(options.args, LIMITS.maxValueDepth)) {
     throw new SteadError('BAD_ARGUMENTS', 'arguments must be an array of plain data');
   }
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) {
     throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   }

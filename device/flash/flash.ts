@@ -4,14 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_KEY_DIR } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 import { newDeviceKey, type DeviceKey } from '../../shared/identity/key-pair.js';
 import { toBase64Url } from '../../shared/identity/base64url.js';
 import { assertName, parseProxyAddress } from '../../shared/names.js';
 import { readKeyFile, writeKeyFile } from '../identity/key-file.js';
-import type { GpioBackendConfig } from '../agent/agent-config.js';
+import { checkAgentConfig, type GpioBackendConfig } from '../agent/agent-config.js';
 import { buildAgent, gadgetApp } from './build-agent.js';
-import { flashFiles } from './flash-files.js';
+import { flashedAgentConfig, flashFiles } from './flash-files.js';
 import { parseTarget, sshCommands, writeIntoFolder, type FileOutcome } from './targets.js';
 
 export interface FlashOptions {
@@ -64,6 +65,9 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   assertName('id', options.device);
   const progress = options.onProgress ?? (() => {});
   const target = parseTarget(options.target);
+  const gpio = options.gpio ?? { backend: 'linux', root: '/' };
+  // The config the gadget will read, checked with the agent's own schema before anything is built or written.
+  checkAgentConfig({ ...flashedAgentConfig({ ...options, gpio }), gadget: options.gadget });
 
   const key = await deviceKey(options, progress);
   const publicKey = toBase64Url(key.publicKey);
@@ -86,7 +90,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
     broker: options.broker,
     proxy: options.proxy,
     audience: options.audience,
-    gpio: options.gpio ?? { backend: 'linux', root: '/' },
+    gpio,
     key,
     agent,
     watchdogSec: options.watchdogSec ?? 30,
@@ -118,7 +122,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
 }
 
 async function deviceKey(options: FlashOptions, progress: (step: FlashStep) => void): Promise<DeviceKey> {
-  const file = options.keyFile ?? `./data/keys/${options.device}.key`;
+  const file = options.keyFile ?? `${DEFAULT_KEY_DIR}/${options.device}.key`;
   if (existsSync(file)) {
     const key = readKeyFile(file);
     if (key.device !== options.device) throw new SteadError('BAD_KEY', `${file} is device ${key.device}'s key, not ${options.device}'s`);

@@ -1,7 +1,7 @@
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import { assertRoot } from '../../shared/names.js';
 import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
-import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../../shared/defaults.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import { systemRandom } from '../../shared/random.js';
 import { defaultJournalDir } from '../call-once/journal.js';
@@ -82,7 +82,7 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
   } catch (error) {
     return { status: 'refused', error: asSteadError(error) };
   }
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   // A get consumes a once-only value: it is journalled before it is sent, and a get left
   // unanswered by an earlier run is sent again as it was (get-journal.ts).
   const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.broker, options.root ?? DEFAULT_ROOT, options.address) : null;
@@ -184,7 +184,7 @@ function resolve(options: SessionCommandOptions): SessionAddress {
   }
   if (options.verb === 'put' && options.value === undefined) throw new SteadError('BAD_OPTIONS', 'put needs a value');
   // Node's timers take at most 2^31 - 1 ms; a longer deadline would fire at once.
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   return address;
 }

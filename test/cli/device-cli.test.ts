@@ -37,12 +37,12 @@ describe('stead device --config (the compiled command)', () => {
     ]);
   });
 
-  test('a config with an unknown field exits 1 with STEAD_E_BAD_OPTIONS', async () => {
+  test('a config file with an unknown field exits 1 with STEAD_E_BAD_CONFIG', async () => {
     world = await agentWorld();
     const config = join(world.dir, 'agent.json');
     await writeFile(config, JSON.stringify({ device: DEVICE, broker: world.broker.url, key: 'k', dataDir: 'data', gadget: GADGET, pinz: {} }));
     agent = agentProcess(spawn(process.execPath, [STEAD_BIN, 'device', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
     expect((await agent.exited)[0]).toBe(1);
-    expect(agent.output()).toMatch(/^STEAD_E_BAD_OPTIONS: /m);
+    expect(agent.output()).toMatch(/^STEAD_E_BAD_CONFIG: /m);
   });
 });

@@ -11,6 +11,7 @@
  *   worker's round trip (two thread wake-ups, ~150 µs on a 2-core VM) cost as much as the fsync
  *   itself; a lone write means nothing else is waiting to run during its fsync.
  */
+import { DEFAULT_STORE_PATH } from '../../../shared/defaults.js';
 import { SteadError, isSteadError } from '../../../shared/errors.js';
 import { encodeBatch } from './sqlite-batch.js';
 import { SqliteConnection, type SqliteStoreOptions } from './sqlite-connection.js';
@@ -18,9 +19,6 @@ import { SqliteWorkerLink } from './sqlite-worker-link.js';
 import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from '../types.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
-
-/** Where the broker CLI keeps its store unless told otherwise. */
-export const DEFAULT_SQLITE_PATH = './data/stead.db';
 
 /** Largest batch committed on the main thread while the worker is idle; larger ones go to it. */
 const MAIN_THREAD_BATCH = 1;
@@ -34,7 +32,7 @@ export interface SqliteStore extends Store {
 }
 
 /** Opens (creating it and its parent directories if needed) a SQLite store at `path`. */
-export async function createSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+export async function createSqliteStore(path: string = DEFAULT_STORE_PATH, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const url = `sqlite:${path}`;
   // The main thread's connection creates the file and schema and serves at once; the worker
   // starts meanwhile (~0.3 s: a thread, the TypeScript loader, the addon), off a restart's path.
@@ -148,6 +146,6 @@ export function sqlitePathFromUrl(url: URL | string): string {
   const text = typeof url === 'string' ? url : url.href;
   const rest = text.replace(/^sqlite:/i, '');
   const path = rest.startsWith('///') ? rest.slice(2) : rest;
-  if (path === '') return DEFAULT_SQLITE_PATH;
+  if (path === '') return DEFAULT_STORE_PATH;
   return path;
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../../broker/store/open-store.js';
-import { createSqliteStore, DEFAULT_SQLITE_PATH, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
+import { createSqliteStore, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
+import { DEFAULT_STORE_PATH } from '../../../../shared/defaults.js';
 import { runStoreContract } from '../../../../broker/testing.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
@@ -89,7 +90,7 @@ describe('sqlite store', () => {
     ['sqlite:/abs/path.db', '/abs/path.db'],
     ['sqlite:relative.db', 'relative.db'],
     ['sqlite:///abs/path.db', '/abs/path.db'],
-    ['sqlite:', DEFAULT_SQLITE_PATH],
+    ['sqlite:', DEFAULT_STORE_PATH],
   ])('reads the path of %s', (url, path) => {
     expect(sqlitePathFromUrl(url)).toBe(path);
   });
