@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { RESOURCE_ANSWERS } from '../../broker/record/resources.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
-import { codeOfAsync } from '../helpers/errors.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import type { SteadBroker } from '../../../broker/index.js';
+import { RESOURCE_ANSWERS } from '../../../broker/record/resources.js';
+import { connectDevice, type Device } from '../../../device/index.js';
+import { startBroker } from '../../helpers/broker.js';
+import { codeOfAsync } from '../../helpers/errors.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const SECRET = 'S3CRET-0f-the-vault';
 

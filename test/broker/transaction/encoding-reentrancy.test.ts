@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Device } from '../../device/index.js';
-import { attackApp } from '../helpers/apps/attack-app.js';
-import { brokerOnDemand } from '../helpers/broker.js';
+import type { Device } from '../../../device/index.js';
+import { attackApp } from '../../helpers/apps/attack-app.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
 
 // Attack: app code that runs while Stead encodes (a getter on the state or on a payload) and
 // calls the context again. The frame writer encodes into one shared buffer (shared/wire/

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectDevice } from '../../device/index.js';
-import type { SteadError } from '../../shared/errors.js';
-import { spawnBroker, type BrokerProcess } from '../helpers/processes.js';
-import { TEST_KEY } from '../helpers/test-key.js';
+import { connectDevice } from '../../../device/index.js';
+import type { SteadError } from '../../../shared/errors.js';
+import { spawnBroker, type BrokerProcess } from '../../helpers/processes.js';
+import { TEST_KEY } from '../../helpers/test-key.js';
 
-const BROKER_API = pathToFileURL(fileURLToPath(new URL('../../dist/broker/index.js', import.meta.url))).href;
+const BROKER_API = pathToFileURL(fileURLToPath(new URL('../../../dist/broker/index.js', import.meta.url))).href;
 
 // Attack on values kept as plain copies (shared/wire/plain-data.ts copyPlainData). A sparse array
 // has a length but (almost) no elements: `a = []; a.length = 2 ** 32 - 1` is one line of app code

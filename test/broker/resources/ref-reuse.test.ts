@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { encodeFrame } from '../../shared/wire/codec.js';
-import { Kind, Verb, type Frame, type ResourceOptions, type VerbCode } from '../../shared/wire/frames.js';
-import { startBroker } from '../helpers/broker.js';
-import { connectRaw, type RawClient } from '../helpers/raw-session.js';
+import type { SteadBroker } from '../../../broker/index.js';
+import { encodeFrame } from '../../../shared/wire/codec.js';
+import { Kind, Verb, type Frame, type ResourceOptions, type VerbCode } from '../../../shared/wire/frames.js';
+import { startBroker } from '../../helpers/broker.js';
+import { connectRaw, type RawClient } from '../../helpers/raw-session.js';
 
 const topic = (channel: string, way: 'in' | 'out'): string => `stead/toaster/vault/${channel}/${way}`;
 
