@@ -1,20 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createMemoryStore, registerStore } from '../../../broker/index.js';
 import { startBroker } from '../../helpers/broker.js';
+import { it } from '../../helpers/fixtures.js';
 
 describe('a broker that cannot start leaves nothing open', () => {
-  it('a port in use rejects, and the store it opened for itself is closed', async () => {
-    const first = await startBroker();
+  it('a port in use rejects, and the store it opened for itself is closed', async ({ broker: first }) => {
     let closed = 0;
     registerStore('count-close', () => {
       const store = createMemoryStore();
       return { ...store, close: async () => void (closed++, await store.close()) };
     });
-    try {
-      await expect(startBroker({ port: first.port, store: 'count-close:' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-      expect(closed).toBe(1);
-    } finally {
-      await first.close();
-    }
+    await expect(startBroker({ port: first.port, store: 'count-close:' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(closed).toBe(1);
   });
 });

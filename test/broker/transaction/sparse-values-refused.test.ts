@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { connectDevice } from '../../../device/index.js';
 import type { SteadError } from '../../../shared/errors.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { spawnBroker, type BrokerProcess } from '../../helpers/processes.js';
 import { TEST_KEY } from '../../helpers/test-key.js';
 
@@ -35,15 +35,14 @@ describe('a value too large for a frame is refused at once, whatever its shape',
   let dir: string;
   let broker: BrokerProcess;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-sparse-'));
+  test.beforeEach(async ({ tempDir }) => {
+    dir = tempDir;
     await writeFile(join(dir, 'sparse-app.mjs'), APP);
     broker = await spawnBroker(['--store', 'memory:', '--app', join(dir, 'sparse-app.mjs')]);
   });
 
   afterEach(async () => {
     await broker.kill();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it.each([
