@@ -12,7 +12,8 @@ import { startBroker } from './broker.js';
  *
  * - `tempDir`: a fresh folder under the OS temp dir, removed with its contents after.
  * - `broker`: a real broker (as `startBroker`: loopback, port 0, the test apps, a silent
- *   logger) on a SQLite file in `tempDir` (see `sqliteIn`), closed after. `brokerOptions`
+ *   logger) on a SQLite file in a folder of its own (see `sqliteIn`; not in `tempDir`, which
+ *   stays the test's), closed after, the folder removed. `brokerOptions`
  *   changes it for a file or a `describe`: `test.override('brokerOptions', { apps: [notes] })`,
  *   or a function for parts made anew per test (`({ tempDir }) => ({ clock: … })`); a `store`
  *   there replaces the file.
@@ -20,14 +21,24 @@ import { startBroker } from './broker.js';
  */
 export const test = base
   .extend('tempDir', async ({}, { onCleanup }) => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-test-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir();
+    onCleanup(() => removeDir(dir));
     return dir;
   })
   .extend('brokerOptions', {} as BrokerOptions)
-  .extend('broker', async ({ tempDir, brokerOptions }, { onCleanup }) => {
-    const broker = await startBroker({ ...(brokerOptions.store === undefined && sqliteIn(tempDir)), ...brokerOptions });
-    onCleanup(() => broker.close());
+  .extend('broker', async ({ brokerOptions }, { onCleanup }) => {
+    const dir = brokerOptions.store === undefined ? await makeTempDir() : null;
+    const removeOwnDir = async (): Promise<void> => {
+      if (dir !== null) await removeDir(dir);
+    };
+    const broker = await startBroker({ ...(dir !== null && sqliteIn(dir)), ...brokerOptions }).catch(async (error: unknown) => {
+      await removeOwnDir();
+      throw error;
+    });
+    onCleanup(async () => {
+      await broker.close();
+      await removeOwnDir();
+    });
     return broker;
   })
   .extend('deviceOptions', {} as Omit<DeviceOptions, 'url'>)
@@ -36,6 +47,14 @@ export const test = base
     onCleanup(() => device.close());
     return device;
   });
+
+function makeTempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'stead-test-'));
+}
+
+function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
 
 /**
  * The broker fixture's store: SQLite on a file of the test's own, with every operation on the
