@@ -37,7 +37,6 @@ const CASES: [string, string, boolean][] = [
   ['cli/probe.ts', '../device/agent/run-agent.js', false],
   ['cli/probe.ts', '../device/flash/build-agent.js', false],
   ['cli/probe.ts', '../broker/host/create-broker.js', false],
-  ['cli/probe.ts', '../shared/errors.js', false],
   ['cli/commands/probe.ts', '../../device/device.js', false],
   ['test/probe.ts', '../broker/proxy/proxy.js', true],
   ['bench/probe.ts', '../broker/store/sqlite/sqlite-store.js', true],

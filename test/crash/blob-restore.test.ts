@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import { connectDevice, type Device } from '../../device/index.js';
 import { startDurableBroker, type DurableBroker } from '../helpers/durable-broker.js';
+import { it } from '../helpers/fixtures.js';
 import { TEST_KEY } from '../helpers/test-key.js';
 
 /**
@@ -15,17 +15,14 @@ import { TEST_KEY } from '../helpers/test-key.js';
 describe('a broker killed with its store file lost restores from the device’s blob', () => {
   let broker: DurableBroker | undefined;
   let device: Device | undefined;
-  let dir: string | undefined;
 
   afterEach(async () => {
     await device?.close();
     await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-    broker = device = dir = undefined;
+    broker = device = undefined;
   });
 
-  it('N calls, kill -9 and lose the file, M calls: N + M, each answered in sequence', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-blob-crash-'));
+  it('N calls, kill -9 and lose the file, M calls: N + M, each answered in sequence', async ({ tempDir: dir }) => {
     const keyFile = join(dir, 'blob.key');
     await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
     broker = await startDurableBroker(['test/helpers/apps/blob-counter.ts'], ['--blob-key', keyFile]);

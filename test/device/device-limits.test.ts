@@ -1,22 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, Device, type DeviceOptions } from '../../device/index.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 
 /** The wire limits a device enforces come from `connectDevice({ limits })`, merged with LIMITS. */
 describe('device limits', () => {
+  test.override('brokerOptions', { apps: [notes] });
   let broker: SteadBroker;
   let device: Device | undefined;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
+  test.beforeEach(({ broker: started }) => {
+    broker = started;
   });
 
   afterEach(async () => {
     await device?.close();
     device = undefined;
-    await broker.close();
   });
 
   it('maxFrameBytes: a call whose frame would exceed it is refused before it is sent', async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { BrokerOptions, SteadBroker } from '../../../broker/index.js';
 import type { DeviceKey } from '../../../shared/identity/index.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { attempt, grantNewKey, keyed, rawConnack, type Attempt } from '../../helpers/keys.js';
 
 /**
@@ -40,17 +40,17 @@ const MODES: Mode[] = [
 ];
 
 describe.each(MODES)('MQTT 3.1.1 conformance, $name', (mode) => {
+  test.override('brokerOptions', mode.broker);
   let broker: SteadBroker;
   const clients: MqttClient[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker(mode.broker);
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     await mode.setup(broker);
   });
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker.close();
   });
 
   const open = async (id: string, extra: IClientOptions = {}): Promise<MqttClient & { attempt: Attempt }> => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import type { BrokerOptions, SteadBroker } from '../../../broker/index.js';
 import { BlobSeal } from '../../../broker/record/blob-seal.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
@@ -12,6 +11,7 @@ import { decodeFrame, decodeValue, encodeCall, encodeFrame } from '../../../shar
 import { Kind } from '../../../shared/wire/frames.js';
 import { blobCounter } from '../../helpers/apps/blob-counter.js';
 import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
@@ -63,15 +63,14 @@ describe('sealed session blobs', () => {
   const brokers: SteadBroker[] = [];
   const devices: Device[] = [];
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-blobs-'));
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
     for (const broker of brokers.splice(0)) await broker.close();
     await tcp?.close();
     tcp = null;
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function broker(options: BrokerOptions = {}): Promise<SteadBroker> {

@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { brokerStatus, inspectProxy, openStore, type SteadBroker } from '../../../broker/index.js';
 import { AdminCredential } from '../../../broker/http/admin-credential.js';
 import { connectDevice, type Device } from '../../../device/index.js';
 import timers from '../../helpers/apps/timers.js';
 import { startBroker } from '../../helpers/broker.js';
+import { it } from '../../helpers/fixtures.js';
 
 const TOKEN = 'admin-token-for-tests';
 
@@ -78,10 +77,8 @@ describe('admin API: stead status and stead proxy inspect as functions', () => {
     expect(k?.nonce).not.toBe(w?.nonce);
   });
 
-  it('inspects a proxy that is not live from the store', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-inspect-'));
-    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
-    const url = `sqlite:${join(dir, 'stead.db')}`;
+  it('inspects a proxy that is not live from the store', async ({ tempDir }) => {
+    const url = `sqlite:${join(tempDir, 'stead.db')}`;
     const first = await startBroker({ store: url });
     const d = await connectDevice({ url: first.url });
     await d.session('toaster/stored', 'kitchen').call('buy', 'bread');

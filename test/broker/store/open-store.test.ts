@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createMemoryStore, openStore, registerStore, type StoreContext, type StoreOptions } from '../../../broker/index.js';
+import { it, test } from '../../helpers/fixtures.js';
 
 /** Stores by URL and by name (DESIGN §6, issue 7): what openStore hands a factory, and what ours accept. */
 describe('openStore', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-open-store-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
 
   it('hands a registered factory the URL as written, the options and the base folder', async () => {

@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { defineProxy, type ProxyContext, type SteadBroker } from '../../broker/index.js';
 import { SteadError } from '../../shared/errors.js';
 import { connectDevice } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { runStead, type RunResult } from '../helpers/processes.js';
 
 /** `stead call` exit codes (docs/cli.md). */
@@ -50,15 +49,15 @@ describe('an error the proxy answered a call with is its outcome, whatever its c
   let dir: string;
   let broker: SteadBroker;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-codes-'));
-    broker = await startBroker({ apps: [leaky] });
+  test.override('brokerOptions', { apps: [leaky] });
+
+  test.beforeEach(({ tempDir, broker: started }) => {
+    dir = tempDir;
+    broker = started;
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     kept = null;
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const stead = (args: string[]): Promise<RunResult> =>

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Device } from '../../device/index.js';
-import { attackApp } from '../helpers/apps/attack-app.js';
-import { brokerOnDemand } from '../helpers/broker.js';
+import { describe, expect } from 'vitest';
+import type { Device } from '../../../device/index.js';
+import { attackApp } from '../../helpers/apps/attack-app.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 
 // Attack: app code that runs while Stead encodes (a getter on the state or on a payload) and
 // calls the context again. A nested encode has a writer of its own (shared/wire/writer.ts), and
@@ -15,13 +14,9 @@ const DEADLINE_MS = 3000;
 
 describe('app code run while Stead encodes cannot corrupt what is committed or sent', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-reentrant-'));
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  // Registered after the folder's clean-up, so it runs before it (after-hooks run in reverse).
   const env = brokerOnDemand();
 
   /** A broker on this test's SQLite file; a second call is a restart on the same file. */

@@ -1,12 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
 import { helloApp } from '../helpers/apps/hello.js';
 import toaster from '../helpers/apps/toaster.js';
 import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { hasPublish } from '../helpers/mqtt-packets.js';
 import { runStead, type RunResult } from '../helpers/processes.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -32,8 +32,8 @@ describe('a rerun reports a committed call as failed only if the proxy answered 
     tcp.retarget(broker.port);
   };
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-resume-'));
+  test.beforeEach(async ({ tempDir }) => {
+    dir = tempDir;
     journal = join(dir, 'journal');
     broker = await startBroker({ store: `sqlite:${join(dir, 'stead.db')}` });
     tcp = await startTcpProxy(broker.port);
@@ -42,7 +42,6 @@ describe('a rerun reports a committed call as failed only if the proxy answered 
   afterEach(async () => {
     await tcp.close();
     await broker?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const stead = (args: string[]): Promise<RunResult> =>

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { RESOURCE_ANSWERS } from '../../broker/record/resources.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
-import { codeOfAsync } from '../helpers/errors.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { afterEach, describe, expect } from 'vitest';
+import { RESOURCE_ANSWERS } from '../../../broker/record/resources.js';
+import { connectDevice, type Device } from '../../../device/index.js';
+import { codeOfAsync } from '../../helpers/errors.js';
+import { it } from '../../helpers/fixtures.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const SECRET = 'S3CRET-0f-the-vault';
 
@@ -16,19 +15,16 @@ const SECRET = 'S3CRET-0f-the-vault';
  * unknown (STEAD_E_OUTCOME_UNKNOWN), and the value must still never come back a second time.
  */
 describe('a once-only read whose answer is lost and pushed out of the kept answers', () => {
-  let broker: SteadBroker | undefined;
   let proxy: TcpProxy | undefined;
   const devices: Device[] = [];
 
   afterEach(async () => {
     for (const device of devices.splice(0)) await device.close();
     await proxy?.close();
-    await broker?.close();
-    broker = proxy = undefined;
+    proxy = undefined;
   });
 
-  it('the reader is told the outcome is unknown, not that the value is absent', async () => {
-    broker = await startBroker();
+  it('the reader is told the outcome is unknown, not that the value is absent', async ({ broker }) => {
     proxy = await startTcpProxy(broker.port);
     const busy = await connectDevice({ url: broker.url });
     const flaky = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
@@ -66,19 +62,16 @@ describe('a once-only read whose answer is lost and pushed out of the kept answe
 });
 
 describe('a once-only read whose answer is lost while the proxy still keeps it', () => {
-  let broker: SteadBroker | undefined;
   let proxy: TcpProxy | undefined;
   let device: Device | undefined;
 
   afterEach(async () => {
     await device?.close();
     await proxy?.close();
-    await broker?.close();
-    broker = proxy = device = undefined;
+    proxy = device = undefined;
   });
 
-  it('the resend (marked again) gets the kept answer: the value', async () => {
-    broker = await startBroker();
+  it('the resend (marked again) gets the kept answer: the value', async ({ broker }) => {
     proxy = await startTcpProxy(broker.port);
     device = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
     const reader = device.resources('toaster/vault', { deadlineMs: 10_000, retryMs: 50 });

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import type { Device } from '../../device/index.js';
+import { it, test } from '../helpers/fixtures.js';
 import { STEAD_BIN, runStead } from '../helpers/processes.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -27,18 +26,15 @@ describe('stead session get of a once-only value, killed before the answer arriv
   let tcp: TcpProxy;
   let device: Device;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-session-get-'));
-    broker = await startBroker();
+  test.beforeEach(async ({ tempDir, broker: started, device: connected }) => {
+    dir = tempDir;
+    broker = started;
     tcp = await startTcpProxy(broker.port);
-    device = await connectDevice({ url: broker.url });
+    device = connected;
   });
 
   afterEach(async () => {
-    await device.close();
     await tcp.close();
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const args = ['session', 'get', ADDRESS, '--broker', '', '--deadline', '5000'];
@@ -78,18 +74,15 @@ describe('two runs of the same stead session get at once', () => {
   let tcp: TcpProxy;
   let device: Device;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-session-get2-'));
-    broker = await startBroker();
+  test.beforeEach(async ({ tempDir, broker: started, device: connected }) => {
+    dir = tempDir;
+    broker = started;
     tcp = await startTcpProxy(broker.port);
-    device = await connectDevice({ url: broker.url });
+    device = connected;
   });
 
   afterEach(async () => {
-    await device.close();
     await tcp.close();
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('never both print a once-only value: the journalled request is taken up by one run at a time', async () => {

@@ -1,10 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { runStead } from '../helpers/processes.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 // Attack: `--deadline` accepts any positive number, but every timer behind it (mqtt.js's connect
 // timeout, the begin's and the call's deadlines) is a setTimeout, which Node runs after 1 ms for a
@@ -15,13 +12,9 @@ import { join } from 'node:path';
 describe('a --deadline the command accepts is the deadline it keeps', () => {
   let broker: SteadBroker;
   let journal: string;
-  beforeEach(async () => {
-    broker = await startBroker();
-    journal = await mkdtemp(join(tmpdir(), 'stead-attack-deadline-'));
-  });
-  afterEach(async () => {
-    await broker.close();
-    await rm(journal, { recursive: true, force: true });
+  test.beforeEach(({ broker: started, tempDir }) => {
+    broker = started;
+    journal = tempDir;
   });
 
   it('a deadline past 2^31 - 1 ms is refused as usage or honoured, never a 1 ms timeout', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { registerStore, type Store } from '../../broker/index.js';
-import { startBroker } from '../helpers/broker.js';
-import { codeOfAsync } from '../helpers/errors.js';
+import { registerStore, type Store } from '../../../broker/index.js';
+import { startBroker } from '../../helpers/broker.js';
+import { codeOfAsync } from '../../helpers/errors.js';
 
 /**
  * Attack (a hostile or careless store author, docs/stores.md): a registered factory that hands

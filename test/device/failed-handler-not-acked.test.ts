@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, fileCursor, writeFileAtomic, type Device, type NotificationInfo, type NotificationOptions } from '../../device/index.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 
 const PROXY = 'notes/n';
 
@@ -24,20 +23,19 @@ interface Mode {
 }
 
 describe('a notification whose handler threw is not acknowledged: it comes again after a restart', () => {
+  test.override('brokerOptions', { apps: [notes] });
   let broker: SteadBroker;
   let dir: string;
   const devices: Device[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-handler-'));
+  test.beforeEach(async ({ broker: started, tempDir }) => {
+    broker = started;
+    dir = tempDir;
     await writeFile(join(dir, 'blocker'), 'a file where a folder should be');
   });
 
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((device) => device.close()));
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** A path whose write fails with ENOTDIR: a real I/O error. */

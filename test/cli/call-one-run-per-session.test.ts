@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { hasPublish } from '../helpers/mqtt-packets.js';
 import { STEAD_BIN, runStead, type RunResult } from '../helpers/processes.js';
 
@@ -94,16 +92,14 @@ describe("one run of a session at a time: an unknown outcome's rerun never runs 
   let broker: SteadBroker;
   let stall: StallProxy;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-concurrent-'));
-    broker = await startBroker();
+  test.beforeEach(async ({ tempDir, broker: started }) => {
+    dir = tempDir;
+    broker = started;
     stall = await startStallProxy(broker.port);
   });
 
   afterEach(async () => {
     await stall.close();
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const args = (deadline: string): string[] =>

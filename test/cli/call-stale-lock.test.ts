@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
 import { CallJournal } from '../../device/call-once/journal.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { STEAD_BIN, runStead } from '../helpers/processes.js';
 
 // Attack on the journal lock (device/call-once/journal.ts lock()). A run killed while it holds
@@ -56,14 +56,11 @@ describe('one stead call of a session at a time, also when an earlier run died h
   let dir: string;
   let broker: SteadBroker;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-stale-lock-'));
-    broker = await startBroker({ apps: [slowShop] });
-  });
+  test.override('brokerOptions', { apps: [slowShop] });
 
-  afterEach(async () => {
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir, broker: started }) => {
+    dir = tempDir;
+    broker = started;
   });
 
   const round = async (name: string, staleLock: boolean): Promise<void> => {

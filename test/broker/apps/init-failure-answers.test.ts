@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Device } from '../../device/index.js';
-import { asyncInitApp, throwingInitApp } from '../helpers/apps/broken-init-app.js';
-import { brokerOnDemand } from '../helpers/broker.js';
+import type { Device } from '../../../device/index.js';
+import { asyncInitApp, throwingInitApp } from '../../helpers/apps/broken-init-app.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
 
 // Attack: an app whose `init` goes wrong. Today a throwing init leaves every request to the
 // proxy unanswered (the device retries until DEADLINE, the broker logs "activation failed" on

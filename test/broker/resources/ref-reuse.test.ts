@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { encodeFrame } from '../../shared/wire/codec.js';
-import { Kind, Verb, type Frame, type ResourceOptions, type VerbCode } from '../../shared/wire/frames.js';
-import { startBroker } from '../helpers/broker.js';
-import { connectRaw, type RawClient } from '../helpers/raw-session.js';
+import { afterEach, describe, expect } from 'vitest';
+import type { SteadBroker } from '../../../broker/index.js';
+import { encodeFrame } from '../../../shared/wire/codec.js';
+import { Kind, Verb, type Frame, type ResourceOptions, type VerbCode } from '../../../shared/wire/frames.js';
+import { it, test } from '../../helpers/fixtures.js';
+import { connectRaw, type RawClient } from '../../helpers/raw-session.js';
 
 const topic = (channel: string, way: 'in' | 'out'): string => `stead/toaster/vault/${channel}/${way}`;
 
@@ -21,10 +21,11 @@ describe('a resource request ref reused for another request', () => {
   let broker: SteadBroker | undefined;
   const clients: RawClient[] = [];
 
+  test.beforeEach(({ broker: started }) => {
+    broker = started;
+  });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();
-    await broker?.close();
-    broker = undefined;
   });
 
   async function channel(name: string): Promise<(bytes: Uint8Array, ref: number) => Promise<Frame>> {
@@ -39,7 +40,6 @@ describe('a resource request ref reused for another request', () => {
   }
 
   it('another channel reusing the ref of a once-only read does not get the consumed value', async () => {
-    broker = await startBroker();
     const owner = await channel('owner');
     const other = await channel('other');
     await owner(request(1, Verb.sink, 'secret', 'S3CRET', { once: true }), 1);
@@ -54,7 +54,6 @@ describe('a resource request ref reused for another request', () => {
   });
 
   it('the same channel reusing a ref with another verb, key or value gets that request run', async () => {
-    broker = await startBroker();
     const client = await channel('reuse');
     await client(request(3, Verb.sink, 'a', 'first'), 3);
     // Same ref, another value: a new write (not the kept answer of the first one).

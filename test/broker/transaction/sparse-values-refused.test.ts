@@ -1,14 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectDevice } from '../../device/index.js';
-import type { SteadError } from '../../shared/errors.js';
-import { spawnBroker, type BrokerProcess } from '../helpers/processes.js';
-import { TEST_KEY } from '../helpers/test-key.js';
+import { afterEach, describe, expect } from 'vitest';
+import { connectDevice } from '../../../device/index.js';
+import type { SteadError } from '../../../shared/errors.js';
+import { it, test } from '../../helpers/fixtures.js';
+import { spawnBroker, type BrokerProcess } from '../../helpers/processes.js';
+import { TEST_KEY } from '../../helpers/test-key.js';
 
-const BROKER_API = pathToFileURL(fileURLToPath(new URL('../../dist/broker/index.js', import.meta.url))).href;
+const BROKER_API = pathToFileURL(fileURLToPath(new URL('../../../dist/broker/index.js', import.meta.url))).href;
 
 // Attack on values kept as plain copies (shared/wire/plain-data.ts copyPlainData). A sparse array
 // has a length but (almost) no elements: `a = []; a.length = 2 ** 32 - 1` is one line of app code
@@ -35,15 +35,14 @@ describe('a value too large for a frame is refused at once, whatever its shape',
   let dir: string;
   let broker: BrokerProcess;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-sparse-'));
+  test.beforeEach(async ({ tempDir }) => {
+    dir = tempDir;
     await writeFile(join(dir, 'sparse-app.mjs'), APP);
     broker = await spawnBroker(['--store', 'memory:', '--app', join(dir, 'sparse-app.mjs')]);
   });
 
   afterEach(async () => {
     await broker.kill();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { lifecycleApp } from '../helpers/apps/lifecycle-app.js';
-import { brokerOnDemand } from '../helpers/broker.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { lifecycleApp } from '../../helpers/apps/lifecycle-app.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 
 const TTL = 1000;
 /** A session goes between TTL and TTL + TTL/4 after its last activity (record/idle.ts). */

@@ -1,14 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { openStore } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { attackApp } from '../helpers/apps/attack-app.js';
 import { startBroker } from '../helpers/broker.js';
 import { failingStore, type FailingStore, type FailMode } from '../helpers/failing-store.js';
+import { it, test } from '../helpers/fixtures.js';
 
 // Attack: a window of 4 calls in flight per session, writes and read-only calls interleaved
 // (read-only answers advance `answered` without a write), while store commits fail now and then
@@ -19,15 +18,14 @@ describe('a window of writes and reads survives failed commits exactly once', ()
   let store: FailingStore;
   let broker: SteadBroker;
   const devices: Device[] = [];
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-window-'));
+  test.beforeEach(async ({ tempDir }) => {
+    dir = tempDir;
     store = failingStore(await openStore(`sqlite:${join(dir, 'stead.db')}`));
     broker = await startBroker({ apps: [attackApp], store, logger: pino({ level: 'silent' }) });
   });
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
     await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   // KNOWN DEFECT, open (closing note of the second session): about 1 run in 15 under load a retried

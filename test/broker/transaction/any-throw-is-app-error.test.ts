@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
-import { attackApp } from '../helpers/apps/attack-app.js';
-import { startBroker } from '../helpers/broker.js';
-import { spawnBroker, type BrokerProcess } from '../helpers/processes.js';
-import { TEST_KEY } from '../helpers/test-key.js';
+import type { SteadBroker } from '../../../broker/index.js';
+import { connectDevice, type Device } from '../../../device/index.js';
+import { attackApp } from '../../helpers/apps/attack-app.js';
+import { startBroker } from '../../helpers/broker.js';
+import { spawnBroker, type BrokerProcess } from '../../helpers/processes.js';
+import { TEST_KEY } from '../../helpers/test-key.js';
 
 // Attack: whatever app code throws or returns as a "promise", the call gets a typed error, its
 // effects are dropped, and the proxy (and the broker) keep serving everyone else. Today a

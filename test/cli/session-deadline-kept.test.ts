@@ -1,10 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { runStead } from '../helpers/processes.js';
 
 // Attack (the impatient CLI user, as for `stead call` before): `stead session --deadline` takes
@@ -17,13 +14,9 @@ import { runStead } from '../helpers/processes.js';
 describe('stead session --deadline past what a timer can wait', () => {
   let broker: SteadBroker;
   let dir: string;
-  beforeEach(async () => {
-    broker = await startBroker();
-    dir = await mkdtemp(join(tmpdir(), 'stead-attack-session-deadline-'));
-  });
-  afterEach(async () => {
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ broker: started, tempDir }) => {
+    broker = started;
+    dir = tempDir;
   });
 
   it('is refused (exit 2) before anything is sent; the once-only value is still there', async () => {

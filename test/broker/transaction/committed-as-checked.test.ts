@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Device } from '../../device/index.js';
-import { attackApp } from '../helpers/apps/attack-app.js';
-import { brokerOnDemand } from '../helpers/broker.js';
+import type { Device } from '../../../device/index.js';
+import { attackApp } from '../../helpers/apps/attack-app.js';
+import { brokerOnDemand } from '../../helpers/broker.js';
 
 // Attack on issue 6, hole 2: a value the method produces is checked when it is produced — but
 // the record keeps the app's object, not what was checked. App code that changes the object
