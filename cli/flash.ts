@@ -70,7 +70,8 @@ export function defineFlash(program: Command): void {
 
 async function register(url: string, device: string, publicKey: string, proxy: string): Promise<boolean> {
   const { openStore, KeyRegistry } = await import('../broker/index.js');
-  const store = await openStore(url);
+  // Beside a running broker that owns the store: the registry record only (StoreRole).
+  const store = await openStore(url, { role: 'registry' });
   try {
     await new KeyRegistry(store).grant(device, { publicKey, proxies: [proxy] });
     return true;

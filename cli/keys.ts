@@ -21,7 +21,8 @@ interface GrantFlags extends StoreFlags {
 /**
  * `stead keys new|grant|revoke|ls` (DESIGN §7, docs/identity.md). `new` makes a key pair on
  * this machine (the secret never leaves its file, mode 0600); the others edit the registry in
- * the broker's store (`--store`, the broker's default), with the store's version check. A
+ * the broker's store (`--store`, the broker's default), with the store's version check, while
+ * the broker runs or not: they open it in the registry role, which takes no ownership. A
  * running broker on that store reads the change within its refresh time (250 ms by default), and
  * a revoked key's connections close.
  */
@@ -97,7 +98,8 @@ async function withRegistry(url: string, use: (registry: KeyRegistry) => Promise
   const { openStore, KeyRegistry, SteadError } = await loadBroker();
   // A memory store lives and dies inside its broker's process: a registry written here would be lost.
   if (url.startsWith('memory:')) throw new SteadError('BAD_OPTIONS', 'a memory: store is private to its broker: use a sqlite: store, or broker.auth.keys in code');
-  const store = await openStore(url);
+  // Beside a running broker that owns the store: the registry record only (StoreRole).
+  const store = await openStore(url, { role: 'registry' });
   try {
     await use(new KeyRegistry(store));
   } finally {

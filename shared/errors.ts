@@ -68,6 +68,7 @@ export const CATALOGUE = {
   INBOX_FULL: entry('the proxy inbox is full; the request was not accepted', 'retry', R.quotaExceeded),
   STORE_FAILURE: entry('the store failed to load or commit; nothing was released', 'retry'),
   VERSION_CONFLICT: entry('a commit lost the store’s version check (another writer committed first)', 'retry'),
+  STORE_OWNED: entry('the store file is owned by another running broker (one broker per store file)', 'fail'),
   DEADLINE: entry('the call did not complete before its deadline; its outcome is unknown', 'begin'),
   CLOSED: entry('the device, session or broker was closed', 'fail'),
   UNREACHABLE: entry('the device could not connect to the broker in time', 'fail'),
