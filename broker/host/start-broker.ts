@@ -1,7 +1,7 @@
 import { pino, type LevelWithSilent } from 'pino';
 import { loadApps } from '../apps/load-apps.js';
 import { isProxyType, type ProxyType } from '../apps/define-proxy.js';
-import { loadStoreModules } from '../store/open-store.js';
+import { isStore, loadStoreModules, openStore } from '../store/open-store.js';
 import { createBroker, type BrokerOptions, type SteadBroker } from './create-broker.js';
 
 export interface StartBrokerOptions extends Omit<BrokerOptions, 'apps'> {
@@ -17,15 +17,26 @@ export interface StartBrokerOptions extends Omit<BrokerOptions, 'apps'> {
 }
 
 /**
- * What `stead broker` does, as a function: loads the app modules and store modules, then starts
- * the broker. The caller owns the result (it prints, waits for signals, closes); nothing here
- * exits the process. `loadBrokerConfig(path)` makes these options from a `stead.json`.
+ * What `stead broker` does, as a function: loads the store modules and opens the store, then
+ * loads the app modules and starts the broker. The caller owns the result (it prints, waits for
+ * signals, closes); nothing here exits the process. `loadBrokerConfig(path)` makes these options
+ * from a `stead.json`.
  */
 export async function startBroker(options: StartBrokerOptions = {}): Promise<SteadBroker> {
-  const given = options.apps ?? [];
-  const loaded = await loadApps(given.filter((app): app is string => typeof app === 'string'));
-  const apps = [...given.filter(isProxyType), ...loaded];
   await loadStoreModules(options.storeModules ?? [], options.storeBaseDir);
-  const logger = options.logger ?? (options.logLevel ? pino({ level: options.logLevel }, pino.destination(2)) : undefined);
-  return createBroker({ ...options, apps, logger });
+  // The store before the apps: a store file another broker owns (DESIGN §6) is refused at once,
+  // not after every app module has loaded.
+  const given = isStore(options.store) ? options.store : null;
+  const url = typeof options.store === 'string' ? options.store : 'memory:';
+  const store = given ?? (await openStore(url, { options: options.storeOptions, baseDir: options.storeBaseDir }));
+  try {
+    const apps = options.apps ?? [];
+    const loaded = await loadApps(apps.filter((app): app is string => typeof app === 'string'));
+    const logger = options.logger ?? (options.logLevel ? pino({ level: options.logLevel }, pino.destination(2)) : undefined);
+    // The broker closes the store with itself; until it runs, the store is ours to close.
+    return await createBroker({ ...options, store, apps: [...apps.filter(isProxyType), ...loaded], logger });
+  } catch (error) {
+    if (!given) await store.close();
+    throw error;
+  }
 }
