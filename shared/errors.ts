@@ -81,6 +81,7 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  CALL_UNRESOLVED: entry('the session’s previous instance did not end and no call journal here explains it: an earlier call may be unresolved', 'fail'),
   // Gadget hardware (hardware/gpio, DESIGN §9): a gadget's pins and their configuration.
   UNKNOWN_PIN: entry('no pin of that name is configured, or its line is not on the GPIO chip', 'fail'),
   DUPLICATE_PIN: entry('two pins of the gadget config name the same name or GPIO line', 'fail'),
