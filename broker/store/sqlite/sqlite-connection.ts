@@ -23,8 +23,9 @@ export interface SqliteStoreOptions {
   worker?: boolean;
   /**
    * Take the store's owner lock (default true): one broker per store file (sqlite-owner-lock.ts).
-   * False only for a short-lived access beside the running owner that edits nothing but the key
+   * False only for a short-lived access beside the running owner that writes nothing but the key
    * registry, whose every write is read, edit, commit under the version check (`stead keys`).
+   * Reads beside the owner are safe too.
    */
   owner?: boolean;
 }
