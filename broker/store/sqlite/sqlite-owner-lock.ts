@@ -10,8 +10,8 @@
  * lives on a file of its own because the store's two connections (sqlite-store.ts) share the
  * store file itself.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SteadError } from '../../../shared/errors.js';
 
@@ -24,10 +24,11 @@ export class SqliteOwnerLock {
 
   /** Takes the lock of the store at `storePath`, or throws STORE_OWNED (STORE_FAILURE if it cannot be made). */
   static take(storePath: string): SqliteOwnerLock {
-    const path = `${storePath}.lock`;
+    let path = `${storePath}.lock`;
     let db: Database.Database;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(storePath), { recursive: true });
+      path = `${canonical(storePath)}.lock`;
       // No busy timeout: a held lock is refused at once, not after waiting for it.
       db = new Database(path, { timeout: 0 });
     } catch (cause) {
@@ -52,6 +53,20 @@ export class SqliteOwnerLock {
 
   release(): void {
     this.#db.close();
+  }
+}
+
+/**
+ * The store file's one name, whatever path reached it (a symlink to the file or a folder on the
+ * way): every spelling of one store takes one lock. The lock file stays when its broker stops;
+ * removing it while a broker runs would let a second one make a new lock file and take that.
+ */
+function canonical(storePath: string): string {
+  try {
+    return realpathSync(storePath);
+  } catch {
+    // Not made yet: its folder exists (made above).
+    return join(realpathSync(dirname(storePath)), basename(storePath));
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,15 @@ describe('the SQLite store owner lock', () => {
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({ code: 'STEAD_E_STORE_OWNED' });
     expect(await first.commit([{ key: 'app/a', expectVersion: 0, record: Uint8Array.of(1), wakeAt: null }])).toEqual(['committed']);
     expect(await first.load('app/a')).toMatchObject({ version: 1 });
+  });
+
+  it('is one lock for every path to the file: a symlink to it, or to its folder', async () => {
+    await owner();
+    await symlink(path, join(dir, 'alias.db'));
+    await mkdir(join(dir, 'elsewhere'));
+    await symlink(dir, join(dir, 'elsewhere', 'link'));
+    await expect(createSqliteStore(join(dir, 'alias.db'))).rejects.toMatchObject({ code: 'STEAD_E_STORE_OWNED' });
+    await expect(createSqliteStore(join(dir, 'elsewhere', 'link', 'stead.db'))).rejects.toMatchObject({ code: 'STEAD_E_STORE_OWNED' });
   });
 
   it('is released by close: the next owner opens the same file', async () => {
