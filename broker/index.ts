@@ -32,7 +32,7 @@ export {
   type BundleLedger,
   type BundleReportReceipt,
 } from './apps/bundle-reports.js';
-export { openStore, registerStore, checkOptions, type StoreFactory, type StoreOptions, type StoreContext, type OpenStoreOptions } from './store/open-store.js';
+export { openStore, registerStore, checkOptions, type StoreFactory, type StoreOptions, type StoreContext, type StoreRole, type OpenStoreOptions } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config/load-config.js';

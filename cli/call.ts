@@ -82,6 +82,15 @@ function report(outcome: CallOutcome): void {
       if (outcome.error.code === 'STEAD_E_CALL_PENDING') {
         return lines(errorLine(outcome.error), 'Run that command again to learn its outcome, or pass --new to abandon it.');
       }
+      if (outcome.error.code === 'STEAD_E_CALL_UNRESOLVED') {
+        const { memento } = (outcome.error.data ?? {}) as { memento?: unknown };
+        return lines(
+          `${outcome.error.code}: ${outcome.error.message}`,
+          `memento: ${JSON.stringify(memento ?? null, jsonReplacer)}`,
+          'An earlier call of this session may be unresolved. Run it again where its journal is (same --journal,',
+          "or same HOME and STEAD_STATE_DIR) to learn its outcome, or check the proxy's state; --new makes this call anyway.",
+        );
+      }
       if (outcome.error.code === 'STEAD_E_CALL_IN_PROGRESS') {
         return lines(errorLine(outcome.error), 'Nothing was sent. Wait for it to finish (or stop it), then run your command again.');
       }

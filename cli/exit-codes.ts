@@ -20,8 +20,9 @@ Exit codes:
   0  answered: the reply is on stdout (a failed or late end is only a warning on stderr)
   1  failed: the broker or the proxy answered with an error (STEAD_E_… on stderr); the method
      had no effect
-  2  refused: bad arguments or options, or an earlier call of this session is unresolved;
-     nothing was sent
+  2  refused: bad arguments or options, or an earlier call of this session is unresolved
+     (CALL_PENDING: journalled here; CALL_UNRESOLVED: the session's previous instance did not
+     end and no journal entry here explains it, the memento is printed); nothing was called
   3  unknown: the call was sent and no answer came; it may or may not have run. Run the same
      command again to learn its outcome: it resends the same call (same instance and seq),
      which the proxy answers from its reply cache and never runs twice
@@ -30,7 +31,8 @@ Exit codes:
   5  unsent: the broker could not be reached, or the begin failed; nothing ran
 
 The call journal (--journal, default $STEAD_STATE_DIR/journal or ~/.stead/journal) keeps one
-file per broker, proxy and session while a call is unresolved or its end is unconfirmed.`;
+file per topic root, proxy and session (however the broker URL is spelled) while a call is
+unresolved or its end is unconfirmed.`;
 
 /** `stead session` exits with one code per result (docs/cli.md); 0–3 and 5 mean what they mean for `stead call`. */
 export const SESSION_EXIT_CODES: Readonly<Record<SessionCommandStatus, number>> = {

@@ -17,9 +17,11 @@ interface GrantFlags extends StoreFlags {
 
 /**
  * `stead keys new|grant|revoke|ls` (DESIGN §7, docs/identity.md). `new` makes a key pair on
- * this machine (the secret never leaves its file, mode 0600); the others are `grantKey`,
- * `revokeKey` and `listKeys` over the registry in the broker's store. Errors print
- * `STEAD_E_…: message` and exit 1.
+ * this machine (the secret never leaves its file, mode 0600); the others edit the registry in
+ * the broker's store (`grantKey`, `revokeKey`, `listKeys`; `--store`, the broker's default), with the store's version check, while
+ * the broker runs or not: they open it in the registry role, which takes no ownership. A
+ * running broker on that store reads the change within its refresh time (250 ms by default), and
+ * a revoked key's connections close.
  */
 export function defineKeys(program: CommandType): void {
   const keys = new Command('keys').description('device keys: make a key pair, grant, revoke and list keys in the broker registry');

@@ -15,6 +15,7 @@ interface SessionFlags {
   key?: string;
   audience?: string;
   journal?: string;
+  new?: boolean;
 }
 
 const VERBS: readonly [SessionVerb, string, string][] = [
@@ -40,7 +41,11 @@ export function defineSession(program: Command): void {
       .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
       .option('--audience <name>', "the broker's audience name (default stead)")
       .addHelpText('after', SESSION_EXIT_HELP);
-    if (verb === 'get') command.option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)');
+    if (verb === 'get') {
+      command
+        .option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)')
+        .option('--new', 'abandon a journalled get of this address (an earlier run sent it) and send a new one');
+    }
     if (verb === 'put') {
       command
         .argument('<json>', 'the value, as JSON (bytes as {"$base64": …})')
@@ -54,7 +59,16 @@ export function defineSession(program: Command): void {
 }
 
 async function runSession(verb: SessionVerb, address: string, json: string | undefined, flags: SessionFlags): Promise<void> {
-  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, journalDir: flags.journal, ...keyOptions(flags) };
+  const options: SessionCommandOptions = {
+    broker: flags.broker,
+    root: flags.root,
+    verb,
+    address,
+    deadlineMs: flags.deadline,
+    journalDir: flags.journal,
+    fresh: flags.new === true,
+    ...keyOptions(flags),
+  };
   if (json !== undefined) {
     const value = parseJson(json);
     if (value === undefined) return printError(new SteadError('BAD_OPTIONS', `the value must be JSON, got ${json}`), SESSION_EXIT_CODES.refused);
@@ -80,6 +94,15 @@ function report(verb: SessionVerb, result: SessionCommandResult): void {
     case 'unknown':
       process.stderr.write(`${errorLine(result.error)}\n`);
       if (verb !== 'get' && verb !== 'exists' && verb !== 'ls') process.stderr.write('Running the same command again is safe for put and delete; check with get or exists.\n');
+      return;
+    case 'failed':
+      process.stderr.write(`${result.error.code}: ${result.error.message}\n`);
+      if (result.journal) {
+        process.stderr.write(
+          'This answered a get an earlier run had sent; its own answer may still be kept by the proxy (the value it may have consumed).\n' +
+            `The journal keeps it: the same command again sends it again; --new abandons it.\njournal: ${result.journal}\n`,
+        );
+      }
       return;
     default:
       process.stderr.write(`${errorLine(result.error)}\n`);

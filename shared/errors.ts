@@ -68,6 +68,7 @@ export const CATALOGUE = {
   INBOX_FULL: entry('the proxy inbox is full; the request was not accepted', 'retry', R.quotaExceeded),
   STORE_FAILURE: entry('the store failed to load or commit; nothing was released', 'retry'),
   VERSION_CONFLICT: entry('a commit lost the store’s version check (another writer committed first)', 'retry'),
+  STORE_OWNED: entry('the store file is owned by another running broker (one broker per store file)', 'fail'),
   DEADLINE: entry('the call did not complete before its deadline; its outcome is unknown', 'begin'),
   CLOSED: entry('the device, session or broker was closed', 'fail'),
   UNREACHABLE: entry('the device could not connect to the broker in time', 'fail'),
@@ -81,6 +82,7 @@ export const CATALOGUE = {
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
+  CALL_UNRESOLVED: entry('the session’s previous instance did not end and no call journal here explains it: an earlier call may be unresolved', 'fail'),
   // Gadget hardware (hardware/gpio, DESIGN §9): a gadget's pins and their configuration.
   UNKNOWN_PIN: entry('no pin of that name is configured, or its line is not on the GPIO chip', 'fail'),
   DUPLICATE_PIN: entry('two pins of the gadget config name the same name or GPIO line', 'fail'),

@@ -4,7 +4,7 @@ import { openStore, type OpenStoreOptions } from '../store/open-store.js';
 import { KeyRegistry, type GrantOptions, type KeyListing } from './key-registry.js';
 
 /** Which store holds the registry: a broker's store URL, default `stead broker`'s. */
-export interface KeyStoreOptions extends OpenStoreOptions {
+export interface KeyStoreOptions extends Omit<OpenStoreOptions, 'role'> {
   /** The store's URL; default `sqlite:./data/stead.db`. A `memory:` store is refused (it lives inside its broker). */
   store?: string;
 }
@@ -34,7 +34,9 @@ export async function listKeys(options: KeyStoreOptions = {}): Promise<KeyListin
 async function withRegistry<T>({ store: url = DEFAULT_STORE_URL, ...open }: KeyStoreOptions, use: (registry: KeyRegistry) => Promise<T>): Promise<T> {
   // A memory store lives and dies inside its broker's process: a registry written here would be lost.
   if (url.startsWith('memory:')) throw new SteadError('BAD_OPTIONS', 'a memory: store is private to its broker: use a sqlite: store, or broker.auth.keys in code');
-  const store = await openStore(url, open);
+  // Beside a running broker that owns the store: the registry record only, with its version
+  // check (StoreRole), so `stead keys` and `stead flash` work while the broker runs.
+  const store = await openStore(url, { ...open, role: 'registry' });
   try {
     return await use(new KeyRegistry(store));
   } finally {

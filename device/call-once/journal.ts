@@ -27,9 +27,13 @@ export interface JournalEntry {
 /** The proxy's answer: the value as CBOR base64, or the error it sent. */
 export type JournalAnswer = { readonly value: string } | { readonly error: { readonly code: string; readonly message: string } };
 
-/** The session a journal file belongs to. */
+/**
+ * The session a journal file belongs to: what names it to the broker (topic root, proxy,
+ * session), not how this run reached the broker. The broker URL as typed is no part of it:
+ * `localhost` and `127.0.0.1`, or a DNS name, reach one broker, and a rerun spelled another way
+ * must find the entry. (Brokers report no identity of their own to add.)
+ */
 export interface JournalKey {
-  readonly broker: string;
   readonly root: string;
   readonly proxy: string;
   readonly session: string;
@@ -41,7 +45,7 @@ export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
- * One JSON file per broker, proxy and session (issue 6, hole 8). Every write goes to a temp
+ * One JSON file per topic root, proxy and session (JournalKey). Every write goes to a temp
  * file that is synced, renamed over the journal and followed by a sync of the folder, so after
  * a crash the file holds either the old entry or the new one, and a call is never sent before
  * its entry is on disk.
@@ -52,7 +56,7 @@ export class CallJournal {
 
   constructor(dir: string, key: JournalKey) {
     this.dir = dir;
-    const hash = createHash('sha256').update(JSON.stringify([key.broker, key.root, key.proxy, key.session])).digest('hex');
+    const hash = createHash('sha256').update(JSON.stringify([key.root, key.proxy, key.session])).digest('hex');
     this.path = join(dir, `${key.proxy.replace('/', '+')}+${key.session}-${hash.slice(0, 16)}.json`);
   }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
 import { it, test } from '../helpers/fixtures.js';
 import { hasPublish } from '../helpers/mqtt-packets.js';
-import { STEAD_BIN, runStead, type RunResult } from '../helpers/processes.js';
+import { runStead, spawnStead, type RunResult } from '../helpers/processes.js';
 
 const EXIT = { answered: 0, failed: 1, refused: 2, unknown: 3, lost: 4, unsent: 5 };
 
@@ -106,7 +105,7 @@ describe("one run of a session at a time: an unknown outcome's rerun never runs 
     ['call', '--broker', stall.url, '--journal', join(dir, 'journal'), '--deadline', deadline, 'toaster/shop-1', 'cli', 'buy', '["bread"]'];
 
   function run(deadline: string): Promise<RunResult> {
-    const child = spawn(process.execPath, [STEAD_BIN, ...args(deadline)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnStead(args(deadline));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -9,7 +9,8 @@ import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
 import { CallJournal } from '../../device/call-once/journal.js';
 import { it, test } from '../helpers/fixtures.js';
-import { STEAD_BIN, runStead } from '../helpers/processes.js';
+import { cliEnv } from '../helpers/cli-env.js';
+import { runStead, spawnStead } from '../helpers/processes.js';
 
 // Attack on the journal lock (device/call-once/journal.ts lock()). A run killed while it holds
 // the lock (kill -9, a closed terminal, a crash) leaves the lock file naming a dead pid; the next
@@ -72,7 +73,7 @@ describe('one stead call of a session at a time, also when an earlier run died h
     if (staleLock) await writeFile(`${new CallJournal(journal, key).path}.lock`, JSON.stringify({ pid: dead, host: hostname() }));
     // Started together, well within the 800 ms that whichever run takes the lock holds it.
     const children = Array.from({ length: 4 }, () =>
-      spawn(process.execPath, [STEAD_BIN, 'call', '--broker', broker.url, '--journal', journal, 'slowshop/shop-1', name, 'buy', `["${name}"]`], { stdio: 'ignore' }),
+      spawnStead(['call', '--broker', broker.url, '--journal', journal, 'slowshop/shop-1', name, 'buy', `["${name}"]`]),
     );
     await Promise.all(children.map((child) => once(child, 'exit')));
   };
@@ -103,7 +104,7 @@ describe('one stead call of a session at a time, also when an earlier run died h
       const journal = join(dir, `lock-${round}`);
       await mkdir(journal);
       await writeFile(`${new CallJournal(journal, key).path}.lock`, JSON.stringify({ pid: dead, host: hostname() }));
-      const children = Array.from({ length: 4 }, () => spawn(process.execPath, [script, journal, JSON.stringify(key)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      const children = Array.from({ length: 4 }, () => spawn(process.execPath, [script, journal, JSON.stringify(key)], { stdio: ['pipe', 'pipe', 'inherit'], env: cliEnv() }));
       const outputs = children.map((child) => {
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));

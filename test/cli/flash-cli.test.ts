@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
 import { test } from '../helpers/fixtures.js';
-import { runStead } from '../helpers/processes.js';
+import { runStead, spawnBroker } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 const GADGET = fileURLToPath(new URL('../device/agent/fixtures/lamp-gadget.ts', import.meta.url));
 
@@ -30,6 +31,25 @@ describe('stead flash (the compiled command)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^key +reused /m);
     expect(second.stdout.match(/^file +unchanged /gm)).toHaveLength(4);
+  });
+
+  test('with --store of a running broker: registers the key beside it, and the broker lets the device in', async () => {
+    const store = `sqlite:${join(dir, 'stead.db')}`;
+    const broker = await spawnBroker(['--store', store, '--app', 'examples/toaster/app.ts']);
+    try {
+      const reads = (): number => broker.logs.filter((l) => l.msg === 'key registry changed').length;
+      const before = reads();
+      const keyFile = join(dir, 'lamp-1.key');
+      const args = ['flash', '--device', 'lamp-1', '--broker', broker.url, '--target', join(dir, 'root'), '--gadget', GADGET, '--proxy', 'toaster/lamp-1'];
+      const flashed = await runStead([...args, '--key', keyFile, '--store', store]);
+      expect(flashed.stderr).toBe('');
+      expect(flashed.stdout).toMatch(/^register +public key registered with the broker for toaster\/lamp-1$/m);
+      await until(() => reads() > before, 5000, 'the broker to read the registry');
+      const call = ['call', '--broker', broker.url, '--journal', join(dir, 'journal'), 'toaster/lamp-1', 'cli', 'buy', '["bread"]'];
+      expect(await runStead(call, { STEAD_KEY: keyFile })).toMatchObject({ code: 0, stdout: '1\n' });
+    } finally {
+      expect(await broker.stop()).toBe(0);
+    }
   });
 
   test('over ssh, --dry-run: prints the ssh and scp commands and the grant to run on the broker host, writes nothing', async () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import type { Device } from '../../device/index.js';
 import { it, test } from '../helpers/fixtures.js';
-import { STEAD_BIN, runStead } from '../helpers/processes.js';
+import { runStead, spawnStead } from '../helpers/processes.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const SECRET = 'S3CRET-for-the-cli';
@@ -43,7 +42,7 @@ describe('stead session get of a once-only value, killed before the answer arriv
   it('the same command again prints the value; it is consumed once', async () => {
     await device.resources('toaster/vault').sink('kitchen', 'secret', SECRET, { once: true });
     args[4] = tcp.url;
-    const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env() } });
+    const child = spawnStead(args, env());
     // The answer carrying the value is on its way back: the user kills the command right then.
     tcp.interceptDownstream((chunk) => {
       if (!chunk.includes(SECRET)) return false;
@@ -90,7 +89,7 @@ describe('two runs of the same stead session get at once', () => {
     const args = ['session', 'get', ADDRESS, '--broker', tcp.url, '--deadline', '5000'];
     const env = { STEAD_STATE_DIR: dir };
     // A run killed after the proxy consumed the value leaves its request journalled...
-    const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawnStead(args, env);
     tcp.interceptDownstream((chunk) => {
       if (!chunk.includes(SECRET)) return false;
       child.kill('SIGKILL');

@@ -12,14 +12,7 @@ describe('stead status and stead proxy inspect against a running stead broker --
   const env = { STEAD_ADMIN_TOKEN: TOKEN };
 
   beforeAll(async () => {
-    const before = process.env.STEAD_ADMIN_TOKEN;
-    process.env.STEAD_ADMIN_TOKEN = TOKEN;
-    try {
-      broker = await spawnBroker(['--store', 'memory:', '--app', 'examples/toaster/app.ts', '--http', '127.0.0.1:0']);
-    } finally {
-      if (before === undefined) delete process.env.STEAD_ADMIN_TOKEN;
-      else process.env.STEAD_ADMIN_TOKEN = before;
-    }
+    broker = await spawnBroker(['--store', 'memory:', '--app', 'examples/toaster/app.ts', '--http', '127.0.0.1:0'], undefined, env);
     http = String(broker.logs.find((l) => typeof l.http === 'string')?.http);
     const device = await connectDevice({ url: broker.url, key: TEST_KEY });
     try {

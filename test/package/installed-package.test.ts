@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserProject, packRepo, REPO } from '../helpers/user-project.js';
+import { cliEnv } from '../helpers/cli-env.js';
 
 /** A proxy app as a user writes it, in a project without `"type": "module"`. */
 const APP_TS = `import { defineProxy } from 'stead/broker';
@@ -116,7 +117,7 @@ describe('the package as a user installs it', () => {
   });
 
   function start(command: string, args: string[]): ChildProcess {
-    const child = spawn(command, args, { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() });
     children.add(child);
     return child;
   }

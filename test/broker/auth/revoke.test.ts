@@ -50,7 +50,7 @@ describe('revoking a key', () => {
     try {
       const raw = await connected();
       const gone = Promise.all([closed(raw), new Promise<void>((resolve) => device.once('disconnect', () => resolve()))]);
-      second = await openStore(`sqlite:${join(dir, 'stead.db')}`);
+      second = await openStore(`sqlite:${join(dir, 'stead.db')}`, { role: 'registry' });
       const started = Date.now();
       expect(await new KeyRegistry(second).revoke('dev1')).toBe(true);
       await gone;

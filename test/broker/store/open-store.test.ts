@@ -10,14 +10,14 @@ describe('openStore', () => {
     dir = tempDir;
   });
 
-  it('hands a registered factory the URL as written, the options and the base folder', async () => {
+  it('hands a registered factory the URL as written, the options, the base folder and the role', async () => {
     const seen: [string, StoreOptions, StoreContext][] = [];
     registerStore('Seen', (url, options, context) => (seen.push([url, options, context]), createMemoryStore()));
     const store = await openStore('seen:./here?x=1', { options: { depth: 3 }, baseDir: dir });
     await store.close();
-    expect(seen).toEqual([['seen:./here?x=1', { depth: 3 }, { baseDir: dir }]]);
-    await (await openStore('SEEN:')).close();
-    expect(seen[1]?.slice(1)).toEqual([{}, { baseDir: process.cwd() }]);
+    expect(seen).toEqual([['seen:./here?x=1', { depth: 3 }, { baseDir: dir, role: 'owner' }]]);
+    await (await openStore('SEEN:', { role: 'registry' })).close();
+    expect(seen[1]?.slice(1)).toEqual([{}, { baseDir: process.cwd(), role: 'registry' }]);
   });
 
   it.each(['', '1abc', 'a b', 'x:y'])('refuses to register the scheme %j (BAD_OPTIONS)', (scheme) => {
