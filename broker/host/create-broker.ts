@@ -16,7 +16,10 @@ import type { HttpListener } from '../http/http-listener.js';
 import { Metrics } from '../metrics/event-feed.js';
 import { openListeners, type BoundListener, type ListenerOptions, type Listeners } from './listeners.js';
 import { startObservability } from './observability.js';
-import { packetCap, PacketSizeGuard, type OversizeListener } from './packet-size-guard.js';
+import { packetCap, type OversizeListener } from './packet-size-guard.js';
+import { aedesOptions } from './aedes-options.js';
+import { connectionIntake } from './connection-intake.js';
+import { resolveConnectionLimits, type ConnectionOptions } from './connection-limits.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { resolveBlobSeal } from './blob-key.js';
 
@@ -62,6 +65,8 @@ export interface BrokerOptions {
   adminToken?: string;
   /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
   historyEveryMs?: number;
+  /** Bounds on connections: connect timeout, pending caps, keepalive limit, offline queues (connection-limits.ts). */
+  connections?: ConnectionOptions;
   /** How refusals are rate-limited in the log. */
   refusalLog?: RefusalLogOptions;
   /**
@@ -103,6 +108,7 @@ export interface SteadBroker {
 export async function createBroker(options: BrokerOptions = {}): Promise<SteadBroker> {
   const log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const limits = resolveLimits(options.limits);
+  const connections = resolveConnectionLimits(options.connections);
   const topics = createTopics(options.root ?? DEFAULT_ROOT);
   // Before the store opens: a missing or bad key leaves nothing to close.
   const blobSeal = resolveBlobSeal(options.blobKey, options.apps ?? []);
@@ -123,8 +129,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     log.warn({ err, proxy: `${event.app}/${event.id}` }, 'commit listener failed');
   });
   const clock = options.clock ?? systemClock;
-  const auth = new BrokerAuth({ topics, store, clock, log, count: (event) => metrics.count(event) }, options.auth ?? null);
-  const aedes = await Aedes.createBroker(auth.hooks());
+  const auth = new BrokerAuth({ topics, store, clock, log, count: (event) => metrics.count(event), refusedConnect: (...refusal) => refusals.connectRefused(...refusal) }, options.auth ?? null);
+  const aedes = await Aedes.createBroker(aedesOptions(auth, connections, (event) => metrics.count(event)));
   await auth.start(aedes);
   const publish = (topic: string, payload: Uint8Array): void => {
     aedes.publish({ cmd: 'publish', topic, payload: payload as Buffer, qos: 1, retain: false, dup: false }, noop);
@@ -175,7 +181,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
     metrics.count('dropped.oversize');
     refusals.refused('STEAD_E_FRAME_TOO_LARGE', 'mqtt', `packet of ${announced} bytes`, null);
   };
-  listeners = await openListeners(specs, (stream) => aedes.handle(new PacketSizeGuard(stream, cap, oversize))).catch(abandon);
+  const intake = connectionIntake(aedes, cap, connections, oversize, (event) => metrics.count(event));
+  listeners = await openListeners(specs, intake.handle, intake.ws).catch(abandon);
   const open = listeners;
   const { first } = open;
   const fleet = { runtime, aedes, committer, store, metrics, mqtt: { host: first.host, port: first.port, listening: () => open.listening() }, mqttUrl: first.url, startedAt: Date.now() };
