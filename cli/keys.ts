@@ -16,6 +16,7 @@ interface GrantFlags extends StoreFlags {
   proxy: string[];
   topic: string[];
   admin?: boolean;
+  replace?: boolean;
 }
 
 /**
@@ -26,7 +27,7 @@ interface GrantFlags extends StoreFlags {
  * a revoked key's connections close.
  */
 export function defineKeys(program: CommandType): void {
-  const keys = new Command('keys').description('device keys: make a key pair, grant, revoke and list keys in the broker registry');
+  const keys = new Command('keys').description('device keys: make a key pair, grant, revoke and list keys in the broker registry (a revoked key is never granted again)');
   keys
     .command('new')
     .description('make an ed25519 key pair for a device; writes its key file (mode 0600), prints the public key')
@@ -42,6 +43,7 @@ export function defineKeys(program: CommandType): void {
     .option('--proxy <pattern>', '<app|*>/<id|*|{device}> the key may call (repeatable)', collect, [] as string[])
     .option('--topic <filter>', 'plain MQTT topic filter outside the Stead root the key may use (repeatable)', collect, [] as string[])
     .option('--admin', 'the admin role: every proxy, and may observe every topic')
+    .option('--replace', 'the grants become exactly those given (the role too: device unless --admin); how grants are narrowed')
     .option('--store <url>', 'the broker store', DEFAULT_STORE)
     .action(async (device: string, flags: GrantFlags) => run(() => grant(device, flags)));
   keys
@@ -75,6 +77,7 @@ async function grant(device: string, flags: GrantFlags): Promise<void> {
       proxies: flags.proxy,
       topics: flags.topic,
       ...(flags.admin ? { role: 'admin' as const } : {}),
+      ...(flags.replace ? { replace: true } : {}),
     });
     print(entry);
   });
