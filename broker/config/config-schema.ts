@@ -86,9 +86,11 @@ export const brokerConfigSchema = z.strictObject(
           /** `host:port`, or `:port` for loopback. */
           listen: z.string(expected('host:port')).min(1, expected('host:port')),
           /** The admin credential; `$STEAD_ADMIN_TOKEN` wins over it. */
-          adminToken: z.string(expected('a token')).min(16, expected('a token of at least 16 characters')).optional(),
+          adminToken: z.string(expected('a token')).min(32, expected('a token of at least 32 characters')).optional(),
+          /** Host names the listener answers to besides loopback and its own host. */
+          hosts: z.array(z.string(expected('a host name')).min(1, expected('a host name')), expected('an array of host names')).optional(),
         },
-        expected('an object { listen, adminToken }'),
+        expected('an object { listen, adminToken, hosts }'),
       )
       .optional(),
     /** The file holding the key that seals session blobs (docs/sessions.md). */

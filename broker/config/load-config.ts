@@ -59,6 +59,7 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   if (config.http) {
     options.http = config.http.listen;
     if (config.http.adminToken !== undefined) options.adminToken = config.http.adminToken;
+    if (config.http.hosts !== undefined) options.httpHosts = config.http.hosts;
   }
   if (config.sessions?.idleTtlMs !== undefined) options.sessionIdleTtlMs = config.sessions.idleTtlMs;
   if (config.events?.publishCommits !== undefined) options.publishCommits = config.events.publishCommits;

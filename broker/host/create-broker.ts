@@ -63,6 +63,8 @@ export interface BrokerOptions {
   http?: string;
   /** The admin credential of the HTTP listener's admin API and dashboard (until issue 8's admin role). */
   adminToken?: string;
+  /** Host names the HTTP listener answers to besides loopback and its own host (DNS rebinding check). */
+  httpHosts?: readonly string[];
   /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
   historyEveryMs?: number;
   /** Bounds on connections: connect timeout, pending caps, keepalive limit, offline queues (connection-limits.ts). */
@@ -186,7 +188,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<SteadBr
   const open = listeners;
   const { first } = open;
   const fleet = { runtime, aedes, committer, store, metrics, mqtt: { host: first.host, port: first.port, listening: () => open.listening() }, mqttUrl: first.url, startedAt: Date.now() };
-  const http = options.http === undefined ? null : await startObservability({ http: options.http, adminToken: options.adminToken, historyEveryMs: options.historyEveryMs }, fleet, log).catch(abandon);
+  const http = options.http === undefined ? null : await startObservability({ http: options.http, adminToken: options.adminToken, hosts: options.httpHosts, historyEveryMs: options.historyEveryMs }, fleet, log).catch(abandon);
   await runtime.wakeDue();
   const apps = (options.apps ?? []).map((a) => a.name);
   log.info({ host: first.host, port: first.port, listeners: open.bound.map((l) => l.url), store: store.url, apps }, 'stead broker listening');

@@ -3,7 +3,7 @@ import { connectDevice } from '../../device/index.js';
 import { runStead, spawnBroker, type BrokerProcess } from '../helpers/processes.js';
 import { TEST_KEY } from '../helpers/test-key.js';
 
-const TOKEN = 'cli-admin-token';
+const TOKEN = 'cli-admin-token-0123456789abcdef-0123';
 
 describe('stead status and stead proxy inspect against a running stead broker --http', () => {
   let broker: BrokerProcess;
