@@ -214,11 +214,11 @@ export class BrokerAuth {
 
   /** Null when the client may connect (its access recorded), else why not; a promise with a shared replay guard. */
   #authenticate(client: Client, username: string | undefined, password: Buffer | undefined): RefusalReason | null | Promise<RefusalReason | null> {
+    // [MQTT-3.1.2-22] a password needs a user name, in every mode.
+    if (username === undefined && password !== undefined) return 'malformed';
     const options = this.#options;
     if (!options || !this.#replays) return null;
     if (username === undefined || username === '') {
-      // [MQTT-3.1.2-22] a password needs a user name.
-      if (password !== undefined) return 'malformed';
       if (!options.allowAnonymous) return 'anonymous';
       // Nobody can prove it is the same anonymous client later: no session outlives the connection.
       if (!client.clean) return 'anonymous_persistent';
