@@ -11,6 +11,7 @@ import { isValidRoot } from '../../shared/names.js';
 const expected = (what: string) => ({ error: `expected ${what}` });
 
 const positiveInteger = z.int(expected('a positive integer')).positive(expected('a positive integer'));
+const nonNegativeInteger = z.int(expected('a non-negative integer')).nonnegative(expected('a non-negative integer'));
 const path = z.string(expected('a path')).min(1, expected('a path'));
 const paths = z.array(path, expected('an array of paths'));
 
@@ -75,8 +76,30 @@ export const brokerConfigSchema = z.strictObject(
           clockWindowMs: positiveInteger.optional(),
           refreshMs: positiveInteger.optional(),
           replayCacheSize: positiveInteger.optional(),
+          replayPerKey: positiveInteger.optional(),
+          startSlackMs: nonNegativeInteger.optional(),
+          quotas: z
+            .strictObject(
+              { connectionsPerKey: positiveInteger.optional(), subscriptionsPerClient: positiveInteger.optional(), wildcardProxiesPerKey: positiveInteger.optional() },
+              expected('an object { connectionsPerKey, subscriptionsPerClient, wildcardProxiesPerKey }'),
+            )
+            .optional(),
         },
-        expected('an object { allowAnonymous, audience, clockWindowMs, refreshMs, replayCacheSize }'),
+        expected('an object { allowAnonymous, audience, clockWindowMs, refreshMs, replayCacheSize, replayPerKey, startSlackMs, quotas }'),
+      )
+      .optional(),
+    /** What a connection may hold before and after it authenticates (docs/identity.md, bounds). */
+    connections: z
+      .strictObject(
+        {
+          connectTimeoutMs: positiveInteger.optional(),
+          maxPending: positiveInteger.optional(),
+          maxPendingPerAddress: positiveInteger.optional(),
+          keepaliveLimitSec: nonNegativeInteger.optional(),
+          offlineQueueMessages: positiveInteger.optional(),
+          offlineQueueBytes: positiveInteger.optional(),
+        },
+        expected('an object { connectTimeoutMs, maxPending, maxPendingPerAddress, keepaliveLimitSec, offlineQueueMessages, offlineQueueBytes }'),
       )
       .optional(),
     /** The HTTP listener (docs/operations.md): `/metrics`, `/healthz`, the admin API, the dashboard. */

@@ -55,6 +55,7 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   if (config.listeners) options.listeners = config.listeners.map((l) => ({ ...l, cert: l.cert && at(l.cert), key: l.key && at(l.key) }));
   if (config.logLevel) options.logLevel = config.logLevel;
   if (config.auth) options.auth = config.auth;
+  if (config.connections) options.connections = config.connections;
   if (config.blobKey !== undefined) options.blobKey = at(config.blobKey);
   if (config.http) {
     options.http = config.http.listen;
