@@ -13,6 +13,7 @@ interface GrantFlags extends StoreFlags {
   proxy: string[];
   topic: string[];
   admin?: boolean;
+  replace?: boolean;
 }
 
 /**
@@ -24,7 +25,7 @@ interface GrantFlags extends StoreFlags {
  * a revoked key's connections close.
  */
 export function defineKeys(program: CommandType): void {
-  const keys = new Command('keys').description('device keys: make a key pair, grant, revoke and list keys in the broker registry');
+  const keys = new Command('keys').description('device keys: make a key pair, grant, revoke and list keys in the broker registry (a revoked key is never granted again)');
   keys
     .command('new')
     .description('make an ed25519 key pair for a device; writes its key file (mode 0600), prints the public key')
@@ -40,6 +41,7 @@ export function defineKeys(program: CommandType): void {
     .option('--proxy <pattern>', '<app|*>/<id|*|{device}> the key may call (repeatable)', collect, [] as string[])
     .option('--topic <filter>', 'plain MQTT topic filter outside the Stead root the key may use (repeatable)', collect, [] as string[])
     .option('--admin', 'the admin role: every proxy, and may observe every topic')
+    .option('--replace', 'the grants become exactly those given (the role too: device unless --admin); how grants are narrowed')
     .option('--store <url>', 'the broker store', DEFAULT_STORE_URL)
     .action((device: string, flags: GrantFlags) => reportingErrors(() => grant(device, flags)));
   keys
@@ -68,7 +70,16 @@ async function grant(device: string, flags: GrantFlags): Promise<void> {
   // Loaded here, not at the top: `stead call` never pays for the broker side.
   const [{ grantKey }, { readKeyFile }] = await Promise.all([import('../broker/index.js'), import('../device/index.js')]);
   const publicKey = flags.key ? readKeyFile(flags.key).publicKey : flags.publicKey;
-  print(await grantKey(device, { store: flags.store, publicKey, proxies: flags.proxy, topics: flags.topic, ...(flags.admin ? { role: 'admin' as const } : {}) }));
+  print(
+    await grantKey(device, {
+      store: flags.store,
+      ...(publicKey === undefined ? {} : { publicKey }),
+      proxies: flags.proxy,
+      topics: flags.topic,
+      ...(flags.admin ? { role: 'admin' as const } : {}),
+      ...(flags.replace ? { replace: true } : {}),
+    }),
+  );
 }
 
 async function revoke(device: string, flags: StoreFlags): Promise<void> {

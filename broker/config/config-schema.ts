@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { expected, positiveInteger, rootSchema } from '../../shared/options.js';
 import { authOptionsSchema } from '../auth/index.js';
-import { adminTokenSchema, brokerLimitsSchema, hostPortSchema, listenersSchema, logLevelSchema, path } from '../host/broker-options.js';
+import { adminTokenSchema, connectionsSchema, httpHostsSchema, brokerLimitsSchema, hostPortSchema, listenersSchema, logLevelSchema, path } from '../host/broker-options.js';
 
 const paths = z.array(path, expected('an array of paths'));
 
@@ -41,6 +41,8 @@ export const brokerConfigSchema = z.strictObject(
     listeners: z.optional(listenersSchema),
     /** Identity and authorization (docs/identity.md); `stead broker` always requires keys. */
     auth: z.optional(authOptionsSchema),
+    /** What a connection may hold before and after it authenticates (docs/identity.md, bounds). */
+    connections: z.optional(connectionsSchema),
     /** The HTTP listener (docs/operations.md): `/metrics`, `/healthz`, the admin API, the dashboard. */
     http: z.optional(
       z.strictObject(
@@ -49,8 +51,10 @@ export const brokerConfigSchema = z.strictObject(
           listen: hostPortSchema,
           /** The admin credential; `$STEAD_ADMIN_TOKEN` wins over it. */
           adminToken: z.optional(adminTokenSchema),
+          /** Host names the listener answers to besides loopback and its own host. */
+          hosts: z.optional(httpHostsSchema),
         },
-        expected('an object { listen, adminToken }'),
+        expected('an object { listen, adminToken, hosts }'),
       ),
     ),
     /** The file holding the key that seals session blobs (docs/sessions.md). */

@@ -50,10 +50,12 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   if (config.listeners) options.listeners = config.listeners.map((l) => ({ ...l, cert: l.cert && at(l.cert), key: l.key && at(l.key) }));
   if (config.logLevel) options.logLevel = config.logLevel;
   if (config.auth) options.auth = config.auth;
+  if (config.connections) options.connections = config.connections;
   if (config.blobKey !== undefined) options.blobKey = at(config.blobKey);
   if (config.http) {
     options.http = config.http.listen;
     if (config.http.adminToken !== undefined) options.adminToken = config.http.adminToken;
+    if (config.http.hosts !== undefined) options.httpHosts = config.http.hosts;
   }
   if (config.sessions?.idleTtlMs !== undefined) options.sessionIdleTtlMs = config.sessions.idleTtlMs;
   if (config.events?.publishCommits !== undefined) options.publishCommits = config.events.publishCommits;

@@ -13,6 +13,7 @@ import type { Random } from '../../shared/random.js';
 import { isProxyType, type ProxyType } from '../apps/define-proxy.js';
 import { authOptionsSchema, type AuthOptions } from '../auth/index.js';
 import { parseHostPort } from '../http/http-listener.js';
+import type { ConnectionOptions } from './connection-limits.js';
 import { isStore, type StoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import type { ListenerOptions } from './listeners.js';
@@ -56,8 +57,12 @@ export interface BrokerOptions {
   publishCommits?: boolean;
   /** `host:port` of the HTTP listener (`/metrics`, `/healthz`, admin API, dashboard); off unless set. */
   http?: string;
-  /** The admin credential of the HTTP listener's admin API and dashboard: at least 16 characters. */
+  /** The admin credential of the HTTP listener's admin API and dashboard: at least 32 characters. */
   adminToken?: string;
+  /** Host names the HTTP listener answers to besides loopback and its own host (DNS rebinding check). */
+  httpHosts?: readonly string[];
+  /** Bounds on connections: connect timeout, pending caps, keepalive limit, offline queues (connection-limits.ts). */
+  connections?: ConnectionOptions;
   /** Interval of the dashboard's charts and status rates, in ms; default 1000. */
   historyEveryMs?: number;
   /** How refusals are rate-limited in the log. */
@@ -74,7 +79,19 @@ export const path = nonEmptyString('a path');
 export const hostPortSchema = z.string(expected('host:port')).check(z.refine((value) => parseHostPort(value) !== null, expected('host:port')));
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LevelWithSilent[];
 export const logLevelSchema = z.enum(LOG_LEVELS, expected(`one of ${LOG_LEVELS.join(', ')}`));
-export const adminTokenSchema = z.string(expected('a token')).check(z.minLength(16, expected('a token of at least 16 characters')));
+export const adminTokenSchema = z.string(expected('a token')).check(z.minLength(32, expected('a token of at least 32 characters')));
+export const httpHostsSchema = z.array(nonEmptyString('a host name'), expected('an array of host names'));
+export const connectionsSchema = optionsSchema<ConnectionOptions>(
+  {
+    connectTimeoutMs: z.optional(positiveInteger),
+    maxPending: z.optional(positiveInteger),
+    maxPendingPerAddress: z.optional(positiveInteger),
+    keepaliveLimitSec: z.optional(wholeNumber),
+    offlineQueueMessages: z.optional(positiveInteger),
+    offlineQueueBytes: z.optional(positiveInteger),
+  },
+  'an object { connectTimeoutMs, maxPending, maxPendingPerAddress, keepaliveLimitSec, offlineQueueMessages, offlineQueueBytes }',
+);
 
 /** Bytes of a reply frame around a resource value (header, ref, seq), rounded up. */
 const RESOURCE_FRAME_MARGIN = 64;
@@ -146,6 +163,8 @@ export const brokerOptionsShape = {
   publishCommits: z.optional(z.boolean(expected('true or false'))),
   http: z.optional(hostPortSchema),
   adminToken: z.optional(adminTokenSchema),
+  httpHosts: z.optional(httpHostsSchema),
+  connections: z.optional(connectionsSchema),
   historyEveryMs: z.optional(positiveInteger),
   refusalLog: z.optional(
     optionsSchema<RefusalLogOptions>({ windowMs: z.optional(positiveInteger), perCode: z.optional(wholeNumber) }, 'an object { windowMs, perCode }'),

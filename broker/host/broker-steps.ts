@@ -19,7 +19,10 @@ import { resolveLimits, type BrokerOptions } from './broker-options.js';
 import type { LifecycleStep } from './lifecycle.js';
 import { Connections, openListeners, type Listeners } from './listeners.js';
 import { startObservability } from './observability.js';
-import { packetCap, PacketSizeGuard, type OversizeListener } from './packet-size-guard.js';
+import { packetCap, type OversizeListener } from './packet-size-guard.js';
+import { aedesOptions } from './aedes-options.js';
+import { connectionIntake } from './connection-intake.js';
+import { resolveConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { RefusalLog } from './refusal-log.js';
 
 /**
@@ -35,6 +38,8 @@ export class BrokerParts {
   readonly metrics = new Metrics();
   readonly commits: CommitEvents;
   readonly connections = new Connections();
+  /** Bounds on connections before and after they authenticate (connection-limits.ts). */
+  readonly connectionLimits: ConnectionLimits;
   readonly startedAt = Date.now();
   /** Set once every step has started: from then on the broker's close closes a store it was given too. */
   started = false;
@@ -51,6 +56,7 @@ export class BrokerParts {
   constructor(readonly options: BrokerOptions) {
     this.log = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
     this.limits = resolveLimits(options.limits);
+    this.connectionLimits = resolveConnectionLimits(options.connections);
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
     this.clock = options.clock ?? systemClock;
     this.commits = new CommitEvents((err, event) => {
@@ -105,8 +111,10 @@ async function closeStore(b: BrokerParts): Promise<void> {
 }
 
 async function startAedes(b: BrokerParts): Promise<void> {
-  b.auth = new BrokerAuth({ topics: b.topics, store: b.store, clock: b.clock, log: b.log, count: (event) => b.metrics.count(event) }, b.options.auth ?? null);
-  b.aedes = await Aedes.createBroker(b.auth.hooks());
+  const { metrics, refusals } = b;
+  const host = { topics: b.topics, store: b.store, clock: b.clock, log: b.log, count: (event: string) => metrics.count(event), refusedConnect: refusals.connectRefused.bind(refusals) };
+  b.auth = new BrokerAuth(host, b.options.auth ?? null);
+  b.aedes = await Aedes.createBroker(aedesOptions(b.auth, b.connectionLimits, (event) => metrics.count(event)));
 }
 
 async function startRuntime(b: BrokerParts): Promise<void> {
@@ -153,7 +161,8 @@ async function startListeners(b: BrokerParts): Promise<void> {
     metrics.count('dropped.oversize');
     refusals.refused('STEAD_E_FRAME_TOO_LARGE', 'mqtt', `packet of ${announced} bytes`, null);
   };
-  b.listeners = await openListeners(specs, (stream) => aedes.handle(new PacketSizeGuard(stream, cap, oversize)), b.connections);
+  const intake = connectionIntake(aedes, cap, b.connectionLimits, oversize, (event) => metrics.count(event));
+  b.listeners = await openListeners(specs, intake.handle, intake.ws, b.connections);
 }
 
 async function startHttp(b: BrokerParts): Promise<void> {
@@ -170,7 +179,7 @@ async function startHttp(b: BrokerParts): Promise<void> {
     mqttUrl: first.url,
     startedAt: b.startedAt,
   };
-  b.http = await startObservability({ http: options.http, adminToken: options.adminToken, historyEveryMs: options.historyEveryMs }, fleet, b.log);
+  b.http = await startObservability({ http: options.http, adminToken: options.adminToken, hosts: options.httpHosts, historyEveryMs: options.historyEveryMs }, fleet, b.log);
 }
 
 function noop(): void {}

@@ -22,8 +22,11 @@ export function packetCap(maxFrameBytes: number): number {
   return maxFrameBytes + MQTT_OVERHEAD_BYTES;
 }
 
-/** Told once per connection closed by the guard: the remaining length it announced (a lower bound). */
-export type OversizeListener = (announced: number, stream: Duplex) => void;
+/** A fixed header is a type byte and a remaining length of at most four bytes [MQTT-2.2.3]. */
+export const MQTT_FIXED_HEADER_BYTES = 5;
+
+/** Told once per connection closed for size: the bytes it announced (a lower bound). */
+export type OversizeListener = (announced: number) => void;
 
 /**
  * A listener's connection as aedes sees it: the same bytes both ways, checked on the way in.
@@ -51,7 +54,7 @@ export class PacketSizeGuard extends Duplex {
   #data(chunk: Buffer): void {
     if (this.destroyed) return;
     if (!this.#reader.accept(chunk)) {
-      this.#onOversize(this.#reader.announced, this);
+      this.#onOversize(this.#reader.announced);
       this.destroy();
       return;
     }

@@ -3,8 +3,8 @@ import { connectDevice } from '../../device/index.js';
 import { runStead, spawnBroker, type BrokerProcess } from '../helpers/processes.js';
 import { TEST_KEY } from '../helpers/test-key.js';
 
-// An admin token is at least 16 characters (the broker's options schema).
-const TOKEN = 'cli-admin-token-for-tests';
+// An admin token is at least 32 characters (the broker's options schema).
+const TOKEN = 'cli-admin-token-0123456789abcdef-0123';
 
 describe('stead status and stead proxy inspect against a running stead broker --http', () => {
   let broker: BrokerProcess;

@@ -78,7 +78,7 @@ async function openSocket(port: number): Promise<Socket> {
 async function authenticated(port: number, key: DeviceKey): Promise<Socket> {
   const socket = await openSocket(port);
   const clientId = `${key.device}/raw`;
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, username: key.device, password: Buffer.from(tokenFor(key, clientId)) }));
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60, username: key.device, password: Buffer.from(tokenFor(key, clientId)) }));
   const [connack] = (await once(socket, 'data')) as [Buffer];
   expect([...connack.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
   return socket;
@@ -159,7 +159,7 @@ describe('oversize MQTT packets (issue 8)', () => {
     const stranger = newDeviceKey('stranger');
     const socket = await openSocket(broker.port);
     sockets.push(socket);
-    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'stranger/x', keepalive: 0, username: 'stranger', password: Buffer.from(tokenFor(stranger, 'stranger/x')) });
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'stranger/x', keepalive: 60, username: 'stranger', password: Buffer.from(tokenFor(stranger, 'stranger/x')) });
     const result = await flood(socket, Buffer.concat([connect, fixedHeader(3, 0, CLAIMED)]));
     expect(result.closed).toBe(true);
     expect(broker.metrics.get('dropped.oversize')).toBe(1);

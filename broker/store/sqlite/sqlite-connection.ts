@@ -5,12 +5,11 @@
  * nothing, and one on the main thread for the operations that are cheaper done at once (see
  * sqlite-store.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SteadError } from '../../../shared/errors.js';
 import { applyInOrder } from '../write-fence.js';
 import { decodeBatch } from './sqlite-batch.js';
+import { preparePrivateDatabase } from './private-files.js';
 import type { ProxyWrite, StoredProxy, WriteOutcome } from '../types.js';
 
 export interface SqliteStoreOptions {
@@ -78,7 +77,7 @@ function applyWrite(statements: Statements, write: ProxyWrite): WriteOutcome {
 function openDatabase(path: string, options: SqliteStoreOptions): Database.Database {
   let db: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') preparePrivateDatabase(path);
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     db.pragma('journal_mode = WAL');
     // FULL syncs the WAL on every commit: a reported commit survives power loss, not only a crash.

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
 import { afterEach, describe, expect } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { SteadBroker } from '../../../broker/index.js';
@@ -109,7 +111,7 @@ describe('CONNECT authentication', () => {
   });
 
   it('refuses a zero-length client id with clean session false with CONNACK 2 [MQTT-3.1.3-8]', async () => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 0 })).toBe(IDENTIFIER_REJECTED);
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 60 })).toBe(IDENTIFIER_REJECTED);
   });
 });
 
@@ -128,10 +130,22 @@ describe('the clock window is configurable', () => {
 
 describe('an open broker (the library default)', () => {
   it('refuses a zero-length client id with clean session false with CONNACK 2 [MQTT-3.1.3-8]', async ({ broker }) => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 0 })).toBe(IDENTIFIER_REJECTED);
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 60 })).toBe(IDENTIFIER_REJECTED);
   });
 
   it('accepts a zero-length client id with clean session true', async ({ broker }) => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: '', keepalive: 0 })).toBe(0);
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: '', keepalive: 60 })).toBe(0);
+  });
+
+  it('refuses a password without a user name [MQTT-3.1.2-22]', async ({ broker }) => {
+    // mqtt-packet will not write one: connect flags 0x42 (password, clean session), no user name.
+    const socket = connectTcp({ host: '127.0.0.1', port: broker.port });
+    await once(socket, 'connect');
+    const body = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x42, 0, 60, 0, 1, 0x78, 0, 2, 0x70, 0x77]);
+    socket.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
+    const [connack] = (await once(socket, 'data')) as [Buffer];
+    socket.destroy();
+    expect([...connack]).toEqual([0x20, 2, 0, 5]);
+    expect(broker.metrics.get('auth.refused.malformed')).toBe(1);
   });
 });
