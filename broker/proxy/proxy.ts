@@ -1,4 +1,4 @@
-import type { Clock } from '../../shared/clock.js';
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Frame } from '../../shared/wire/frames.js';
@@ -7,7 +7,8 @@ import type { ProxyRecord } from '../record/record.js';
 import { queueFrames, toSteadError } from '../record/replies.js';
 import { wakeAt } from '../record/wake-at.js';
 import type { Release, TransactionEnv } from '../transaction/transaction.js';
-import { SessionBlobs, commitRecord, frameStep, refusedFrame, heldExpiredStep, perform, pulseStep, settle, wakeStep, type ProtocolView, type Run, type Step } from '../protocol/index.js';
+import { NOTHING } from '../protocol/step.js';
+import { SessionBlobs, commitRecord, frameStep, keeperGrace, refusedFrame, heldExpiredStep, perform, pulseStep, settle, wakeStep, type ProtocolView, type Run, type Step } from '../protocol/index.js';
 import { activate } from './activation.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
@@ -43,6 +44,9 @@ export class Proxy implements ProtocolView, TransactionEnv {
   readonly #gate: OutputGate;
   readonly #writer: RecordWriter;
   #pushQueuesOnLoad = false;
+  /** While the record is provisional (protocol/blobs/provisional.ts): what waits for the blob keepers, in arrival order. */
+  #waiting: InboxItem[] | null = null;
+  #graceTimer: TimerHandle | null = null;
   /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
   #arrivedAt = 0;
 
@@ -89,7 +93,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
 
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
-    if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
+    if (this.#inbox.length + (this.#waiting?.length ?? 0) >= this.#host.limits.maxInbox) return false;
     this.#enqueue({ kind: 'frame', session, frame, at: performance.now() });
     return true;
   }
@@ -110,7 +114,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
   /** The live view for `stead proxy inspect`; null while the record is not loaded. */
   inspect(): ProxyView | null {
     if (!this.#record) return null;
-    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
+    const live = { inbox: this.#inbox.length, held: this.#held.size + (this.#waiting?.length ?? 0), gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
     return viewOf(this.key, this.#writer.version, this.#record, live);
   }
 
@@ -122,10 +126,13 @@ export class Proxy implements ProtocolView, TransactionEnv {
     }
   }
 
-  /** Stops pulses and timers and forgets held requests (devices retry them elsewhere or later). */
+  /** Stops pulses and timers and forgets held and waiting requests (devices retry them elsewhere or later). */
   stop(): void {
     this.#wakeups.stop();
     this.#held.clear();
+    if (this.#graceTimer) this.#host.clock.clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    this.#waiting = null;
   }
 
   /** Loads the proxy now (used to wake proxies with due timers at start-up). */
@@ -155,6 +162,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           this.#host.count('dropped.unloaded');
           continue;
         }
+        if (this.#waiting && item.kind !== 'grace' && this.#waits(item)) continue;
         try {
           const pending = this.#apply(this.#decide(item));
           if (pending) await pending;
@@ -162,6 +170,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           // A throw after app code returned: handled like a failed commit (rule 9).
           this.#abort([], error);
         }
+        if (this.#waiting) this.#checkGrace();
       }
     } finally {
       this.#draining = false;
@@ -181,7 +190,54 @@ export class Proxy implements ProtocolView, TransactionEnv {
         return wakeStep(this, now);
       case 'expire':
         return heldExpiredStep(item.session, this.#held.take(item.session, item.seq));
+      case 'grace':
+        // Only wakes the proxy: the loop sees the grace is over.
+        return NOTHING;
     }
+  }
+
+  /**
+   * DESIGN §7: while the record is provisional, what is not a blob keeper's waits. True when the
+   * item was set aside (it waits, or what waited goes ahead of it).
+   */
+  #waits(item: InboxItem): boolean {
+    const session = item.kind === 'frame' || item.kind === 'expire' ? item.session : null;
+    const grace = keeperGrace(this, session, item.kind === 'frame' ? item.frame : null, this.#host.clock.now());
+    if (grace === 'run') return false;
+    if (grace === 'wait') {
+      (this.#waiting as InboxItem[]).push(item);
+      return true;
+    }
+    this.#inbox.unshift(item);
+    this.#endGrace();
+    return true;
+  }
+
+  /** After each item: the grace ends once the record is written or its time is up (else its timer stays armed). */
+  #checkGrace(): void {
+    const now = this.#host.clock.now();
+    if (keeperGrace(this, null, null, now) === 'over') this.#endGrace();
+    else this.#startGrace(now);
+  }
+
+  /** The record is not provisional (any more): what waited runs first, in arrival order; the pulse starts. */
+  #endGrace(): void {
+    const waiting = this.#waiting ?? [];
+    this.#waiting = null;
+    if (this.#graceTimer) this.#host.clock.clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    for (let i = waiting.length - 1; i >= 0; i--) this.#inbox.unshift(waiting[i] as InboxItem);
+    if (this.#type.pulse && this.#record) this.#wakeups.startPulse(this.#type.pulse.every);
+  }
+
+  /** A record the store does not hold waits for its blob keepers (protocol/blobs/provisional.ts), woken when the grace ends. */
+  #startGrace(now: number): void {
+    this.#waiting ??= [];
+    const endsAt = this.blobs?.graceEndsAt ?? now;
+    this.#graceTimer ??= this.#host.clock.setTimeout(() => {
+      this.#graceTimer = null;
+      this.#enqueue({ kind: 'grace' });
+    }, Math.max(0, endsAt - now));
   }
 
   /** The one apply path: a Step carried out, then the run it asks for settled into the next Step. */
@@ -243,14 +299,17 @@ export class Proxy implements ProtocolView, TransactionEnv {
       this.#pushQueuesOnLoad = false;
       for (const [name, s] of this.record.sessions) this.#gate.release(queueFrames(s.queue).map((bytes) => ({ session: name, bytes })));
     }
-    if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
+    const now = this.#host.clock.now();
+    this.blobs?.activated(now);
+    if (keeperGrace(this, null, null, now) !== 'over') this.#startGrace(now);
+    else if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#wakeups.timerAt(wakeAt(this.record, this.#host));
     return null;
   }
 
   /** Rule 7: the record is written before this step's outputs leave; a record that cannot be encoded aborts (rule 9). */
   #commit(changed: ProxyRecord, changedReleases: readonly Release[], arrivedAt = 0): void {
-    const { record, releases } = commitRecord(this, changed, this.#writer.written, changedReleases, this.#host.clock.now());
+    const { record, releases } = commitRecord(this, changed, changedReleases, this.#host.clock.now());
     const wake = wakeAt(record, this.#host);
     try {
       this.#writer.write(record, releases, wake, arrivedAt);
