@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import type { Limits } from '../../shared/limits.js';
 import type { Frame } from '../../shared/wire/frames.js';
@@ -12,6 +12,7 @@ import { SessionBlobs, commitRecord, frameStep, keeperGrace, refusedFrame, heldE
 import { activate } from './activation.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
+import { KeeperWait } from './keeper-wait.js';
 import { OutputGate } from './output-gate.js';
 import { RecordWriter } from './record-writer.js';
 import type { InboxItem, ProxyHost } from './proxy-host.js';
@@ -44,9 +45,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
   readonly #gate: OutputGate;
   readonly #writer: RecordWriter;
   #pushQueuesOnLoad = false;
-  /** While the record is provisional (protocol/blobs/provisional.ts): what waits for the blob keepers, in arrival order. */
-  #waiting: InboxItem[] | null = null;
-  #graceTimer: TimerHandle | null = null;
+  /** While the record is provisional (protocol/blobs/provisional.ts): what waits for the blob keepers. */
+  readonly #waiting: KeeperWait<InboxItem>;
   /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
   #arrivedAt = 0;
 
@@ -60,6 +60,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
     this.clock = host.clock;
     this.idleTtlMs = host.idleTtlMs;
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
+    this.#waiting = new KeeperWait(host.clock, () => this.#enqueue({ kind: 'grace' }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
     this.#writer = new RecordWriter(type, id, host, this.#gate, this.#onCommitFailure);
@@ -93,7 +94,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
 
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
-    if (this.#inbox.length + (this.#waiting?.length ?? 0) >= this.#host.limits.maxInbox) return false;
+    if (this.#inbox.length + this.#waiting.size >= this.#host.limits.maxInbox) return false;
     this.#enqueue({ kind: 'frame', session, frame, at: performance.now() });
     return true;
   }
@@ -114,7 +115,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
   /** The live view for `stead proxy inspect`; null while the record is not loaded. */
   inspect(): ProxyView | null {
     if (!this.#record) return null;
-    const live = { inbox: this.#inbox.length, held: this.#held.size + (this.#waiting?.length ?? 0), gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
+    const live = { inbox: this.#inbox.length, held: this.#held.size + this.#waiting.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
     return viewOf(this.key, this.#writer.version, this.#record, live);
   }
 
@@ -130,9 +131,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
   stop(): void {
     this.#wakeups.stop();
     this.#held.clear();
-    if (this.#graceTimer) this.#host.clock.clearTimeout(this.#graceTimer);
-    this.#graceTimer = null;
-    this.#waiting = null;
+    this.#waiting.stop();
   }
 
   /** Loads the proxy now (used to wake proxies with due timers at start-up). */
@@ -162,7 +161,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           this.#host.count('dropped.unloaded');
           continue;
         }
-        if (this.#waiting && item.kind !== 'grace' && this.#waits(item)) continue;
+        if (this.#waiting.active && item.kind !== 'grace' && this.#waits(item)) continue;
         try {
           const pending = this.#apply(this.#decide(item));
           if (pending) await pending;
@@ -170,7 +169,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           // A throw after app code returned: handled like a failed commit (rule 9).
           this.#abort([], error);
         }
-        if (this.#waiting) this.#checkGrace();
+        if (this.#waiting.active) this.#checkGrace();
       }
     } finally {
       this.#draining = false;
@@ -205,7 +204,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
     const grace = keeperGrace(this, session, item.kind === 'frame' ? item.frame : null, this.#host.clock.now());
     if (grace === 'run') return false;
     if (grace === 'wait') {
-      (this.#waiting as InboxItem[]).push(item);
+      if (this.#waiting.park(item)) this.#host.log.info({ proxy: this.key, graceMs: this.#type.blobs?.graceMs }, 'proxy not in the store: requests wait for its blob keepers');
+      this.#host.count('blobs.waited');
       return true;
     }
     this.#inbox.unshift(item);
@@ -213,31 +213,18 @@ export class Proxy implements ProtocolView, TransactionEnv {
     return true;
   }
 
-  /** After each item: the grace ends once the record is written or its time is up (else its timer stays armed). */
+  /** After each item: the grace ends once the record is written or its time is up (else its timer is armed). */
   #checkGrace(): void {
     const now = this.#host.clock.now();
     if (keeperGrace(this, null, null, now) === 'over') this.#endGrace();
-    else this.#startGrace(now);
+    else this.#waiting.begin(this.blobs?.graceEndsAt ?? now);
   }
 
   /** The record is not provisional (any more): what waited runs first, in arrival order; the pulse starts. */
   #endGrace(): void {
-    const waiting = this.#waiting ?? [];
-    this.#waiting = null;
-    if (this.#graceTimer) this.#host.clock.clearTimeout(this.#graceTimer);
-    this.#graceTimer = null;
+    const waiting = this.#waiting.end();
     for (let i = waiting.length - 1; i >= 0; i--) this.#inbox.unshift(waiting[i] as InboxItem);
     if (this.#type.pulse && this.#record) this.#wakeups.startPulse(this.#type.pulse.every);
-  }
-
-  /** A record the store does not hold waits for its blob keepers (protocol/blobs/provisional.ts), woken when the grace ends. */
-  #startGrace(now: number): void {
-    this.#waiting ??= [];
-    const endsAt = this.blobs?.graceEndsAt ?? now;
-    this.#graceTimer ??= this.#host.clock.setTimeout(() => {
-      this.#graceTimer = null;
-      this.#enqueue({ kind: 'grace' });
-    }, Math.max(0, endsAt - now));
   }
 
   /** The one apply path: a Step carried out, then the run it asks for settled into the next Step. */
@@ -301,7 +288,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
     }
     const now = this.#host.clock.now();
     this.blobs?.activated(now);
-    if (keeperGrace(this, null, null, now) !== 'over') this.#startGrace(now);
+    if (keeperGrace(this, null, null, now) !== 'over') this.#waiting.begin(this.blobs?.graceEndsAt ?? now);
     else if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#wakeups.timerAt(wakeAt(this.record, this.#host));
     return null;
