@@ -6,5 +6,5 @@ export { commitRecord } from './commit-record.js';
 export { SessionBlobs, type BlobHost } from './blobs/blob-delivery.js';
 export { coalesced } from './blobs/blob-release.js';
 export { keeperGrace, type KeeperGrace } from './blobs/provisional.js';
-export type { Step, Run } from './step.js';
+export { NOTHING, type Step, type Run } from './step.js';
 export type { ProtocolView } from './view.js';
