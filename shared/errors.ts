@@ -78,7 +78,10 @@ export const CATALOGUE = {
   BAD_CONFIG: entry('a configuration file (stead.json, the agent config), or a file or module it names, is invalid; the message names the field', 'fail'),
   START_FAILED: entry('a start-up step failed for a reason outside Stead (a port in use, a file system error); what it opened is closed again', 'fail'),
   OUTCOME_UNKNOWN: entry('a call was sent but no answer came; sending it again under the same seq tells its outcome', 'fail'),
-  OUTCOME_LOST: entry('the instance that sent a call was fenced or ended before the answer was learned', 'fail'),
+  OUTCOME_LOST: entry(
+    'the answer to a call can no longer be learned: its instance was fenced or ended, or the proxy was restored from a sealed blob older than replies the device holds',
+    'begin',
+  ),
   CALL_PENDING: entry('the call journal holds an earlier call of this session whose outcome is unknown', 'fail'),
   JOURNAL: entry('the local call journal could not be read or written', 'fail'),
   CALL_IN_PROGRESS: entry('another stead call of this session is running', 'fail'),
@@ -107,6 +110,7 @@ export const CATALOGUE = {
   BLOB_EXPIRED: entry('a sealed session blob is past its expiry time', 'fail'),
   BLOB_STALE: entry('a sealed session blob is older than the broker’s copy of its proxy', 'fail'),
   BLOB_CONFLICT: entry('a sealed session blob is from a history the broker’s copy of its proxy has left (restored from another blob)', 'fail'),
+  BLOB_PARTIAL: entry('the proxy was restored from a sealed blob older than the newest record, whose blob did not fit in a frame: effects after the blob are lost', 'fail'),
   // The device simulator (device/sim, issue 9).
   SCENARIO_LOAD: entry('a simulator scenario module failed to load or exports no scenario', 'fail'),
 } as const satisfies Record<string, Entry>;

@@ -55,6 +55,8 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
       s.recentBegins,
       [...s.resources].map(([key, r]) => [key, r.value, r.expiresAt, r.once]),
+      // A thirteenth element only while the session is restored (record.ts), so other records keep their bytes.
+      ...(s.restored ? [true] : []),
     ]);
     encodedSessions.set(s, bytes);
   }
@@ -107,7 +109,7 @@ function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {
 }
 
 function decodeSession(entry: Tuple): SessionRecord {
-  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources] = entry;
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, restored] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
@@ -135,5 +137,6 @@ function decodeSession(entry: Tuple): SessionRecord {
     resources: resources === undefined
       ? NO_RESOURCES
       : new Map((resources as Tuple[]).map(([key, value, expiresAt, once]) => [key as string, { value, expiresAt: expiresAt as number | null, once: once as boolean }])),
+    ...(restored === true ? { restored: true } : null),
   };
 }

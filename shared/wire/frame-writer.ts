@@ -97,6 +97,6 @@ function frameArray(frame: Frame): unknown[] {
     case Kind.resource:
       return [Kind.resource, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options];
     case Kind.blob:
-      return [Kind.blob, frame.ref, frame.blob];
+      return frame.marker ? [Kind.blob, frame.ref, frame.blob, frame.marker] : [Kind.blob, frame.ref, frame.blob];
   }
 }
