@@ -69,13 +69,15 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   // The config the gadget will read, checked with the agent's own schema before anything is built or written.
   checkAgentConfig({ ...flashedAgentConfig({ ...options, gpio }), gadget: options.gadget });
 
-  const key = await deviceKey(options, progress);
-  const publicKey = toBase64Url(key.publicKey);
-
+  // Every check that can fail (the gadget builds, its app names a proxy) comes before the first
+  // write: a failed flash leaves no key behind.
   const agent = await buildAgent(options.gadget);
   const proxy = options.proxy ?? `${await gadgetApp(options.gadget)}/${options.device}`;
   parseProxyAddress(proxy);
   progress({ step: 'build', message: `agent built for Node 18: ${(agent.length / 1024).toFixed(0)} KiB, one file, pure JavaScript`, detail: { bytes: agent.length } });
+
+  const key = await deviceKey(options, progress);
+  const publicKey = toBase64Url(key.publicKey);
 
   const grantCommand = `stead keys grant ${options.device} --public-key ${publicKey} --proxy ${proxy}`;
   const registered = options.dryRun || !options.register ? false : await options.register(options.device, publicKey, proxy);
