@@ -65,10 +65,12 @@ export const SIMULATE_EXIT_CODES = {
 
 export const SIMULATE_EXIT_HELP = `
 Exit codes:
-  0  every invariant held
-  1  an invariant failed (a duplicate or lost effect, say): the summary says which and how
+  0  the run passed: every invariant held, every device connected, calls succeeded, and no
+     call failed with an error the injected faults do not explain
+  1  an invariant failed (a duplicate or lost effect, say), no call succeeded, or calls failed
+     with errors no fault explains (bad arguments, app errors): the summary says which and how
   2  bad options, or the scenario did not load (STEAD_E_… on stderr); nothing ran
-  3  the invariants held, but some devices never connected
+  3  no invariant failed, but some devices never connected: the summary says why
 
 On a terminal the progress is one line, rewritten each second, then a summary table; otherwise
 every second a JSON line {"type":"progress",…} and at the end {"type":"result",…}.`;

@@ -67,8 +67,10 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
     return;
   }
   display.result(result);
-  if (!result.ok) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
-  else if (result.connectMs === null) process.exitCode = SIMULATE_EXIT_CODES.unconnected;
+  // A failed invariant outranks devices that never connected; those outrank the other problems.
+  if (result.invariants.some((invariant) => !invariant.ok)) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
+  else if (result.started < result.devices) process.exitCode = SIMULATE_EXIT_CODES.unconnected;
+  else if (!result.ok) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
 }
 
 function options(flags: SimulateFlags): Omit<SimulateOptions, 'scenario'> {
