@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes, or reuses, a minimal Debian bookworm root with Debian's own `nodejs` (Node 18), where
-# tests run the device-side bundle with `chroot <root> node <file>` (issue 9: the flashed agent
+# tests run the device-side bundle with `chroot <root> node <file>` (the flashed agent
 # runs on Raspberry Pi OS, which is bookworm with Node 18.20).
 #
 # Usage: .ci/node18-root.sh [root]   (default: $STEAD_NODE18_ROOT or /var/cache/stead-node18-root)

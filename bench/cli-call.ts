@@ -1,5 +1,5 @@
 /**
- * `stead call` as a whole process (issue 6: goal ≤ 0.3 s): start, connect, begin, call, end,
+ * `stead call` as a whole process (goal ≤ 0.3 s): start, connect, begin, call, end,
  * exit, against a broker already running (in this process, durable SQLite store). The built
  * CLI (dist/, `npm run build`: the bundle of the command and its device side) runs as users run
  * it. Beside it, the floors on this machine: a bare `node -e 0`, and `stead --help` (the CLI

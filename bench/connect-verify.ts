@@ -15,7 +15,7 @@ export interface VerifyResults {
 }
 
 /**
- * A reconnect storm's CONNECT checks (issue 8: 10,000 in ≤ 2 s of broker CPU): `tokens` devices,
+ * A reconnect storm's CONNECT checks (goal: 10,000 in ≤ 2 s of broker CPU): `tokens` devices,
  * each with its own key, connect once after a broker start, so every key object is made cold, as
  * then. Timed: the broker's own check (`verifyConnect`: registry, clock window, replay cache,
  * Node's Ed25519 verify). The tokens are signed beforehand with Node's Ed25519 (the same

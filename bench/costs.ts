@@ -1,5 +1,5 @@
 /**
- * `npm run bench:costs` (issue 7, "Costs, measured"): memory and storage bytes per proxy and per
+ * `npm run bench:costs` ("Costs, measured" in docs/stores.md): memory and storage bytes per proxy and per
  * logical session in the memory and SQLite stores, as a markdown table. `--write` puts the table
  * into docs/stores.md between its `costs` markers.
  *

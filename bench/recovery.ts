@@ -1,5 +1,5 @@
 /**
- * Broker restart recovery (issue 6): a fleet of devices with live sessions, each calling about
+ * Broker restart recovery: a fleet of devices with live sessions, each calling about
  * once a second, on a broker on a SQLite file; the broker (a child process) is killed with SIGKILL and started again on the same
  * file and port. Measured from the kill: the new broker listening, every device connected again,
  * every device done with a call again. The devices use their default reconnect backoff, so the

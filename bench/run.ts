@@ -11,7 +11,7 @@
  * `--cpu-prof <dir>` writes CPU profiles of the broker process (round trips only) and of the
  * clients process into dir; with `--modes stead` they show Stead's costs alone. The recovery
  * section always runs on a SQLite file of its own, whatever `--store` says. The simulate section
- * (issue 9) connects `--simulate-devices` simulated devices to raw aedes, then to Stead.
+ * connects `--simulate-devices` simulated devices to raw aedes, then to Stead.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -95,7 +95,7 @@ const recoveryParams: RecoveryParams = {
   timeoutMs: 60_000,
 };
 
-/** `stead call` as a whole process (start, connect, call, exit; issue 6, goal <= 0.3 s). */
+/** `stead call` as a whole process (start, connect, call, exit; goal <= 0.3 s). */
 async function runCliCallSection(log: (line: string) => void): Promise<CliCallResults> {
   log('cli-call: the built stead call as a whole process, 20 runs …');
   return runCliCallBench(20);

@@ -16,7 +16,7 @@ interface CallFlags {
   audience?: string;
 }
 
-/** `stead call`: one call, exactly once across reruns (issue 6, hole 8); prints the reply as JSON. */
+/** `stead call`: one call, exactly once across reruns; prints the reply as JSON. */
 export function defineCall(program: Command): void {
   program
     .command('call')

@@ -3,7 +3,7 @@ import type { ProxyView } from '../broker/index.js';
 import { adminOptions, adminToken, table, type AdminFlags } from './admin-options.js';
 import { printError } from './errors.js';
 
-/** `stead proxy inspect <app>/<id>`: a proxy's sessions, queues and timers (issue 10). */
+/** `stead proxy inspect <app>/<id>`: a proxy's sessions, queues and timers. */
 export function defineProxyInspect(program: Command): void {
   const proxy = program.command('proxy').description('look into one proxy');
   adminOptions(

@@ -3,7 +3,7 @@ import type { StatusReport } from '../broker/index.js';
 import { adminOptions, adminToken, table, type AdminFlags } from './admin-options.js';
 import { printError } from './errors.js';
 
-/** `stead status`: the live system at a glance (issue 10), over the broker's admin API. */
+/** `stead status`: the live system at a glance, over the broker's admin API. */
 export function defineStatus(program: Command): void {
   adminOptions(program.command('status').description('show the live broker: uptime, connections, proxies, commits/s, p99, errors, store')).action(runStatus);
 }

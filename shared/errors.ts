@@ -111,7 +111,7 @@ export const CATALOGUE = {
   BLOB_STALE: entry('a sealed session blob is older than the broker’s copy of its proxy', 'fail'),
   BLOB_CONFLICT: entry('a sealed session blob is from a history the broker’s copy of its proxy has left (restored from another blob)', 'fail'),
   BLOB_PARTIAL: entry('the proxy was restored from a sealed blob older than the newest record, whose blob did not fit in a frame: effects after the blob are lost', 'fail'),
-  // The device simulator (device/sim, issue 9).
+  // The device simulator (device/sim).
   SCENARIO_LOAD: entry('a simulator scenario module failed to load or exports no scenario', 'fail'),
 } as const satisfies Record<string, Entry>;
 

@@ -91,17 +91,6 @@ export class BrokerAuth {
   }
 
   /**
-   * Whether the connection with this client id may use a proxy (DESIGN §7): for checks made
-   * away from the topic hooks, such as session resource verbs naming another proxy. A request
-   * already arrived on a proxy's `…/in` topic passed the publish check for that proxy.
-   */
-  mayUseProxy(clientId: string, app: string, id: string): boolean {
-    if (!this.#options) return true;
-    const entry = this.#byClientId.get(clientId);
-    return entry !== undefined && !entry.client.closed && entry.access.mayUseProxy(app, id);
-  }
-
-  /**
    * Whether a message on `topic` may be queued for the client `clientId` while it is offline
    * (a clean-session-false subscriber): the same read check its delivery would pass, asked at
    * enqueue, so nothing it may not read is held for it.
@@ -167,7 +156,7 @@ export class BrokerAuth {
       },
       authorizeForward: (client, packet) => {
         if (this.#policy.read(this.#accessOf(client), packet.topic)) return packet;
-        // A wildcard matched a topic the key may not read: filtered per delivery, counted (issue 8).
+        // A wildcard matched a topic the key may not read: filtered per delivery, counted.
         this.#host.count('auth.refused.forward');
         return null;
       },

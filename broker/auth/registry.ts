@@ -64,7 +64,7 @@ export class LiveKey {
     this.grants = new CompiledGrants(entry, device);
   }
 
-  /** Node's Ed25519 verifies ~90× faster than tweetnacl's (issue 8): a key object from the raw key via JWK. */
+  /** Node's Ed25519 verifies ~90× faster than tweetnacl's: a key object from the raw key via JWK. */
   get keyObject(): KeyObject {
     this.#keyObject ??= createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(decodePublicKey(this.entry.publicKey)) }, format: 'jwk' });
     return this.#keyObject;

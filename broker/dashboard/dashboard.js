@@ -1,4 +1,4 @@
-// The Stead dashboard (issue 10): plain JavaScript served as is, no build step. It reads the
+// The Stead dashboard: plain JavaScript served as is, no build step. It reads the
 // broker's admin API (`/api/…`, behind the admin credential) and follows `/api/events`, a
 // server-sent event stream with one `tick` per history interval.
 

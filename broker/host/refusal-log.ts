@@ -17,8 +17,8 @@ interface Bucket {
 
 /**
  * Logs every refusal (a request answered with an error before any method ran; a fenced
- * instance's STALE_INSTANCE among them) once with its code, never per packet in a flood
- * (issue 10): per code and window, the first few distinct sessions are logged and the rest
+ * instance's STALE_INSTANCE among them) once with its code, never per packet in a flood:
+ * per code and window, the first few distinct sessions are logged and the rest
  * only counted, then summed up in one line when the window closes. Codes are a closed set, so
  * the buckets are bounded; a suppressed refusal costs a map lookup and an increment.
  */

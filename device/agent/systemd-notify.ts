@@ -11,7 +11,7 @@ export interface SystemdNotifier {
 const NOOP: SystemdNotifier = { ready() {}, stopping() {}, close() {} };
 
 /**
- * `Type=notify` with a watchdog (DESIGN §9, issue 9): READY=1 once up, then WATCHDOG=1 every
+ * `Type=notify` with a watchdog (DESIGN §9): READY=1 once up, then WATCHDOG=1 every
  * half of `WATCHDOG_USEC`. `$NOTIFY_SOCKET` is a unix datagram socket, which Node cannot send on
  * without a native addon (the agent is pure JavaScript), so the messages go through
  * `systemd-notify`, which every systemd system ships; it is a child process, hence

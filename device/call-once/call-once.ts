@@ -35,7 +35,7 @@ interface Call extends JournalKey {
 }
 
 /**
- * One call, exactly once across runs (issue 6, hole 8): begin, journal, call, end. The journal
+ * One call, exactly once across runs: begin, journal, call, end. The journal
  * entry is on disk before the call frame leaves; while the outcome is unknown it stays, and the
  * same call made again takes up the journalled instance and sends the same seq, which the proxy
  * answers from its reply cache without running the method again (DESIGN §4 rule 3). The answer

@@ -5,7 +5,7 @@ import type { SimProgress } from './types.js';
 /**
  * The run's counters: calls, errors by code, latency (whole run and since the last progress),
  * devices connected, and the simulator's own CPU, so a saturated simulator is not mistaken for a
- * slow broker (issue 9).
+ * slow broker.
  */
 export class SimStats {
   readonly #startedAt = performance.now();

@@ -10,7 +10,7 @@
  * lives on a file of its own because the store's two connections (sqlite-store.ts) share the
  * store file itself.
  */
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SteadError } from '../../../shared/errors.js';
@@ -27,8 +27,10 @@ export class SqliteOwnerLock {
     let path = `${storePath}.lock`;
     let db: Database.Database;
     try {
-      mkdirSync(dirname(storePath), { recursive: true });
+      // The store's folder is private (private-files.ts): made 0700 here too, whoever makes it first.
+      mkdirSync(dirname(storePath), { recursive: true, mode: 0o700 });
       path = `${canonical(storePath)}.lock`;
+      closeSync(openSync(path, 'a', 0o600));
       // No busy timeout: a held lock is refused at once, not after waiting for it.
       db = new Database(path, { timeout: 0 });
     } catch (cause) {

@@ -158,20 +158,3 @@ describe('topics under the root that name no session', () => {
     expect(await subscribeOutcome(a.client as MqttClient, 'stead/_events/commit')).toBe(1);
   });
 });
-
-describe('grants checked away from the topic hooks (session resource verbs)', () => {
-  test.override('brokerOptions', { auth: {} });
-
-  it('broker.auth.mayUseProxy answers for a connected client id, and no for one not connected', async ({ broker }) => {
-    const key = await grantNewKey(broker, 'shop-1');
-    const options = keyed(key);
-    const connection = await attempt(broker.url, options);
-    const clientId = options.clientId as string;
-    expect(broker.auth.mayUseProxy(clientId, 'toaster', 'shop-1')).toBe(true);
-    expect(broker.auth.mayUseProxy(clientId, 'toaster', 'shop-2')).toBe(false);
-    const gone = new Promise<void>((resolve) => broker.aedes.once('clientDisconnect', () => resolve()));
-    await connection.client?.endAsync();
-    await gone;
-    expect(broker.auth.mayUseProxy(clientId, 'toaster', 'shop-1')).toBe(false);
-  });
-});
