@@ -131,13 +131,13 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
       const out = 'stead/toaster/res-1/raw/out';
       await raw.subscribe(out);
       const ref = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-      const bytes = encodeFrame({ kind: Kind.resource, ref, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
+      const bytes = encodeFrame({ kind: Kind.resource, ref, seq: 1, answered: 0, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
       const isAnswer = (frame: Frame): boolean => frame.kind === Kind.reply;
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out, isAnswer)).toMatchObject({ value: 'once' });
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out, isAnswer)).toMatchObject({ value: 'once' });
-      const other = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
+      const other = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), seq: 1, answered: 0, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
       await raw.publish('stead/toaster/res-1/raw/in', other);
       const answer = await raw.nextFrame(out, isAnswer);
       expect(answer).toMatchObject({ value: undefined });
@@ -152,7 +152,7 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
     try {
       const out = 'stead/toaster/res-1/raw/out';
       await raw.subscribe(out);
-      const bytes = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1), verb: Verb.sink, session: 'kitchen', key: null, value: 1, options: null });
+      const bytes = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1), seq: 1, answered: 0, verb: Verb.sink, session: 'kitchen', key: null, value: 1, options: null });
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out)).toMatchObject({ kind: Kind.error, code: 'STEAD_E_MALFORMED_FRAME' });
     } finally {
