@@ -238,8 +238,11 @@ export class ResourceClient {
 
   /** Its deadline: given up, its seq counts as settled (the proxy never runs it after a later `answered`). */
   #expire(pending: Pending): void {
-    const held = (pending.seq > 0 && this.#inflight.get(pending.seq) === pending) || this.#waiting.includes(pending);
-    if (held) this.#settle(pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
+    if (pending.seq > 0 && this.#inflight.get(pending.seq) === pending) {
+      this.#settle(pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
+    } else if (this.#waiting.includes(pending)) {
+      this.#settle(pending, new SteadError('DEADLINE', 'the resource request could not be sent in time (offline, or its window stayed full); it did not run'));
+    }
   }
 
   #settle(pending: Pending, error: unknown, value?: unknown): true {

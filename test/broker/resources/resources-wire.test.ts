@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceClient } from '../../../device/index.js';
+import { connectDevice, type ResourceClient } from '../../../device/index.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
 import { encodeFrame } from '../../../shared/wire/codec.js';
 import { Kind, Verb, type Frame } from '../../../shared/wire/frames.js';
@@ -144,6 +144,28 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
     } finally {
       await raw.close();
     }
+  });
+
+  it('two clients on one channel session never take each other’s answers; more requests than the window each run once', async () => {
+    await env.start();
+    const second = await connectDevice({ url: env.broker.url });
+    try {
+      const a = env.device.resources(PROXY, { channel: 'shared' });
+      const b = second.resources(PROXY, { channel: 'shared' });
+      const n = 40;
+      await Promise.all(Array.from({ length: n }, (_, i) => [a.sink('ka', `k${i}`, i), b.sink('kb', `k${i}`, 100 + i)]).flat());
+      const read = await Promise.all(Array.from({ length: n }, (_, i) => Promise.all([a.source('ka', `k${i}`), b.source('kb', `k${i}`)])));
+      expect(read).toEqual(Array.from({ length: n }, (_, i) => [i, 100 + i]));
+      expect((await a.keys('ka')).length).toBe(n);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a client id or first seq that is not one is refused with BAD_OPTIONS', async () => {
+    await env.start();
+    expect(() => env.device.resources(PROXY, { id: new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS' }));
+    expect(() => env.device.resources(PROXY, { seq: 0 })).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS' }));
   });
 
   it('a frame whose verb lacks its address parts is refused as MALFORMED_FRAME', async () => {
