@@ -71,7 +71,7 @@ describe('a window of writes and reads survives failed commits exactly once', ()
     store.failCommits('after', 1);
     const bump = session.call('bump');
     await store.reached('failures', 1);
-    // Sent while the bump waits for its retry: more reads than the reply cache holds. Only those
+    // Sent while the bump waits to be sent again: more reads than the reply cache holds. Only those
     // within the span from the bump's seq go out; the rest wait for the bump's answer.
     const reads = Array.from({ length: 40 }, () => session.call('count'));
     expect(await bump).toBe(1);
