@@ -11,7 +11,7 @@ import type { Release } from '../transaction/transaction.js';
  */
 export type Run =
   | { readonly kind: 'call'; readonly session: string; readonly frame: CallFrame }
-  | { readonly kind: 'resource'; readonly session: string; readonly frame: ResourceFrame; readonly request: Uint8Array }
+  | { readonly kind: 'resource'; readonly session: string; readonly frame: ResourceFrame }
   | { readonly kind: 'timer'; readonly due: DurableTimer }
   | { readonly kind: 'pulse' };
 

@@ -6,8 +6,9 @@ import { SessionTable } from './session-table.js';
 
 /**
  * The record as a sealed blob carries it (DESIGN §7: once-only and secret fields never enter a
- * blob): no once-only resource of any session, no kept answers to resource writes (one may hold
- * a consumed once-only value), and the state without its secret top-level fields.
+ * blob): no once-only resource of any session, no resource channels (a kept answer may hold a
+ * consumed once-only value), and the state without its secret top-level fields. A record restored
+ * from it has forgotten every channel, those written after the blob was sealed too.
  */
 export function blobRecord(record: ProxyRecord, secret: readonly string[]): ProxyRecord {
   let onceOnly = false;
@@ -18,6 +19,7 @@ export function blobRecord(record: ProxyRecord, secret: readonly string[]): Prox
     sessions,
     timers: record.timers,
     nextTimerId: record.nextTimerId,
+    channelsForgotten: true,
     ...(record.blobStamp ? { blobStamp: record.blobStamp } : {}),
   };
 }

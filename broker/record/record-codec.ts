@@ -2,15 +2,18 @@ import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
-import { NO_RESOURCES, type BlobStamp, type ProxyRecord, type SessionRecord } from './record.js';
+import { NO_RESOURCES, type BlobStamp, type KeptAnswer, type ProxyRecord, type ResourceChannel, type SessionRecord } from './record.js';
+import { channelKey } from './resource-channels.js';
 import { earliestExpiry } from './resources.js';
 import { SessionTable } from './session-table.js';
 
 /**
  * Format 2 added the recent begin tokens; format 3 the session resources and the answers to
- * resource writes (DESIGN §6). Records of formats 1 and 2 still load.
+ * resource writes (DESIGN §6); format 4 keeps those answers per resource channel, with its mark.
+ * Records of formats 1 to 3 still load (format 3's answers, kept by request digest, do not carry
+ * over: such a record says it forgot channels).
  */
-const RECORD_FORMAT = 3;
+const RECORD_FORMAT = 4;
 
 /**
  * Encoded session tuples, reused while the session object lives: sessions are values, so a
@@ -23,14 +26,19 @@ const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
 const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
 /** The same with a seventh element, the blob stamp (docs/sessions.md, sealed session blobs). */
 const STAMPED_RECORD_START = Uint8Array.of(0x87, RECORD_FORMAT);
-/** An empty array: no timers, no kept answers. */
+/** An empty array: no timers. */
 const NO_TIMERS = Uint8Array.of(0x80);
+/** `[false, []]`: no channel kept, none forgotten. */
+const NO_CHANNELS = Uint8Array.of(0x82, 0xf4, 0x80);
+/** Encoded channel lists, reused while the table lives (it changes only with resource writes). */
+const encodedChannels = new WeakMap<ReadonlyMap<string, ResourceChannel>, Uint8Array>();
 /** The epoch of queues stored before epochs existed: stable, so devices do not start over. */
 const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
 /**
- * `[format, stateBytes, [session…], [timer…], nextTimerId, [[ref, answer]…], stamp?]`, sessions
- * spliced in pre-encoded; the blob stamp only where the type keeps blobs.
+ * `[format, stateBytes, [session…], [timer…], nextTimerId, [forgotten, [channel…]], stamp?]`,
+ * sessions spliced in pre-encoded; the blob stamp only where the type keeps blobs. A channel is
+ * `[topic, ref, answered, since, [[seq, digest, answer]…]]`, least recently used first.
  */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
   const stamp = record.blobStamp;
@@ -39,10 +47,23 @@ export function encodeRecord(record: ProxyRecord): Uint8Array {
   parts.push(
     record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
     encodeValue(record.nextTimerId),
-    record.resourceAnswers?.length ? encodeValue(record.resourceAnswers.map((a) => [a.ref, a.bytes])) : NO_TIMERS,
+    channelsBytes(record),
   );
   if (stamp) parts.push(encodeValue([stamp.generation, stamp.lineage, stamp.parent, stamp.base]));
   return Buffer.concat(parts);
+}
+
+function channelsBytes(record: ProxyRecord): Uint8Array {
+  const channels = record.resourceChannels;
+  const forgotten = record.channelsForgotten === true;
+  if (!forgotten && (!channels || channels.size === 0)) return NO_CHANNELS;
+  let list = channels && encodedChannels.get(channels);
+  if (!list) {
+    list = encodeValue([...(channels?.values() ?? [])].map((c) => [c.topic, c.ref, c.answered, c.since, [...c.answers].map(([seq, a]) => [seq, a.digest, a.bytes])]));
+    if (channels) encodedChannels.set(channels, list);
+  }
+  // `[forgotten, list]`: the flag is the record's, the list may be shared by records that differ in it.
+  return Buffer.concat([Uint8Array.of(0x82, forgotten ? 0xf5 : 0xf4), list]);
 }
 
 function encodedSession(name: string, s: SessionRecord): Uint8Array {
@@ -84,8 +105,8 @@ type Tuple = unknown[];
 
 export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   try {
-    const [format, stateBytes, sessions, timers, nextTimerId, answers, stamp] = decodeValue(bytes) as Tuple;
-    if (format !== 1 && format !== 2 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
+    const [format, stateBytes, sessions, timers, nextTimerId, channels, stamp] = decodeValue(bytes) as Tuple;
+    if (format !== 1 && format !== 2 && format !== 3 && format !== RECORD_FORMAT) throw new Error(`unknown record format ${String(format)}`);
     const decoded = SessionTable.from((sessions as Tuple[]).map((entry) => [entry[0] as string, decodeSession(entry)] as const));
     const record: ProxyRecord = {
       stateBytes: stateBytes as Uint8Array,
@@ -94,14 +115,27 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
         id: id as number, at: at as number, method: method as string, args: args as unknown[],
       })),
       nextTimerId: nextTimerId as number,
-      // Formats 1 and 2 had no resources, so no answers either.
-      resourceAnswers: ((answers as Tuple[] | undefined) ?? []).map(([ref, answer]) => ({ ref: ref as Uint8Array, bytes: answer as Uint8Array })),
+      ...(format === RECORD_FORMAT ? decodeChannels(channels as Tuple) : legacyAnswers(channels as Tuple[] | undefined)),
     };
     const stamped = stamp === undefined ? record : { ...record, blobStamp: decodeStamp(stamp as Tuple) };
     return { ...stamped, resourceExpiry: earliestExpiry(record) };
   } catch (cause) {
     throw new SteadError('STORE_FAILURE', 'stored proxy record does not decode', { cause });
   }
+}
+
+function decodeChannels([forgotten, list]: Tuple): Pick<ProxyRecord, 'resourceChannels' | 'channelsForgotten'> {
+  const channels = new Map<string, ResourceChannel>();
+  for (const [topic, ref, answered, since, answers] of list as Tuple[]) {
+    const kept = new Map((answers as Tuple[]).map(([seq, digest, bytes]): [number, KeptAnswer] => [seq as number, { digest: digest as Uint8Array, bytes: bytes as Uint8Array }]));
+    channels.set(channelKey(topic as string, ref as Uint8Array), { topic: topic as string, ref: ref as Uint8Array, answered: answered as number, since: since as number, answers: kept });
+  }
+  return { ...(channels.size > 0 ? { resourceChannels: channels } : {}), ...(forgotten === true ? { channelsForgotten: true } : {}) };
+}
+
+/** Format 3 kept answers by request digest, not by channel: a record that had any forgot them. */
+function legacyAnswers(answers: Tuple[] | undefined): Pick<ProxyRecord, 'channelsForgotten'> {
+  return answers && answers.length > 0 ? { channelsForgotten: true } : {};
 }
 
 function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {

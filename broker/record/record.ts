@@ -20,11 +20,17 @@ export interface ProxyRecord {
   /** Counter for timer ids, so each timer is fired and removed once. */
   readonly nextTimerId: number;
   /**
-   * Answers to recent resource writes over the wire, by request ref, newest last (DESIGN §6): a
-   * request sent again (its answer lost) gets the same answer instead of a second effect, so a
-   * once-only value is never lost with its answer, nor returned to a second request.
+   * The resource clients' channels that wrote, by channelKey (resource-channels.ts), least
+   * recently used first (DESIGN §6): each one's mark and the answers of its writes above it, so a
+   * request sent again gets its first answer and nothing at or below the mark runs again.
    */
-  readonly resourceAnswers?: readonly ResourceAnswer[];
+  readonly resourceChannels?: ReadonlyMap<string, ResourceChannel>;
+  /**
+   * Some channel's writes may be forgotten: a channel was pushed out by newer ones, or the record
+   * came from a blob or from a format that kept no channels. A request sent again on a channel the
+   * record does not vouch for is then answered OUTCOME_UNKNOWN rather than run a second time.
+   */
+  readonly channelsForgotten?: boolean;
   /**
    * No resource of any session expires before this time (null: none expires). Not stored: worked
    * out again on load. Lets a commit skip the purge of expired resources without a scan.
@@ -48,9 +54,22 @@ export interface BlobStamp {
   readonly base: number;
 }
 
-export interface ResourceAnswer {
-  /** The request's key (resources.ts requestKey): its ref, channel and content, digested. */
+/** A resource client's channel (DESIGN §6): the topic's session and the client's ref name it. */
+export interface ResourceChannel {
+  /** The session of the topic its requests come on (and its answers leave on). */
+  readonly topic: string;
   readonly ref: Uint8Array;
+  /** The highest `answered` its requests carried: nothing at or below it runs again. */
+  readonly answered: number;
+  /** The lowest seq this entry vouches for: a write below it may have run on a forgotten entry. */
+  readonly since: number;
+  /** seq → the answer of a write above the mark. */
+  readonly answers: ReadonlyMap<number, KeptAnswer>;
+}
+
+export interface KeptAnswer {
+  /** A digest of the request (resource-channels.ts requestDigest): only that request gets it. */
+  readonly digest: Uint8Array;
   readonly bytes: Uint8Array;
 }
 

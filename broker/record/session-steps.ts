@@ -41,17 +41,15 @@ export function ended(s: SessionRecord): SessionRecord {
 
 /**
  * Rule 3: seq is answered; its reply joins the cache, which keeps only replies the device may
- * still ask for: above `answeredUpTo` (the device holds those), at most `cacheSize`. A restored
+ * still ask for: those above `answeredUpTo` (the device holds the rest). No reply above it is ever
+ * dropped: the proxy refuses a frame whose span `seq - answered` exceeds the cache (frames/call.ts),
+ * so the cache holds at most `replyCacheSize` of them. A restored
  * instance is in step with its device again (record.ts `restored`).
  */
-export function answered(s: SessionRecord, seq: number, reply: Uint8Array, answeredUpTo: number, cacheSize: number): SessionRecord {
+export function answered(s: SessionRecord, seq: number, reply: Uint8Array, answeredUpTo: number): SessionRecord {
   const replies = new Map<number, Uint8Array>();
   for (const [cached, bytes] of s.replies) if (cached > answeredUpTo) replies.set(cached, bytes);
   replies.set(seq, reply);
-  for (const cached of replies.keys()) {
-    if (replies.size <= cacheSize) break;
-    replies.delete(cached);
-  }
   return s.restored ? { ...s, lastSeq: seq, replies, ...NOT_RESTORED } : { ...s, lastSeq: seq, replies };
 }
 

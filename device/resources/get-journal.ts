@@ -9,19 +9,22 @@ import { writeFileAtomic } from '../../shared/atomic-write.js';
 
 /** A `stead session get` that was sent and not answered yet: the request to send again. */
 export interface GetEntry {
-  /** The request ref, as hex. */
+  /** The id of the client that sent it (its frames' ref), as hex. */
   readonly ref: string;
-  /** The channel session it went out on (the proxy keeps its answer by ref and channel). */
+  /** The channel session it went out on (the proxy keeps its answer by channel, ref and seq). */
   readonly channel: string;
+  /** Its seq on that channel; entries written before requests were numbered have none: 1. */
+  readonly seq?: number;
 }
 
 /**
  * The journal of `stead session get` (docs/cli.md): a get consumes a once-only value, so a run
  * killed after the proxy answered and before the answer was printed would lose the value. The
  * request is written down (atomically) before it is sent; the same command again sends the very
- * same request, which the proxy answers from the answer it kept (DESIGN §6); an answer removes
- * the entry. One JSON file per topic root and address, beside `stead call`'s entries: not per
- * broker URL as typed, which a rerun may spell another way (journal.ts, JournalKey).
+ * same request (its client id, channel and seq), which the proxy answers from the answer it kept
+ * (DESIGN §6); an answer removes the entry. One JSON file per topic root and address, beside
+ * `stead call`'s entries: not per broker URL as typed, which a rerun may spell another way
+ * (journal.ts, JournalKey).
  */
 export class GetJournal {
   readonly dir: string;
@@ -62,13 +65,17 @@ export class GetJournal {
   }
 }
 
-/** A new entry: a random ref and a channel of its own. */
+/** A new entry: a random client id and a channel of its own; the get is its first request. */
 export function newGetEntry(nonce: () => Uint8Array): GetEntry {
-  return { ref: toHex(nonce()), channel: `r-${toHex(nonce())}` };
+  return { ref: toHex(nonce()), channel: `r-${toHex(nonce())}`, seq: 1 };
 }
 
 function isEntry(value: unknown): value is GetEntry {
   if (typeof value !== 'object' || value === null) return false;
-  const { ref, channel } = value as Record<string, unknown>;
-  return typeof ref === 'string' && new RegExp(`^[0-9a-f]{${NONCE_BYTES * 2}}$`).test(ref) && typeof channel === 'string' && /^r-[0-9a-f]{1,62}$/.test(channel);
+  const { ref, channel, seq } = value as Record<string, unknown>;
+  return (
+    typeof ref === 'string' && new RegExp(`^[0-9a-f]{${NONCE_BYTES * 2}}$`).test(ref) &&
+    typeof channel === 'string' && /^r-[0-9a-f]{1,62}$/.test(channel) &&
+    (seq === undefined || (Number.isSafeInteger(seq) && (seq as number) >= 1))
+  );
 }

@@ -1,10 +1,10 @@
 import type { TimerHandle } from '../../shared/clock.js';
-import { toHex } from '../../shared/bytes.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { SteadError, deviceReaction, isErrorCode } from '../../shared/errors.js';
 import { assertName } from '../../shared/names.js';
 import { assertKey, type SessionListing, type SinkOptions } from '../../shared/session-address.js';
 import { decodeFrame, encodeFrame } from '../../shared/wire/codec.js';
-import { Kind, Verb, type ResourceOptions, type VerbCode } from '../../shared/wire/frames.js';
+import { Kind, NONCE_BYTES, Verb, type ResourceOptions, type VerbCode } from '../../shared/wire/frames.js';
 import { RetryTimer } from '../session/retry-timer.js';
 import type { SessionLink } from '../session/types.js';
 
@@ -14,42 +14,63 @@ export interface ResourceClientOptions {
    * `r-<hex>` of its own, so answers never meet a session's traffic.
    */
   channel?: string;
+  /**
+   * The client's id on its channel: 8 bytes that, with the channel, name its requests to the proxy
+   * (DESIGN §6); default random, so two clients on one channel never collide. Give one only to take
+   * up an earlier client's requests (as `stead session get` does from its journal), with `seq`.
+   */
+  id?: Uint8Array;
+  /** The seq of the first request (requests are numbered 1, 2, 3 …); default 1. */
+  seq?: number;
   /** Per-request deadline; default the device's callDeadlineMs. The request fails with DEADLINE. */
   deadlineMs?: number;
-  /** Unanswered requests are sent again (same ref) after this long; default 1 s. */
+  /** Unanswered requests are sent again (same seq) after this long; default 1 s. */
   retryMs?: number;
 }
 
-/** A request made under a ref chosen (and kept, as `stead session get` journals it) by the caller. */
+/** A request that may have gone out before, from an earlier run (as `stead session get` journals it). */
 export interface ResumedRequest {
-  readonly ref: Uint8Array;
-  /** It may have gone out before (an earlier run): sent marked `again` from the start. */
+  /** Sent marked `again` from the start. */
   readonly sentBefore: boolean;
 }
 
 interface Pending {
-  bytes: Uint8Array;
-  /** The same request marked `again`: what goes out once `bytes` has been sent. */
-  again: Uint8Array;
+  readonly verb: VerbCode;
+  readonly session: string | null;
+  readonly key: string | null;
+  readonly value: unknown;
+  readonly options: ResourceOptions | null;
+  /** 0 while it waits for the window. */
+  seq: number;
+  /** It went out before: sent again marked `again`. */
   sent: boolean;
   sentAt: number;
-  timer: TimerHandle;
+  readonly timer: TimerHandle;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
+/** The largest a seq or an answered can be: a frame's size is checked with these. */
+const WIDEST_SEQ = Number.MAX_SAFE_INTEGER;
+
 /**
  * The device's client of a proxy's session address space (DESIGN §6): NEW, SOURCE, SINK, EXISTS,
- * DELETE and the listings, as `[8, ref, …]` frames answered by ref. A request is sent again with
- * the same ref until answered (across reconnects): the proxy answers a write it already did
- * from the answer it kept, so a lost answer never costs a second effect or a consumed value.
+ * DELETE and the listings, as `[8, ref, seq, answered, …]` frames answered by ref and seq. Its
+ * requests are numbered on its channel like calls (DESIGN §4): seq n goes out only while
+ * `n - answered ≤ maxWindow`, and is sent again under the same seq until answered (across
+ * reconnects). The proxy answers a write it already did from the answer it kept, and never runs
+ * a request at or below `answered` again: a lost answer never costs a second effect.
  */
 export class ResourceClient {
   readonly proxy: string;
   readonly channel: string;
   readonly #link: SessionLink;
+  readonly #id: Uint8Array;
   readonly #deadlineMs: number;
-  readonly #pending = new Map<string, Pending>();
+  readonly #window: number;
+  readonly #inflight = new Map<number, Pending>();
+  #waiting: Pending[] = [];
+  #nextSeq: number;
   readonly #retry: RetryTimer;
   #attached = false;
   #attaching = 0;
@@ -59,6 +80,9 @@ export class ResourceClient {
     this.#link = link;
     this.proxy = proxy;
     this.channel = channel;
+    this.#id = options.id === undefined ? link.random.nonce() : idOf(options.id);
+    this.#nextSeq = options.seq === undefined ? 1 : firstSeq(options.seq);
+    this.#window = Math.max(1, link.limits.maxWindow);
     this.#deadlineMs = timerMs('deadlineMs', options.deadlineMs ?? link.limits.callDeadlineMs);
     this.#retry = new RetryTimer(link.clock, timerMs('retryMs', options.retryMs ?? 1000), (staleAt) => this.#resendStale(staleAt));
   }
@@ -70,7 +94,8 @@ export class ResourceClient {
 
   /**
    * SOURCE: the value, or undefined when absent; a once-only value is consumed by this read.
-   * `as`: the request's own ref, to send a request of an earlier run again and get its answer.
+   * `as`: this is an earlier run's request, taken up under its id and seq (ResourceClientOptions),
+   * to get its answer.
    */
   source(session: string, key: string, as?: ResumedRequest): Promise<unknown> {
     return this.#request(Verb.source, ...resource(session, key), null, null, as);
@@ -111,7 +136,7 @@ export class ResourceClient {
 
   // Called by the device.
 
-  /** (Re)connected: subscribe, then send every unanswered request again. */
+  /** (Re)connected: subscribe, then send every unanswered request again, in seq order. */
   attach(): void {
     const attempt = ++this.#attaching;
     this.#attached = false;
@@ -119,7 +144,8 @@ export class ResourceClient {
       () => {
         if (attempt !== this.#attaching || this.#closed || !this.#link.connected()) return;
         this.#attached = true;
-        for (const pending of this.#pending.values()) this.#send(pending);
+        for (const pending of this.#inflight.values()) this.#send(pending);
+        this.#admit();
       },
       (error: unknown) => {
         if (attempt === this.#attaching && !this.#closed) this.#failAll(error);
@@ -147,62 +173,91 @@ export class ResourceClient {
     } catch {
       return false;
     }
-    if ((frame.kind !== Kind.reply && frame.kind !== Kind.error) || frame.seq !== 0 || frame.ref === null) return false;
-    const id = toHex(frame.ref);
-    const pending = this.#pending.get(id);
-    if (!pending) return false;
-    if (frame.kind === Kind.reply) return this.#settle(id, pending, null, frame.value);
+    if ((frame.kind !== Kind.reply && frame.kind !== Kind.error) || !bytesEqual(frame.ref, this.#id)) return false;
+    // Ours, even when no longer pending (a duplicate answer): never a session's.
+    const pending = this.#inflight.get(frame.seq);
+    if (!pending) return true;
+    if (frame.kind === Kind.reply) return this.#settle(pending, null, frame.value);
     const error = new SteadError(isErrorCode(frame.code) ? frame.code : 'APP_ERROR', frame.message, { data: frame.data });
-    // Not taken (a full inbox, a failed commit): the retry timer sends it again, same ref.
+    // Not taken (a full inbox, a failed commit): the retry timer sends it again, same seq.
     if (deviceReaction(error.code) === 'retry') return true;
-    return this.#settle(id, pending, error);
+    return this.#settle(pending, error);
   }
 
   #request(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null, as?: ResumedRequest): Promise<unknown> {
     if (this.#closed) return Promise.reject(new SteadError('CLOSED', 'resource client is closed'));
-    const ref = as?.ref ?? this.#link.random.nonce();
-    const bytes = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options });
-    // Sent again, the request says so: the proxy then tells a lost answer from an absent value.
-    const again = encodeFrame({ kind: Kind.resource, ref, verb, session, key, value, options: { ...options, again: true } });
-    if (again.length > this.#link.limits.maxFrameBytes) {
-      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${again.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
+    // Checked at its widest (any seq, marked again), so it fits whenever it goes out.
+    const widest = this.#frame(verb, session, key, value, { ...options, again: true }, WIDEST_SEQ, WIDEST_SEQ - 1);
+    if (widest.length > this.#link.limits.maxFrameBytes) {
+      return Promise.reject(new SteadError('FRAME_TOO_LARGE', `request of ${widest.length} bytes exceeds ${this.#link.limits.maxFrameBytes}`));
     }
-    const id = toHex(ref);
     return new Promise((resolve, reject) => {
-      const timer = this.#link.clock.setTimeout(() => {
-        const pending = this.#pending.get(id);
-        if (pending) this.#settle(id, pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
-      }, this.#deadlineMs);
-      const pending: Pending = { bytes, again, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
-      this.#pending.set(id, pending);
-      this.#send(pending);
+      const timer = this.#link.clock.setTimeout(() => this.#expire(pending), this.#deadlineMs);
+      const pending: Pending = { verb, session, key, value, options, seq: 0, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
+      this.#waiting.push(pending);
+      this.#admit();
     });
+  }
+
+  /** Waiting requests go out under the next seqs while the span from `answered` stays in the window. */
+  #admit(): void {
+    if (!this.#attached) return;
+    while (this.#waiting.length > 0 && this.#nextSeq - this.#answered() <= this.#window) {
+      const pending = this.#waiting.shift() as Pending;
+      pending.seq = this.#nextSeq++;
+      this.#inflight.set(pending.seq, pending);
+      this.#send(pending);
+    }
+  }
+
+  /** Highest seq up to which every request is settled (answered, or given up). */
+  #answered(): number {
+    let lowest = this.#nextSeq;
+    for (const seq of this.#inflight.keys()) if (seq < lowest) lowest = seq;
+    return lowest - 1;
   }
 
   #send(pending: Pending): void {
     if (!this.#attached) return;
     pending.sentAt = this.#link.clock.now();
-    this.#link.publish(pending.sent ? pending.again : pending.bytes);
+    // Sent again, the request says so: the proxy then tells a lost answer it forgot from a new request.
+    const options = pending.sent ? { ...pending.options, again: true } : pending.options;
+    this.#link.publish(this.#frame(pending.verb, pending.session, pending.key, pending.value, options, pending.seq, this.#answered()));
     pending.sent = true;
     this.#retry.arm();
   }
 
-  #resendStale(staleAt: number): void {
-    if (this.#attached) for (const pending of this.#pending.values()) if (pending.sentAt <= staleAt) this.#send(pending);
-    if (this.#pending.size > 0 && !this.#closed) this.#retry.arm();
+  #frame(verb: VerbCode, session: string | null, key: string | null, value: unknown, options: ResourceOptions | null, seq: number, answered: number): Uint8Array {
+    return encodeFrame({ kind: Kind.resource, ref: this.#id, seq, answered, verb, session, key, value, options });
   }
 
-  #settle(id: string, pending: Pending, error: unknown, value?: unknown): true {
-    this.#pending.delete(id);
+  #resendStale(staleAt: number): void {
+    if (this.#attached) for (const pending of this.#inflight.values()) if (pending.sentAt <= staleAt) this.#send(pending);
+    if (this.#inflight.size > 0 && !this.#closed) this.#retry.arm();
+  }
+
+  /** Its deadline: given up, its seq counts as settled (the proxy never runs it after a later `answered`). */
+  #expire(pending: Pending): void {
+    if (pending.seq > 0 && this.#inflight.get(pending.seq) === pending) {
+      this.#settle(pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
+    } else if (this.#waiting.includes(pending)) {
+      this.#settle(pending, new SteadError('DEADLINE', 'the resource request could not be sent in time (offline, or its window stayed full); it did not run'));
+    }
+  }
+
+  #settle(pending: Pending, error: unknown, value?: unknown): true {
+    if (pending.seq > 0) this.#inflight.delete(pending.seq);
+    else this.#waiting = this.#waiting.filter((other) => other !== pending);
     this.#link.clock.clearTimeout(pending.timer);
     if (error) pending.reject(error);
     else pending.resolve(value);
-    if (this.#pending.size === 0) this.#retry.stop();
+    if (this.#inflight.size === 0) this.#retry.stop();
+    this.#admit();
     return true;
   }
 
   #failAll(error: unknown): void {
-    for (const [id, pending] of [...this.#pending]) this.#settle(id, pending, error);
+    for (const pending of [...this.#inflight.values(), ...this.#waiting]) this.#settle(pending, error);
   }
 }
 
@@ -212,6 +267,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function timerMs(name: string, ms: number): number {
   if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new SteadError('BAD_OPTIONS', `${name} must be from 1 to ${MAX_TIMER_MS} ms, got ${ms}`);
   return ms;
+}
+
+function idOf(id: Uint8Array): Uint8Array {
+  if (!(id instanceof Uint8Array) || id.length !== NONCE_BYTES) throw new SteadError('BAD_OPTIONS', `id must be ${NONCE_BYTES} bytes`);
+  return Uint8Array.from(id);
+}
+
+function firstSeq(seq: number): number {
+  if (!(Number.isSafeInteger(seq) && seq >= 1)) throw new SteadError('BAD_OPTIONS', `seq must be a positive integer, got ${seq}`);
+  return seq;
 }
 
 /** A resource's address parts, checked here so a bad one fails before anything is sent. */

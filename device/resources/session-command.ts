@@ -78,7 +78,7 @@ const NEEDS: Readonly<Record<SessionVerb, readonly ('proxy' | 'session' | 'resou
 
 /**
  * `stead session …` as a function: connects, makes one request of the proxy's session address
- * space, closes. A request is sent again (same ref) until answered or the deadline, and the proxy
+ * space, closes. A request is sent again (same seq) until answered or the deadline, and the proxy
  * answers a write it already did from the answer it kept: a write never happens twice.
  */
 export async function sessionCommand(options: SessionCommandOptions): Promise<SessionCommandResult> {
@@ -153,8 +153,10 @@ async function request(
     return { status: 'unsent', error: asSteadError(error) };
   }
   try {
-    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs, channel: pending?.entry.channel });
-    return await run(client, options, address, pending && { ref: new Uint8Array(Buffer.from(pending.entry.ref, 'hex')), sentBefore: pending.sentBefore });
+    // A journalled get goes out as the journal says: the same client id, channel and seq.
+    const taken = pending && { channel: pending.entry.channel, id: new Uint8Array(Buffer.from(pending.entry.ref, 'hex')), seq: pending.entry.seq ?? 1 };
+    const client = device.resources(`${address.app}/${address.id}`, { deadlineMs, ...taken });
+    return await run(client, options, address, pending && { sentBefore: pending.sentBefore });
   } catch (error) {
     const steadError = asSteadError(error);
     const unknown = isSteadError(steadError, 'DEADLINE') || isSteadError(steadError, 'OUTCOME_UNKNOWN');

@@ -2,9 +2,11 @@ import type { SteadError } from '../../shared/errors.js';
 import type { PendingCall } from './pending.js';
 
 /**
- * The calls of one session instance: waiting to be sent, and in flight under a seq, at most
- * `size` at once (DESIGN §4: the device's in-flight window, default 1). Seqs are handed out in
- * call order with no gaps.
+ * The calls of one session instance: waiting to be sent, and in flight under a seq (DESIGN §4:
+ * the device's in-flight window, default 1). The window is a span, not a count: seq n goes out
+ * only while `n - answered ≤ size`, so a call waiting for its retry holds back the seqs after it,
+ * and the proxy's reply cache (which keeps the replies above `answered`) always still holds its
+ * reply. Seqs are handed out in call order with no gaps.
  */
 export class CallWindow {
   readonly size: number;
@@ -47,9 +49,9 @@ export class CallWindow {
     this.#waiting.push(call);
   }
 
-  /** The next waiting call, now in flight under the next seq; undefined when the window is full. */
+  /** The next waiting call, now in flight under the next seq; undefined when the span is full. */
   admit(): PendingCall | undefined {
-    if (this.#inflight.size >= this.size) return undefined;
+    if (this.#nextSeq - this.answered() > this.size) return undefined;
     const call = this.#waiting.shift();
     if (!call) return undefined;
     call.seq = this.#nextSeq++;

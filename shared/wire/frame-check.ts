@@ -7,7 +7,7 @@ import { SteadError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decoder } from './cbor.js';
 import { isPlainData } from './plain-data.js';
-import { Kind, MAX_ERROR_MESSAGE_CHARS, NONCE_BYTES, PROTOCOL_VERSION, Verb, type CallFrame, type Frame, type ResourceOptions, type VerbCode } from './frames.js';
+import { Kind, MAX_ERROR_MESSAGE_CHARS, NONCE_BYTES, PROTOCOL_VERSION, Verb, type CallFrame, type Frame, type ResourceFrame, type ResourceOptions, type VerbCode } from './frames.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -64,16 +64,8 @@ function toFrame(raw: unknown[]): Frame {
         data: plain(raw[5]),
       };
     case Kind.resource:
-      expectLength(raw, 7);
-      return {
-        kind,
-        ref: nonce(raw[1]),
-        verb: verbOf(raw[2]),
-        session: textOrNull(raw[3], 64),
-        key: textOrNull(raw[4], 128),
-        value: plain(raw[5]),
-        options: resourceOptions(raw[6]),
-      };
+      expectLength(raw, 9);
+      return resourceFrame(raw);
     case Kind.blob: {
       // The marker is a fourth element, absent where there is none (the older spelling).
       if (raw.length !== 4) expectLength(raw, 3);
@@ -88,6 +80,23 @@ function toFrame(raw: unknown[]): Frame {
 function callFrame(nonceBytes: Uint8Array, seq: number, answered: number, method: string, callArgs: unknown[]): CallFrame {
   if (seq < 1 || answered >= seq) throw malformed('call seq must be ≥ 1 and above answered');
   return { kind: Kind.call, nonce: nonceBytes, seq, answered, method, args: callArgs };
+}
+
+function resourceFrame(raw: unknown[]): ResourceFrame {
+  const seq = seqOf(raw[2]);
+  const answered = seqOf(raw[3]);
+  if (seq < 1 || answered >= seq) throw malformed('resource seq must be ≥ 1 and above answered');
+  return {
+    kind: Kind.resource,
+    ref: nonce(raw[1]),
+    seq,
+    answered,
+    verb: verbOf(raw[4]),
+    session: textOrNull(raw[5], 64),
+    key: textOrNull(raw[6], 128),
+    value: plain(raw[7]),
+    options: resourceOptions(raw[8]),
+  };
 }
 
 export function malformed(message: string): SteadError {

@@ -95,7 +95,7 @@ function frameArray(frame: Frame): unknown[] {
     case Kind.error:
       return [Kind.error, frame.ref, frame.seq, frame.code, frame.message, frame.data];
     case Kind.resource:
-      return [Kind.resource, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options];
+      return [Kind.resource, frame.ref, frame.seq, frame.answered, frame.verb, frame.session, frame.key, frame.value, frame.options];
     case Kind.blob:
       return frame.marker ? [Kind.blob, frame.ref, frame.blob, frame.marker] : [Kind.blob, frame.ref, frame.blob];
   }

@@ -134,23 +134,30 @@ export interface ResourceOptions {
   /** LIST of sessions: start after this session name (the previous page's `next`). */
   after?: string;
   /**
-   * Any verb: this request was sent before, unanswered (the same ref and request). A SOURCE sent
-   * again whose answer is no longer kept and whose resource is gone is answered OUTCOME_UNKNOWN,
-   * not "absent": the first send may have consumed it (DESIGN §6).
+   * Any verb: this request may have gone out before (the same ref and seq). The proxy keeps every
+   * write's answer of a channel it knows, so this matters only where it may have forgotten the
+   * channel: there a write sent again, or a SOURCE sent again that finds nothing, is answered
+   * OUTCOME_UNKNOWN, never run a second time (DESIGN §6).
    */
   again?: boolean;
 }
 
 /**
- * `[8, ref, verb, session, key, value, options]` device → proxy: a request on the session address
- * `session:<app>/<id>/<session>+<key>` of the proxy whose topic it arrives on. `session` is null
- * for NEW and for the listing of sessions, `key` null for those and for the listing of keys;
- * `value` is SINK's (null otherwise). Answered by a reply `[2, ref, 0, value]` or an error
- * `[7, ref, 0, …]` on the topic's `out`; a write is committed before its answer leaves.
+ * `[8, ref, seq, answered, verb, session, key, value, options]` device → proxy: a request on the
+ * session address `session:<app>/<id>/<session>+<key>` of the proxy whose topic it arrives on.
+ * `ref` names the client's **channel** (8 random bytes a client chooses once; with the topic's
+ * session it tells clients apart), `seq` numbers the channel's requests (1, 2, 3 …) and `answered`
+ * (< seq) is the highest seq up to which the client has settled every request (answered, or given
+ * up): the proxy never runs a request at or below it again, as it never runs a call's seq twice.
+ * `session` is null for NEW and for the listing of sessions, `key` null for those and for the
+ * listing of keys; `value` is SINK's (null otherwise). Answered by a reply `[2, ref, seq, value]`
+ * or an error `[7, ref, seq, …]` on the topic's `out`; a write is committed before its answer leaves.
  */
 export interface ResourceFrame {
   kind: typeof Kind.resource;
   ref: Uint8Array;
+  seq: number;
+  answered: number;
   verb: VerbCode;
   session: string | null;
   key: string | null;

@@ -12,7 +12,7 @@ const OUT = 'stead/toaster/vault/raw/out';
 
 /** A SOURCE of `kitchen+<key>` under a given request ref. */
 const sourceFrame = (ref: number, key: string): Uint8Array =>
-  encodeFrame({ kind: Kind.resource, ref: new Uint8Array(8).fill(ref), verb: Verb.source, session: 'kitchen', key, value: null, options: null });
+  encodeFrame({ kind: Kind.resource, ref: new Uint8Array(8).fill(ref), seq: 1, answered: 0, verb: Verb.source, session: 'kitchen', key, value: null, options: null });
 
 /**
  * DESIGN §6: a consumed once-only value is never returned twice, including across a broker

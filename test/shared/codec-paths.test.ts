@@ -181,12 +181,14 @@ const wellFormed: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({
     kind: fc.constant(Kind.resource),
     ref: nonce8,
+    seq: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+    answered: fc.nat(),
     verb: fc.constantFrom(...Object.values(Verb)),
     session: fc.option(fc.string({ unit: 'grapheme-ascii', maxLength: 64 }), { nil: null }),
     key: fc.option(fc.string({ unit: 'grapheme-ascii', maxLength: 128 }), { nil: null }),
     value: appValue,
     options: fc.option(fc.record({ ttl: fc.nat(), once: fc.boolean() }, { requiredKeys: [] }), { nil: null }),
-  }),
+  }).map((f) => ({ ...f, answered: f.answered % f.seq })),
 ) as fc.Arbitrary<Frame>;
 
 describe('the fast reader', () => {

@@ -145,13 +145,13 @@ const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
   },
   {
     name: 'resource SINK with a TTL, once-only',
-    frame: { kind: Kind.resource, ref: NONCE, verb: Verb.sink, session: 'kitchen', key: 'cart', value: ['bread'], options: { ttl: 60_000, once: true } },
-    hex: `8708${N}02676b69746368656e646361727481656272656164b900026374746c19ea60646f6e6365f5`,
+    frame: { kind: Kind.resource, ref: NONCE, seq: 3, answered: 1, verb: Verb.sink, session: 'kitchen', key: 'cart', value: ['bread'], options: { ttl: 60_000, once: true } },
+    hex: `8908${N}030102676b69746368656e646361727481656272656164b900026374746c19ea60646f6e6365f5`,
   },
   {
     name: 'resource NEW (the proxy only)',
-    frame: { kind: Kind.resource, ref: NONCE, verb: Verb.new, session: null, key: null, value: null, options: null },
-    hex: `8708${N}00f6f6f6f6`,
+    frame: { kind: Kind.resource, ref: NONCE, seq: 1, answered: 0, verb: Verb.new, session: null, key: null, value: null, options: null },
+    hex: `8908${N}010000f6f6f6f6`,
   },
   {
     name: 'sealed blob, proxy to device (ref null)',

@@ -17,11 +17,17 @@ export function callStep(view: ProtocolView, session: string, frame: CallFrame):
   }
   // Rule 2: only the current instance may act.
   if (!bytesEqual(s.nonce, frame.nonce)) return refuse(session, frame.nonce, frame.seq, new SteadError('STALE_INSTANCE', 'a newer begin fenced this instance'));
+  // The device admits seq n only while n - answered ≤ its window: a wider span than the reply
+  // cache holds would push out a reply above `answered` that the device may still ask for.
+  if (frame.seq - frame.answered > view.limits.replyCacheSize) {
+    return refuse(session, frame.nonce, frame.seq, new SteadError('WINDOW_EXCEEDED', `seq ${frame.seq} is more than ${view.limits.replyCacheSize} past answered ${frame.answered}`));
+  }
   // DESIGN §7: replies the device holds past a restored copy may be writes its blob missed: never skipped.
   if (s.restored && frame.answered > s.lastSeq) return refuse(session, frame.nonce, frame.seq, new SteadError('OUTCOME_LOST', `the proxy was restored from a blob that ends at seq ${s.lastSeq}; the device holds replies up to ${frame.answered}`));
   // Seqs the device holds replies for are done (see session-steps `skipped`).
   const last = Math.max(s.lastSeq, frame.answered);
-  // Rule 3: a duplicate gets the cached reply; the method does not run again.
+  // Rule 3: a duplicate gets the cached reply; the method does not run again. A seq the cache no
+  // longer holds may have run: STALE_REQUEST, never a second run.
   if (frame.seq <= last) {
     const cached = s.replies.get(frame.seq);
     if (cached) return send(session, cached);

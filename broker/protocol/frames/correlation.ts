@@ -12,7 +12,7 @@ export function correlation(frame: Frame): Correlation {
     case Kind.begin:
       return [frame.token, 0];
     case Kind.resource:
-      return [frame.ref, 0];
+      return [frame.ref, frame.seq];
     default:
       return [null, 0];
   }

@@ -3,7 +3,7 @@ import type { CallFrame, ResourceFrame } from '../../../shared/wire/frames.js';
 import { seenAt, seenIsStale } from '../../record/idle.js';
 import { withSession, withoutTimer, type DurableTimer, type ProxyRecord, type SessionRecord } from '../../record/record.js';
 import { errorBytes, replyBytes, toSteadError } from '../../record/replies.js';
-import { withAnswer } from '../../record/resources.js';
+import { withKeptAnswer } from '../../record/resource-channels.js';
 import { answered } from '../../record/session-steps.js';
 import type { Outcome, Release } from '../../transaction/transaction.js';
 import { NOTHING, type Run, type Step } from '../step.js';
@@ -19,7 +19,7 @@ export function settle(view: ProtocolView, run: Run, outcome: Outcome, now: numb
     case 'pulse':
       return settlePulse(outcome);
     case 'resource':
-      return settleResource(view, run.session, run.frame, run.request, outcome, now);
+      return settleResource(view, run.session, run.frame, outcome, now);
   }
 }
 
@@ -45,7 +45,7 @@ function settleCall(view: ProtocolView, session: string, frame: CallFrame, outco
   const changed = result.ok ? result.record : null;
   const base = changed ?? view.record;
   const before = base.sessions.get(session) as SessionRecord;
-  let s = answered(before, frame.seq, reply as Uint8Array, frame.answered, view.limits.replyCacheSize);
+  let s = answered(before, frame.seq, reply as Uint8Array, frame.answered);
   // A call is activity (record/idle.ts): written with a commit, or when the sweep must learn of it;
   // the first answer after a restore is written too, so a reload does not bring the mark back.
   const durable = changed !== null || seenIsStale(s, now, view.idleTtlMs) || before.restored === true;
@@ -75,26 +75,26 @@ function settlePulse(outcome: Outcome): Step {
 }
 
 /**
- * A resource verb's answer. A request that changed the record keeps its answer in that record
- * under `request` (ref, channel and content), so the answer commits with the effect and the same
- * request sent again gets it, not a second effect. The request is its client's activity on the
- * session it names.
+ * A resource verb's answer. A request that changed the record keeps its answer in that record,
+ * in its channel under its seq (record/resource-channels.ts), so the answer commits with the effect
+ * and the same request sent again gets it, not a second effect. The request is its client's
+ * activity on the session it names.
  */
-function settleResource(view: ProtocolView, channel: string, frame: ResourceFrame, request: Uint8Array, outcome: Outcome, now: number): Step {
+function settleResource(view: ProtocolView, channel: string, frame: ResourceFrame, outcome: Outcome, now: number): Step {
   let result = outcome;
   if (result.ok) {
     try {
-      const bytes = replyBytes(frame.ref, 0, result.value, view.limits);
+      const bytes = replyBytes(frame.ref, frame.seq, result.value, view.limits);
       const next = seen(view, result.record, frame.session, now);
       // Only a write's answer is kept: a read (written only to mark its session seen) runs
       // again harmlessly, and keeping its answer (a listing: up to a frame) would bloat the record.
-      const record = next && result.record ? withAnswer(next, request, bytes) : next;
+      const record = next && result.record ? withKeptAnswer(next, channel, frame, bytes) : next;
       return { record, durable: record !== null, releases: [{ session: channel, bytes }] };
     } catch (error) {
       result = { ok: false, error: toSteadError(error) };
     }
   }
-  return { record: null, durable: false, releases: [{ session: channel, bytes: errorBytes(frame.ref, 0, result.error) }], error: result.error };
+  return { record: null, durable: false, releases: [{ session: channel, bytes: errorBytes(frame.ref, frame.seq, result.error) }], error: result.error };
 }
 
 /**

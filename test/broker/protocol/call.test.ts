@@ -42,6 +42,11 @@ const rows: { name: string; s: typeof begun | null; frame: CallFrame; expected: 
   },
   { name: 'answered past lastSeq with a gap after it: skipped, then held', s: begun, frame: call(8, 5), expected: { changed: true, after: { session: 'kitchen', seq: 5 }, hold: { session: 'kitchen', seq: 8 } } },
   { name: 'a duplicate covered by answered is answered from the cache', s: begun, frame: call(2, 5), expected: { changed: false, sends: [{ kind: 'reply', seq: 2 }] } },
+  // The reply cache keeps the replies above `answered`: a span wider than it would push out a reply
+  // the device may still ask for (its retry would then be STALE_REQUEST although it committed).
+  { name: 'attack: a span wider than the reply cache is WINDOW_EXCEEDED, nothing runs or is evicted', s: busy, frame: call(21, 4), expected: { changed: false, sends: [error(21, 'WINDOW_EXCEEDED')], error: 'STEAD_E_WINDOW_EXCEEDED' } },
+  { name: 'a span of exactly the reply cache runs', s: busy, frame: call(21, 5), expected: { run: 'call' } },
+  { name: 'a resend at or below lastSeq whose reply the cache holds gets it, whatever came after', s: busy, frame: call(5, 4), expected: { sends: [{ kind: 'reply', seq: 5, value: 'r5' }] } },
 ];
 
 describe('a call frame (DESIGN §4 rules 2–4)', () => {

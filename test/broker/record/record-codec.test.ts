@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';
-import { newSession, withSession, type ProxyRecord, type SessionRecord } from '../../../broker/record/record.js';
+import { newSession, withSession, type ProxyRecord, type ResourceChannel, type SessionRecord } from '../../../broker/record/record.js';
+import { channelKey, channelOf } from '../../../broker/record/resource-channels.js';
 import { SessionTable } from '../../../broker/record/session-table.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { encodeValue } from '../../../shared/wire/codec.js';
@@ -60,7 +61,7 @@ describe('proxy record encoding', () => {
     expect(decoded.sessions.get('main')?.resources.size).toBe(0);
   });
 
-  it('format 3 round-trips session resources (value, expiry, once-only) and the answers kept by ref', () => {
+  it('format 4 round-trips session resources (value, expiry, once-only) and the resource channels with their answers', () => {
     const base = recordWith(3);
     const s1: SessionRecord = {
       ...(base.sessions.get('s1') as SessionRecord),
@@ -70,18 +71,34 @@ describe('proxy record encoding', () => {
         ['nil', { value: null, expiresAt: 5000, once: false }],
       ]),
     };
-    const record: ProxyRecord = {
-      ...withSession(base, 's1', s1),
-      resourceAnswers: [{ ref: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), bytes: Uint8Array.of(0x84, 2) }],
-    };
+    const ref = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    const channel: ResourceChannel = { topic: 'r-1', ref, answered: 2, since: 1, answers: new Map([[3, { digest: Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7), bytes: Uint8Array.of(0x84, 2) }]]) };
+    const record: ProxyRecord = { ...withSession(base, 's1', s1), resourceChannels: new Map([[channelKey('r-1', ref), channel]]) };
     const bytes = encodeRecord(record);
-    expect(bytes[1]).toBe(3);
+    expect(bytes[1]).toBe(4);
     const decoded = decodeRecord(bytes);
     expect(decoded.sessions.get('s1')?.resources).toEqual(s1.resources);
     expect(decoded.sessions.get('s0')?.resources.size).toBe(0);
-    expect(decoded.resourceAnswers?.map((a) => [[...a.ref], [...a.bytes]])).toEqual([[[1, 2, 3, 4, 5, 6, 7, 8], [0x84, 2]]]);
+    const back = channelOf(decoded, 'r-1', ref);
+    expect({ ...back, ref: [...(back?.ref ?? [])], answers: [...(back?.answers ?? [])].map(([seq, a]) => [seq, [...a.digest], [...a.bytes]]) }).toEqual({
+      topic: 'r-1', ref: [...ref], answered: 2, since: 1, answers: [[3, [7, 7, 7, 7, 7, 7, 7, 7], [0x84, 2]]],
+    });
+    expect(decoded.channelsForgotten).toBeUndefined();
+    expect(decodeRecord(encodeRecord({ ...record, channelsForgotten: true })).channelsForgotten).toBe(true);
+    expect(decodeRecord(encodeRecord({ ...base, channelsForgotten: true })).channelsForgotten).toBe(true);
     // Worked out on load: the earliest expiry, so the next commit knows when to purge.
     expect(decoded.resourceExpiry).toBe(5000);
+  });
+
+  it('loads a format 3 record: its answers kept by request digest do not carry over, and it says it forgot channels', () => {
+    const v3 = (answers: unknown[]): Uint8Array => encodeValue([3, encodeValue({ n: 3 }), [
+      ['main', null, null, null, null, 0, [], null, [[], 0, 0, 1000, 'drop-oldest', 0, Uint8Array.of(3, 3, 3, 3, 3, 3, 3, 3)], [1, 0, 1, null, 1], [], [['cart', 'bread', null, false]]],
+    ], [], 1, answers]);
+    const withAnswers = decodeRecord(v3([[new Uint8Array(32), Uint8Array.of(0x84, 2)]]));
+    expect(withAnswers.sessions.get('main')?.resources.get('cart')?.value).toBe('bread');
+    expect(withAnswers.resourceChannels).toBeUndefined();
+    expect(withAnswers.channelsForgotten).toBe(true);
+    expect(decodeRecord(v3([])).channelsForgotten).toBeUndefined();
   });
 
   it('loads a format 2 record (before session resources): no resources, no answers', () => {
@@ -96,9 +113,10 @@ describe('proxy record encoding', () => {
     expect(main.memento).toEqual({ at: 1 });
     expect(main.visits.info).toEqual({ agent: 'x' });
     expect(main.queue.items).toEqual([{ seq: 1, payload: 'hi', key: null }]);
-    expect(decoded.resourceAnswers).toEqual([]);
+    expect(decoded.resourceChannels).toBeUndefined();
+    expect(decoded.channelsForgotten).toBeUndefined();
     expect(decoded.timers).toEqual([{ id: 1, at: 5000, method: 'fire', args: [] }]);
-    // Written again, it is a format 3 record with the same content.
+    // Written again, it is a format 4 record with the same content.
     expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
   });
 

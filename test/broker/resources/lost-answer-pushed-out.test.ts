@@ -1,85 +1,107 @@
-import { afterEach, describe, expect } from 'vitest';
-import { RESOURCE_ANSWERS } from '../../../broker/record/resources.js';
-import { connectDevice, type Device } from '../../../device/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SteadBroker } from '../../../broker/index.js';
+import { RESOURCE_CHANNELS } from '../../../broker/record/resource-channels.js';
+import { connectDevice, type Device, type ResourceClient } from '../../../device/index.js';
+import { startBroker } from '../../helpers/broker.js';
 import { codeOfAsync } from '../../helpers/errors.js';
-import { it } from '../../helpers/fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
+const PROXY = 'toaster/vault';
 const SECRET = 'S3CRET-0f-the-vault';
+/** More writes than the proxy once kept answers for, in all. */
+const MANY_WRITES = 100;
 
 /**
- * DESIGN §6: a reader whose answer to a once-only SOURCE was lost gets it when its request is
- * sent again — while the proxy still keeps that answer (its last 64 writes). A flaky link that
- * stays down while other clients write more than that must not turn the consumed value into a
- * plain "absent": the reader would lose the value silently. It must learn that the outcome is
- * unknown (STEAD_E_OUTCOME_UNKNOWN), and the value must still never come back a second time.
+ * DESIGN §6 (rule 3 for resource requests): a resource write whose answer was lost is sent again
+ * by its client until answered, and it never runs twice — however busy the proxy was meanwhile.
+ * Each client's channel keeps its own answers, so other clients' writes cannot push them out; a
+ * channel forgotten among more channels than the proxy keeps gets OUTCOME_UNKNOWN, never a second
+ * run. Real broker, real ResourceClient, a real TCP forwarder that cuts the answer.
  */
-describe('a once-only read whose answer is lost and pushed out of the kept answers', () => {
+describe('a resource request whose answer is lost, sent again after many other writes', () => {
+  let broker: SteadBroker | undefined;
   let proxy: TcpProxy | undefined;
   const devices: Device[] = [];
 
   afterEach(async () => {
     for (const device of devices.splice(0)) await device.close();
     await proxy?.close();
-    proxy = undefined;
+    await broker?.close();
+    broker = proxy = undefined;
   });
 
-  it('the reader is told the outcome is unknown, not that the value is absent', async ({ broker }) => {
+  /** A writer on the broker itself, and a client on channel `flaky` behind the forwarder. */
+  async function setup(): Promise<{ writer: ResourceClient; busy: Device; flaky: ResourceClient }> {
+    broker = await startBroker();
     proxy = await startTcpProxy(broker.port);
     const busy = await connectDevice({ url: broker.url });
-    const flaky = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
-    devices.push(busy, flaky);
-    const writer = busy.resources('toaster/vault', { deadlineMs: 10_000 });
-    const reader = flaky.resources('toaster/vault', { deadlineMs: 10_000, retryMs: 50 });
-    await writer.sink('kitchen', 'secret', SECRET, { once: true });
+    const far = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
+    devices.push(busy, far);
+    return {
+      busy,
+      writer: busy.resources(PROXY, { deadlineMs: 20_000 }),
+      flaky: far.resources(PROXY, { channel: 'flaky', deadlineMs: 30_000, retryMs: 50 }),
+    };
+  }
 
-    // The answer carrying the value is cut on its way back; the link stays down.
-    const sawAnswer = new Promise<void>((resolve) =>
-      proxy?.interceptDownstream((chunk) => {
-        if (!chunk.includes(SECRET)) return false;
-        proxy?.refuse(true);
+  /** The next answer to channel `flaky` is cut on its way back, and the link stays down. */
+  function cutNextAnswer(): Promise<void> {
+    const forwarder = proxy as TcpProxy;
+    return new Promise((resolve) =>
+      forwarder.interceptDownstream((chunk) => {
+        if (!chunk.includes(`${PROXY}/flaky/out`)) return false;
+        forwarder.refuse(true);
         resolve();
         return true;
       }),
     );
-    const read = reader.source('kitchen', 'secret');
-    const outcome = read.then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    await sawAnswer;
-    // Meanwhile the proxy is busy: more writes than it keeps answers for.
-    for (let i = 0; i <= RESOURCE_ANSWERS; i++) await writer.sink('other', `k${i % 8}`, i);
-    proxy.interceptDownstream(null);
-    proxy.refuse(false);
+  }
 
-    const settled = await outcome;
-    expect(settled).not.toEqual({ value: undefined });
-    expect(await codeOfAsync(() => read)).toBe('STEAD_E_OUTCOME_UNKNOWN');
-    // Consumed once, and only once.
+  function reconnect(): void {
+    proxy?.interceptDownstream(null);
+    proxy?.refuse(false);
+  }
+
+  it('a SINK runs once: a newer acknowledged write is not overwritten, and the resend gets its first answer', async () => {
+    const { writer, flaky } = await setup();
+    const cut = cutNextAnswer();
+    const write = flaky.sink('kitchen', 'color', 'old');
+    await cut;
+    await writer.sink('kitchen', 'color', 'new');
+    for (let i = 0; i < MANY_WRITES; i++) await writer.sink('other', `k${i % 8}`, i);
+    reconnect();
+    await expect(write).resolves.toBeUndefined();
+    expect(await writer.source('kitchen', 'color')).toBe('new');
+  });
+
+  it('a once-only SOURCE gets its value when sent again, and the value never comes back a second time', async () => {
+    const { writer, flaky } = await setup();
+    await writer.sink('kitchen', 'secret', SECRET, { once: true });
+    const cut = cutNextAnswer();
+    const read = flaky.source('kitchen', 'secret');
+    await cut;
+    for (let i = 0; i < MANY_WRITES; i++) await writer.sink('other', `k${i % 8}`, i);
+    reconnect();
+    expect(await read).toBe(SECRET);
     expect(await writer.exists('kitchen', 'secret')).toBe(false);
   });
-});
 
-describe('a once-only read whose answer is lost while the proxy still keeps it', () => {
-  let proxy: TcpProxy | undefined;
-  let device: Device | undefined;
-
-  afterEach(async () => {
-    await device?.close();
-    await proxy?.close();
-    proxy = device = undefined;
-  });
-
-  it('the resend (marked again) gets the kept answer: the value', async ({ broker }) => {
-    proxy = await startTcpProxy(broker.port);
-    device = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 100 } });
-    const reader = device.resources('toaster/vault', { deadlineMs: 10_000, retryMs: 50 });
-    await reader.sink('kitchen', 'secret', SECRET, { once: true });
-    let cuts = 0;
-    proxy.interceptDownstream((chunk) => chunk.includes(SECRET) && ++cuts === 1);
-    expect(await reader.source('kitchen', 'secret')).toBe(SECRET);
-    expect(cuts).toBe(2);
-    expect(await reader.exists('kitchen', 'secret')).toBe(false);
+  it.each(['SINK', 'SOURCE'] as const)(`%s: past ${RESOURCE_CHANNELS} other channels writing meanwhile, the channel is forgotten: OUTCOME_UNKNOWN, never a second run`, async (verb) => {
+    const { writer, busy, flaky } = await setup();
+    await writer.sink('kitchen', 'secret', SECRET, { once: true });
+    const cut = cutNextAnswer();
+    const request = verb === 'SINK' ? flaky.sink('kitchen', 'color', 'old') : flaky.source('kitchen', 'secret');
+    await cut;
+    await writer.sink('kitchen', 'color', 'new');
+    // Each a client of its own, as `stead session put` runs are.
+    for (let i = 0; i <= RESOURCE_CHANNELS; i++) {
+      const client = busy.resources(PROXY, { channel: `w${i}` });
+      await client.sink('other', 'k', i);
+      await client.close();
+    }
+    reconnect();
+    expect(await codeOfAsync(() => request)).toBe('STEAD_E_OUTCOME_UNKNOWN');
+    expect(await writer.source('kitchen', 'color')).toBe('new');
+    expect(await writer.exists('kitchen', 'secret')).toBe(verb === 'SINK');
   });
 });

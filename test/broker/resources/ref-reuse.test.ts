@@ -1,31 +1,31 @@
-import { afterEach, describe, expect } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SteadBroker } from '../../../broker/index.js';
 import { encodeFrame } from '../../../shared/wire/codec.js';
 import { Kind, Verb, type Frame, type ResourceOptions, type VerbCode } from '../../../shared/wire/frames.js';
-import { it, test } from '../../helpers/fixtures.js';
+import { startBroker } from '../../helpers/broker.js';
 import { connectRaw, type RawClient } from '../../helpers/raw-session.js';
 
 const topic = (channel: string, way: 'in' | 'out'): string => `stead/toaster/vault/${channel}/${way}`;
 
-function request(ref: number, verb: VerbCode, key: string, value: unknown = null, options: ResourceOptions | null = null): Uint8Array {
-  return encodeFrame({ kind: Kind.resource, ref: new Uint8Array(8).fill(ref), verb, session: 'kitchen', key, value, options });
+function request(ref: number, verb: VerbCode, key: string, value: unknown = null, options: ResourceOptions | null = null, seq = 1): Uint8Array {
+  return encodeFrame({ kind: Kind.resource, ref: new Uint8Array(8).fill(ref), seq, answered: seq - 1, verb, session: 'kitchen', key, value, options });
 }
 
 /**
  * DESIGN §6: the answer kept for a resource write is for that request sent again — not for any
- * request that happens to carry the same ref. A ref reused with another verb, key or value, or on
- * another client's channel, must get its own answer: never the kept answer of a once-only read,
- * which would hand a consumed value out a second time.
+ * request that happens to carry the same ref. A ref on another client's channel is another
+ * channel: its own run. The same ref and seq naming another request (verb, key or value) is
+ * refused: never the kept answer of a once-only read, which would hand a consumed value out a
+ * second time, and never a second run under a seq that already ran.
  */
 describe('a resource request ref reused for another request', () => {
   let broker: SteadBroker | undefined;
   const clients: RawClient[] = [];
 
-  test.beforeEach(({ broker: started }) => {
-    broker = started;
-  });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();
+    await broker?.close();
+    broker = undefined;
   });
 
   async function channel(name: string): Promise<(bytes: Uint8Array, ref: number) => Promise<Frame>> {
@@ -40,6 +40,7 @@ describe('a resource request ref reused for another request', () => {
   }
 
   it('another channel reusing the ref of a once-only read does not get the consumed value', async () => {
+    broker = await startBroker();
     const owner = await channel('owner');
     const other = await channel('other');
     await owner(request(1, Verb.sink, 'secret', 'S3CRET', { once: true }), 1);
@@ -53,14 +54,18 @@ describe('a resource request ref reused for another request', () => {
     expect(await owner(request(2, Verb.source, 'secret'), 2)).toMatchObject({ kind: Kind.reply, value: 'S3CRET' });
   });
 
-  it('the same channel reusing a ref with another verb, key or value gets that request run', async () => {
+  it('the same channel reusing a ref and seq for another verb, key or value is refused; the next seq runs', async () => {
+    broker = await startBroker();
     const client = await channel('reuse');
     await client(request(3, Verb.sink, 'a', 'first'), 3);
-    // Same ref, another value: a new write (not the kept answer of the first one).
-    await client(request(3, Verb.sink, 'a', 'second'), 3);
-    expect(await client(request(4, Verb.source, 'a'), 4)).toMatchObject({ value: 'second' });
-    // Same ref, another verb: DELETE runs and says the resource was there.
-    expect(await client(request(3, Verb.delete, 'a'), 3)).toMatchObject({ kind: Kind.reply, value: true });
+    // Same ref and seq, another value: neither the first answer nor a second write.
+    expect(await client(request(3, Verb.sink, 'a', 'second'), 3)).toMatchObject({ kind: Kind.error, code: 'STEAD_E_MALFORMED_FRAME' });
+    expect(await client(request(4, Verb.source, 'a'), 4)).toMatchObject({ value: 'first' });
+    // Same ref and seq, another verb: DELETE does not run.
+    expect(await client(request(3, Verb.delete, 'a'), 3)).toMatchObject({ kind: Kind.error, code: 'STEAD_E_MALFORMED_FRAME' });
+    expect(await client(request(5, Verb.exists, 'a'), 5)).toMatchObject({ value: true });
+    // The channel's next seq is a new request: it runs.
+    expect(await client(request(3, Verb.delete, 'a', null, null, 2), 3)).toMatchObject({ kind: Kind.reply, value: true });
     expect(await client(request(5, Verb.exists, 'a'), 5)).toMatchObject({ value: false });
   });
 });

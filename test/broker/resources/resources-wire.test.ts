@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceClient } from '../../../device/index.js';
+import { connectDevice, type ResourceClient } from '../../../device/index.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
 import { encodeFrame } from '../../../shared/wire/codec.js';
 import { Kind, Verb, type Frame } from '../../../shared/wire/frames.js';
@@ -131,13 +131,13 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
       const out = 'stead/toaster/res-1/raw/out';
       await raw.subscribe(out);
       const ref = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-      const bytes = encodeFrame({ kind: Kind.resource, ref, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
+      const bytes = encodeFrame({ kind: Kind.resource, ref, seq: 1, answered: 0, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
       const isAnswer = (frame: Frame): boolean => frame.kind === Kind.reply;
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out, isAnswer)).toMatchObject({ value: 'once' });
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out, isAnswer)).toMatchObject({ value: 'once' });
-      const other = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
+      const other = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), seq: 1, answered: 0, verb: Verb.source, session: 'kitchen', key: 'code', value: null, options: null });
       await raw.publish('stead/toaster/res-1/raw/in', other);
       const answer = await raw.nextFrame(out, isAnswer);
       expect(answer).toMatchObject({ value: undefined });
@@ -146,13 +146,35 @@ describe('session resources over the wire (DESIGN §6, real broker and device)',
     }
   });
 
+  it('two clients on one channel session never take each other’s answers; more requests than the window each run once', async () => {
+    await env.start();
+    const second = await connectDevice({ url: env.broker.url });
+    try {
+      const a = env.device.resources(PROXY, { channel: 'shared' });
+      const b = second.resources(PROXY, { channel: 'shared' });
+      const n = 40;
+      await Promise.all(Array.from({ length: n }, (_, i) => [a.sink('ka', `k${i}`, i), b.sink('kb', `k${i}`, 100 + i)]).flat());
+      const read = await Promise.all(Array.from({ length: n }, (_, i) => Promise.all([a.source('ka', `k${i}`), b.source('kb', `k${i}`)])));
+      expect(read).toEqual(Array.from({ length: n }, (_, i) => [i, 100 + i]));
+      expect((await a.keys('ka')).length).toBe(n);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a client id or first seq that is not one is refused with BAD_OPTIONS', async () => {
+    await env.start();
+    expect(() => env.device.resources(PROXY, { id: new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS' }));
+    expect(() => env.device.resources(PROXY, { seq: 0 })).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS' }));
+  });
+
   it('a frame whose verb lacks its address parts is refused as MALFORMED_FRAME', async () => {
     await env.start();
     const raw = await connectRaw(env.broker.url);
     try {
       const out = 'stead/toaster/res-1/raw/out';
       await raw.subscribe(out);
-      const bytes = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1), verb: Verb.sink, session: 'kitchen', key: null, value: 1, options: null });
+      const bytes = encodeFrame({ kind: Kind.resource, ref: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1), seq: 1, answered: 0, verb: Verb.sink, session: 'kitchen', key: null, value: 1, options: null });
       await raw.publish('stead/toaster/res-1/raw/in', bytes);
       expect(await raw.nextFrame(out)).toMatchObject({ kind: Kind.error, code: 'STEAD_E_MALFORMED_FRAME' });
     } finally {

@@ -79,8 +79,8 @@ describe('what an error frame means (the catalogue’s device reaction)', () => 
   it.each<[string, () => AnswerView, Frame, Record<string, unknown>]>([
     ['fail: a cached app error fails its call, the instance goes on', view, error(NONCE, 1, 'APP_ERROR'), { to: 'call-failed', call: 'one', error: 'STEAD_E_APP_ERROR' }],
     ['fail: a code this version does not know is the app’s', view, error(NONCE, 2, 'STEAD_E_FROM_THE_FUTURE'), { to: 'call-failed', call: 'two', error: 'STEAD_E_APP_ERROR' }],
-    ['retry: a full inbox took nothing; the timer resends the same seq', view, error(NONCE, 1, 'INBOX_FULL'), { to: 'none', why: 'retry' }],
-    ['retry: a store failure took nothing', view, error(NONCE, 2, 'STORE_FAILURE'), { to: 'none', why: 'retry' }],
+    ['retried, a full inbox took nothing; the timer resends the same seq', view, error(NONCE, 1, 'INBOX_FULL'), { to: 'none', why: 'retry' }],
+    ['retried, a store failure took nothing', view, error(NONCE, 2, 'STORE_FAILURE'), { to: 'none', why: 'retry' }],
     ['retry wins over any match, even of the begin', beginning, error(BEGIN_TOKEN, 0, 'VERSION_CONFLICT'), { to: 'none', why: 'retry' }],
     ['fenced: a newer instance holds the session', view, error(NONCE, 1, 'STALE_INSTANCE'), { to: 'fenced', error: 'STEAD_E_STALE_INSTANCE' }],
     ['begin: a retry older than the reply cache may have run', view, error(NONCE, 1, 'STALE_REQUEST'), { to: 'instance-over', error: 'STEAD_E_STALE_REQUEST' }],

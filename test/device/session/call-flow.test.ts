@@ -43,9 +43,9 @@ describe('admission and the answered a new frame carries', () => {
     ['window 1 at its bound: the second call waits', { window: 1, made: 2, replies: [] }, [[1, 0]]],
     ['window 3: three go out at once, a fourth waits', { window: 3, made: 4, replies: [] }, [[1, 0], [2, 0], [3, 0]]],
     ['window 2: the reply to 1 lets seq 3 out, saying 1 is answered', { window: 2, made: 3, replies: [1] }, [[1, 0], [2, 0], [3, 1]]],
-    // The window counts calls in flight: a reply out of order frees a slot while seq 1 waits.
-    ['window 3: a reply to 2 first lets seq 4 out, still saying 0', { window: 3, made: 4, replies: [2] }, [[1, 0], [2, 0], [3, 0], [4, 0]]],
-    ['window 3: the reply to 1 after it lets seq 5 out, saying 2', { window: 3, made: 5, replies: [2, 1] }, [[1, 0], [2, 0], [3, 0], [4, 0], [5, 2]]],
+    // The window is a span from answered: while seq 1 waits, no seq past 1 + window goes out.
+    ['window 3: a reply to 2 first lets nothing more out while seq 1 waits', { window: 3, made: 4, replies: [2] }, [[1, 0], [2, 0], [3, 0]]],
+    ['window 3: the reply to 1 after it lets seqs 4 and 5 out, saying 2', { window: 3, made: 5, replies: [2, 1] }, [[1, 0], [2, 0], [3, 0], [4, 2], [5, 2]]],
     ['a window over the limit is held to limits.maxWindow (16)', { window: 100, made: 17, replies: [] }, Array.from({ length: 16 }, (_, i) => [i + 1, 0])],
     ['a window below 1 is 1', { window: 0, made: 2, replies: [] }, [[1, 0]]],
   ])('%s', async (_name, row, sent) => {

@@ -58,11 +58,14 @@ describe('the call window', () => {
     ['a full window of 1 admits nothing', { size: 1, queued: 3, admitted: 1 }, []],
     ['the answer to seq 1 frees the one slot for seq 2', { size: 1, queued: 3, admitted: 1, answered: [1] }, [2]],
     ['a window of 3 admits up to its bound', { size: 3, queued: 5, admitted: 0 }, [1, 2, 3]],
+    ['seq 1 waiting holds back every seq past 1 + size, however many replies came', { size: 3, queued: 6, admitted: 3, answered: [2, 3] }, []],
     ['one below the bound admits exactly one more', { size: 3, queued: 5, admitted: 2 }, [3]],
     ['at the bound nothing more is admitted', { size: 3, queued: 5, admitted: 3 }, []],
     ['two answers free two slots, the next seqs in order', { size: 3, queued: 5, admitted: 3, answered: [1, 2] }, [4, 5]],
-    // The window counts calls in flight: a reply out of order frees a slot while seq 1 waits.
-    ['a reply out of order frees a slot', { size: 2, queued: 3, admitted: 2, answered: [2] }, [3]],
+    // The window is a span from answered: a reply out of order frees nothing while seq 1 waits,
+    // so the proxy's reply cache still holds seq 1's reply when its retry comes.
+    ['a reply out of order frees no slot while seq 1 waits', { size: 2, queued: 3, admitted: 2, answered: [2] }, []],
+    ['the reply to seq 1 after it frees the span up to 1 + size', { size: 2, queued: 4, admitted: 2, answered: [2, 1] }, [3, 4]],
     ['nothing waiting, nothing admitted', { size: 4, queued: 2, admitted: 2 }, []],
     ['an adopted instance goes on from its next seq', { size: 2, queued: 3, admitted: 0, adoptedAt: 7 }, [7, 8]],
   ])('admission: %s', (_name, setup, seqs) => {
