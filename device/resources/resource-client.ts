@@ -173,7 +173,7 @@ export class ResourceClient {
         const pending = this.#pending.get(id);
         if (pending) this.#settle(id, pending, new SteadError('DEADLINE', 'the resource request got no answer in time; a write may or may not have happened'));
       }, this.#deadlineMs);
-      const pending: Pending = { bytes, again, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
+      const pending: Pending = { bytes, again, sent: as?.sentBefore ?? false, sentAt: -Infinity, timer, resolve, reject };
       this.#pending.set(id, pending);
       this.#send(pending);
     });
@@ -181,7 +181,7 @@ export class ResourceClient {
 
   #send(pending: Pending): void {
     if (!this.#attached) return;
-    pending.sentAt = this.#link.clock.now();
+    pending.sentAt = this.#link.clock.monotonic();
     this.#link.publish(pending.sent ? pending.again : pending.bytes);
     pending.sent = true;
     this.#retry.arm();

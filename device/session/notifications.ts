@@ -67,7 +67,8 @@ export class NotificationDelivery {
   #lastReceived = 0;
   #chain: Promise<void> = Promise.resolve();
   #ackTimer: TimerHandle | null = null;
-  helloSentAt = 0;
+  /** When the last hello went out (ms, monotonic clock); never: stale at once. */
+  helloSentAt = -Infinity;
 
   constructor(link: DeliveryLink) {
     this.#link = link;
@@ -113,7 +114,7 @@ export class NotificationDelivery {
     this.#synced = false;
     this.#helloNonce = this.#link.nonce();
     this.#helloAcked = this.#lastDelivered;
-    this.helloSentAt = this.#link.clock.now();
+    this.helloSentAt = this.#link.clock.monotonic();
     return encodeFrame(helloFrame(this.#lastDelivered, this.#link.agent, this.#helloNonce, this.#epoch));
   }
 
