@@ -49,6 +49,10 @@ const rows: Row[] = [
   { name: 'hello from a fenced nonce: an error first, then the answer; its ack is not applied', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(2), 3), NOW), expected: { durable: false, error: 'STEAD_E_STALE_INSTANCE', sends: [err('STALE_INSTANCE', n(2)), { kind: 'hello' }, { kind: 'notify', seq: 2 }, { kind: 'notify', seq: 3 }] } },
   { name: 'hello acking past the horizon in this epoch proves the queue went back: a new epoch, durable', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(1), 7), NOW), expected: { durable: true, sends: [{ kind: 'hello', epoch: hex(n(100)) }, { kind: 'notify', seq: 2 }, { kind: 'notify', seq: 3 }] } },
   { name: 'hello in another epoch: its ack is not applied', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(1), 3, n(901)), NOW), expected: { durable: false, sends: [{ kind: 'hello', epoch: hex(n(900)) }, { kind: 'notify' }, { kind: 'notify' }] } },
+  // A hello makes no session: made-up names take no session slot and no record space.
+  { name: 'hello for an unknown session: answered with no queue (no epoch), nothing made', s: null, step: (v) => helloStep(v, 'kitchen', hello(null, 0, null), NOW), expected: { changed: false, durable: false, sends: [{ kind: 'hello', acked: 0, epoch: null }] } },
+  { name: 'hello for an unknown session naming an epoch and acks: the same, nothing made', s: null, step: (v) => helloStep(v, 'kitchen', hello(null, 7), NOW), expected: { changed: false, durable: false, sends: [{ kind: 'hello', acked: 0, epoch: null }] } },
+  { name: 'hello for an unknown session from an instance: NOT_BEGUN first, then the no-queue answer', s: null, step: (v) => helloStep(v, 'kitchen', hello(n(2), 3), NOW), expected: { changed: false, durable: false, error: 'STEAD_E_NOT_BEGUN', sends: [err('NOT_BEGUN', n(2)), { kind: 'hello', epoch: null }] } },
 ];
 
 describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', () => {
@@ -69,11 +73,21 @@ describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', 
     expect({ nonce: s?.nonce, memento: s?.memento, ended: hex(s?.endedNonce) }).toEqual({ nonce: null, memento: null, ended: hex(n(1)) });
   });
 
-  it('a new session past the session limit is refused by begin and by hello (SESSION_LIMIT)', () => {
+  it('a new session past the session limit is refused by begin (SESSION_LIMIT); a hello, which makes none, is answered', () => {
     const v = view(record({ a: session(), b: session() }), { limits: { maxSessionsPerProxy: 2 } });
     expect(summary(beginStep(v, 'c', begin(n(11)), NOW))).toMatchObject({ changed: false, error: 'STEAD_E_SESSION_LIMIT' });
-    expect(summary(helloStep(v, 'c', hello(null, 0), NOW))).toMatchObject({ changed: false, error: 'STEAD_E_SESSION_LIMIT' });
+    expect(summary(helloStep(v, 'c', hello(null, 0), NOW))).toEqual({ changed: false, durable: false, sends: [{ to: 'c', kind: 'hello', version: 1, acked: 0, agent: 'stead-broker', nonce: null, epoch: null }] });
     expect(summary(beginStep(v, 'a', begin(n(11)), NOW))).toMatchObject({ changed: true, durable: true });
+  });
+
+  it('a thousand hellos for made-up sessions leave the record as it was: a begin still makes its session', () => {
+    let v = view(record({ a: session() }), { limits: { maxSessionsPerProxy: 2 } });
+    for (let i = 0; i < 1000; i++) {
+      const step = helloStep(v, `made-up-${i}`, hello(null, 0), NOW);
+      if (step.record) v = view(step.record, { limits: { maxSessionsPerProxy: 2 } });
+    }
+    expect(v.record.sessions.size).toBe(1);
+    expect(summary(beginStep(v, 'kitchen', begin(n(11)), NOW))).toMatchObject({ changed: true, durable: true });
   });
 
   it('activity that writes nothing is written once lastSeen lags a quarter of the idle TTL', () => {
