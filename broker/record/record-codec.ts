@@ -2,13 +2,15 @@ import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
-import { NO_RESOURCES, type BlobStamp, type ProxyRecord, type SessionRecord } from './record.js';
+import { NO_RESOURCES, type BlobStamp, type ProxyRecord, type RecentBegin, type SessionRecord } from './record.js';
 import { earliestExpiry } from './resources.js';
 import { SessionTable } from './session-table.js';
 
 /**
  * Format 2 added the recent begin tokens; format 3 the session resources and the answers to
- * resource writes (DESIGN §6). Records of formats 1 and 2 still load.
+ * resource writes (DESIGN §6). Records of formats 1 and 2 still load. The times of the recent
+ * begins came later, as a last element of each session that older readers ignore (so no new
+ * format); a record without them counts its tokens from the session's latest visit.
  */
 const RECORD_FORMAT = 3;
 
@@ -53,8 +55,9 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
       name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
       [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
-      s.recentBegins,
+      s.recentBegins.map((begin) => begin.token),
       [...s.resources].map(([key, r]) => [key, r.value, r.expiresAt, r.once]),
+      s.recentBegins.map((begin) => begin.at),
     ]);
     encodedSessions.set(s, bytes);
   }
@@ -102,12 +105,17 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   }
 }
 
+/** Tokens with their times; tokens stored without them count from the latest visit (the newest any of them can be). */
+function decodeBegins(tokens: Uint8Array[], times: number[] | undefined, latest: number): RecentBegin[] {
+  return tokens.map((token, i) => ({ token, at: times?.length === tokens.length ? (times[i] as number) : latest }));
+}
+
 function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {
   return { generation: generation as number, lineage: lineage as Uint8Array, parent: parent as Uint8Array | null, base: base as number };
 }
 
 function decodeSession(entry: Tuple): SessionRecord {
-  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources] = entry;
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, beganAt] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
@@ -116,7 +124,7 @@ function decodeSession(entry: Tuple): SessionRecord {
     beginToken: beginToken as Uint8Array | null,
     begunReply: begunReply as Uint8Array | null,
     // Format 1 kept only the current token.
-    recentBegins: (recentBegins as Uint8Array[] | undefined) ?? (beginToken ? [beginToken as Uint8Array] : []),
+    recentBegins: decodeBegins((recentBegins as Uint8Array[] | undefined) ?? (beginToken ? [beginToken as Uint8Array] : []), beganAt as number[] | undefined, latest as number),
     lastSeq: lastSeq as number,
     replies: new Map(replies as [number, Uint8Array][]),
     memento,

@@ -16,7 +16,7 @@ function plainBytes(s: SessionRecord): SessionRecord {
   return {
     ...s,
     nonce: s.nonce && Uint8Array.from(s.nonce),
-    recentBegins: s.recentBegins.map((t) => Uint8Array.from(t)),
+    recentBegins: s.recentBegins.map((b) => ({ token: Uint8Array.from(b.token), at: b.at })),
     replies: new Map([...s.replies].map(([k, v]) => [k, Uint8Array.from(v)])),
   };
 }
@@ -27,7 +27,7 @@ describe('proxy record encoding', () => {
     const s7: SessionRecord = {
       ...(base.sessions.get('s7') as SessionRecord),
       nonce: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
-      recentBegins: [Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1)],
+      recentBegins: [{ token: Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1), at: 4000 }, { token: Uint8Array.of(1, 7, 6, 5, 4, 3, 2, 1), at: 4500 }],
       lastSeq: 4,
       replies: new Map([[4, Uint8Array.of(9, 9)]]),
       memento: { index: 3 },
@@ -56,7 +56,8 @@ describe('proxy record encoding', () => {
       ['main', null, null, token, null, 0, [], null, [[], 0, 0, 1000, 'drop-oldest', 0], [1, 0, 1, null]],
     ], [], 1]);
     const decoded = decodeRecord(v1);
-    expect(decoded.sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+    // Its token counts from the latest visit.
+    expect(decoded.sessions.get('main')?.recentBegins.map((b) => [[...b.token], b.at])).toEqual([[[...token], 1]]);
     expect(decoded.sessions.get('main')?.resources.size).toBe(0);
   });
 
@@ -99,7 +100,7 @@ describe('proxy record encoding', () => {
     expect(decoded.resourceAnswers).toEqual([]);
     expect(decoded.timers).toEqual([{ id: 1, at: 5000, method: 'fire', args: [] }]);
     // Written again, it is a format 3 record with the same content.
-    expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+    expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((b) => [[...b.token], b.at])).toEqual([[[...token], 1]]);
   });
 
   it('encodes records with many sessions (array headers beyond 23 and 255 items)', () => {
