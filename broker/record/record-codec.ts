@@ -20,6 +20,10 @@ const RECORD_FORMAT = 3;
  * sessions does not pay for all of them on every write.
  */
 const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
+/** Encoded bytes of each bucket of a session table (session-table.ts), for `recordBytes`. */
+const bucketBytes = new WeakMap<object, number>();
+/** Encoded timer lists and kept answers, reused while the record shares them. */
+const encodedLists = new WeakMap<readonly unknown[], Uint8Array>();
 
 /** `[6-array header, format]`: the record's fixed start. */
 const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
@@ -35,17 +39,49 @@ const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
  * spliced in pre-encoded; the blob stamp only where the type keeps blobs.
  */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
-  const stamp = record.blobStamp;
-  const parts: Uint8Array[] = [stamp ? STAMPED_RECORD_START : RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
+  const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
   for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
-  parts.push(
-    record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
-    encodeValue(record.nextTimerId),
-    record.resourceAnswers?.length ? encodeValue(record.resourceAnswers.map((a) => [a.ref, a.bytes])) : NO_TIMERS,
-  );
-  if (stamp) parts.push(encodeValue([stamp.generation, stamp.lineage, stamp.parent, stamp.base]));
+  parts.push(...tail(record));
+  if (record.blobStamp) parts[0] = STAMPED_RECORD_START;
   return Buffer.concat(parts);
 }
+
+/**
+ * `encodeRecord(record).length`, without encoding the record: sessions are measured bucket by
+ * bucket and each bucket's sum is kept, so after a change only the changed bucket is measured
+ * again (its changed sessions encoded, as the commit that writes them needs anyway). The record
+ * bound (limits.maxRecordBytes) is checked with it on every commit that grows a record.
+ */
+export function recordBytes(record: ProxyRecord): number {
+  let total = RECORD_START.length + byteStringHeader(record.stateBytes.length).length + record.stateBytes.length;
+  total += arrayHeader(record.sessions.size).length + record.sessions.sum(sessionBytes, bucketBytes);
+  for (const part of tail(record)) total += part.length;
+  return total;
+}
+
+/** What follows the sessions: timers, the next timer id, kept answers, the blob stamp. */
+function tail(record: ProxyRecord): Uint8Array[] {
+  const stamp = record.blobStamp;
+  const parts = [
+    encodedList(record.timers, (t) => [t.id, t.at, t.method, t.args]),
+    encodeValue(record.nextTimerId),
+    encodedList(record.resourceAnswers ?? [], (a) => [a.ref, a.bytes]),
+  ];
+  if (stamp) parts.push(encodeValue([stamp.generation, stamp.lineage, stamp.parent, stamp.base]));
+  return parts;
+}
+
+function encodedList<T>(list: readonly T[], tuple: (item: T) => unknown[]): Uint8Array {
+  if (list.length === 0) return NO_TIMERS;
+  let bytes = encodedLists.get(list);
+  if (!bytes) {
+    bytes = encodeValue(list.map(tuple));
+    encodedLists.set(list, bytes);
+  }
+  return bytes;
+}
+
+const sessionBytes = (name: string, session: SessionRecord): number => encodedSession(name, session).length;
 
 function encodedSession(name: string, s: SessionRecord): Uint8Array {
   let bytes = encodedSessions.get(s);

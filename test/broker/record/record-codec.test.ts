@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';
+import { decodeRecord, encodeRecord, recordBytes } from '../../../broker/record/record-codec.js';
 import { newSession, withSession, type ProxyRecord, type SessionRecord } from '../../../broker/record/record.js';
 import { SessionTable } from '../../../broker/record/session-table.js';
 import { LIMITS } from '../../../shared/limits.js';
@@ -101,6 +101,30 @@ describe('proxy record encoding', () => {
     expect(decoded.timers).toEqual([{ id: 1, at: 5000, method: 'fire', args: [] }]);
     // Written again, it is a format 3 record with the same content.
     expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((b) => [[...b.token], b.at])).toEqual([[[...token], 1]]);
+  });
+
+  it('recordBytes is the encoded length, however sessions, state, timers, answers and the stamp change', () => {
+    let record = recordWith(300);
+    const sizes: [number, number][] = [];
+    const measure = (): void => void sizes.push([recordBytes(record), encodeRecord(record).length]);
+    measure();
+    const s7 = record.sessions.get('s7') as SessionRecord;
+    record = withSession(record, 's7', { ...s7, replies: new Map([[1, new Uint8Array(300)]]), queue: { ...s7.queue, items: [{ seq: 1, payload: 'x'.repeat(5000), key: null }], lastSeq: 1 } });
+    measure();
+    record = withSession(record, 'new', newSession(5, LIMITS));
+    measure();
+    record = { ...record, sessions: record.sessions.without('s3') };
+    measure();
+    record = { ...record, timers: [{ id: 1, at: 5000, method: 'fire', args: ['a'.repeat(40)] }], nextTimerId: 70_000 };
+    measure();
+    record = { ...record, resourceAnswers: [{ ref: new Uint8Array(8), bytes: new Uint8Array(30) }] };
+    measure();
+    record = { ...record, blobStamp: { generation: 9, lineage: new Uint8Array(8), parent: null, base: 0 } };
+    measure();
+    record = { ...record, stateBytes: new Uint8Array(70_000) };
+    measure();
+    for (const [bytes, encoded] of sizes) expect(bytes).toBe(encoded);
+    for (const n of [0, 23, 24, 255, 256, 1024]) expect(recordBytes(recordWith(n))).toBe(encodeRecord(recordWith(n)).length);
   });
 
   it('encodes records with many sessions (array headers beyond 23 and 255 items)', () => {
