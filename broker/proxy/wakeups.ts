@@ -30,6 +30,8 @@ export class Wakeups {
   #notBefore = 0;
   /** The armed timer is a retry after a failure; more failures meanwhile (other messages') change nothing. */
   #retrying = false;
+  /** Stopped for good (the broker is closing): a late failure arms no retry that would keep the process alive. */
+  #stopped = false;
 
   constructor(clock: Clock, enqueue: (kind: 'pulse' | 'timer') => void) {
     this.#clock = clock;
@@ -98,12 +100,14 @@ export class Wakeups {
   }
 
   stop(): void {
+    this.#stopped = true;
     if (this.#pulse) this.#clock.clearTimeout(this.#pulse);
     this.#pulse = null;
     this.#disarm();
   }
 
   #arm(delay: number): void {
+    if (this.#stopped) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       this.#retrying = false;

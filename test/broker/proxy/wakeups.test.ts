@@ -52,4 +52,13 @@ describe('wake-ups after a store failure', () => {
     const waits = runs.slice(0, 12).map((at, i) => at - (runs[i - 1] ?? 0));
     expect(waits).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000, 30_000]);
   });
+
+  it('stopped (the broker closing), a late failure arms nothing', () => {
+    const clock = new ManualClock(0);
+    const wakeups = new Wakeups(clock, () => undefined);
+    wakeups.stop();
+    wakeups.failed();
+    wakeups.timerAt(10);
+    expect(clock.pending).toBe(0);
+  });
 });
