@@ -35,10 +35,15 @@ export function runVerifyBench(tokens: number): VerifyResults {
     const signature = sign(null, connectMessage({ device, clientId, audience: 'stead', timestamp: now, nonce }), privateKey);
     connects.push({ device, clientId, password: Buffer.from(`${TOKEN_VERSION}.${now}.${toBase64Url(nonce)}.${toBase64Url(signature)}`) });
   }
-  const check = { registry: new RegistrySnapshot(1, { keys }), replays: new ReplayCache(300_000, 200_000), audience: 'stead', windowMs: 300_000, now };
+  const replays = new ReplayCache({ windowMs: 300_000, capacity: 200_000, perKey: 10_000 });
+  const check = { registry: new RegistrySnapshot(1, { keys }), replays, audience: 'stead', windowMs: 300_000, notBefore: now - 5_000, now };
   const started = performance.now();
   let accepted = 0;
-  for (const c of connects) if (verifyConnect(check, c.clientId, c.device, c.password).ok) accepted++;
+  for (const c of connects) {
+    // The in-process replay cache answers at once: never a promise here.
+    const verdict = verifyConnect(check, c.clientId, c.device, c.password);
+    if (!(verdict instanceof Promise) && verdict.ok) accepted++;
+  }
   const totalMs = performance.now() - started;
   if (accepted !== tokens) throw new Error(`verify bench: ${tokens - accepted} of ${tokens} tokens refused`);
   return { tokens, totalMs, usEach: (totalMs * 1000) / tokens, perSecond: tokens / (totalMs / 1000) };

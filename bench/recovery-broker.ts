@@ -11,6 +11,9 @@ import toaster from '../examples/toaster/app.js';
 
 const [file, port] = process.argv.slice(2);
 if (file === undefined || port === undefined) throw new Error('usage: recovery-broker.ts <sqlite file> <port>');
-const broker = await createBroker({ port: Number(port), apps: [toaster], store: `sqlite:${file}` });
+// The whole fleet reconnects from one loopback address: the per-address pending cap (sized for
+// one attacker among many devices) would stretch the storm; the total cap still holds.
+const connections = { maxPendingPerAddress: 1_000_000 };
+const broker = await createBroker({ port: Number(port), apps: [toaster], store: `sqlite:${file}`, connections });
 process.stdout.write(`${JSON.stringify({ url: broker.url, port: broker.port, listeningMs: performance.now() })}\n`);
 process.once('SIGTERM', () => void broker.close().then(() => process.exit(0)));

@@ -32,7 +32,7 @@ export {
   type BundleLedger,
   type BundleReportReceipt,
 } from './apps/bundle-reports.js';
-export { openStore, registerStore, checkOptions, type StoreFactory, type StoreOptions, type StoreContext, type OpenStoreOptions } from './store/open-store.js';
+export { openStore, registerStore, checkOptions, type StoreFactory, type StoreOptions, type StoreContext, type StoreRole, type OpenStoreOptions } from './store/open-store.js';
 export { createMemoryStore } from './store/memory/memory-store.js';
 export type { Store, StoredProxy, ProxyWrite, WriteOutcome } from './store/types.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config/load-config.js';
@@ -46,3 +46,4 @@ export { SteadError, isSteadError, type ErrorCode, type ErrorKey } from '../shar
 export type { Clock } from '../shared/clock.js';
 export type { Random } from '../shared/random.js';
 export type { Limits } from '../shared/limits.js';
+export { grantKey, revokeKey, listKeys, type GrantKeyOptions, type KeyStoreOptions } from './auth/key-admin.js';

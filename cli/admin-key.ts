@@ -15,7 +15,14 @@ export async function grantAdminKeys(broker: SteadBroker, files: readonly string
     const made = !existsSync(file);
     if (made) await writeKeyFile(file, newDeviceKey(basename(file, extname(file))));
     const key = readKeyFile(file);
-    await broker.auth.keys?.grant(key.device, { publicKey: key.publicKey, role: 'admin' });
+    try {
+      await broker.auth.keys?.grant(key.device, { publicKey: key.publicKey, role: 'admin' });
+    } catch (error) {
+      // A revoked key stays revoked (docs/identity.md): the broker runs on without it, and says so.
+      if ((error as { code?: unknown }).code !== 'STEAD_E_BAD_KEY') throw error;
+      logger.error({ file, device: key.device, code: 'STEAD_E_BAD_KEY' }, `admin key ${file} (device ${key.device}) was revoked and is not granted again; make a new key`);
+      continue;
+    }
     logger.info({ file, device: key.device, publicKey: toBase64Url(key.publicKey), made }, `${made ? 'made and granted' : 'granted'} admin key ${file} (device ${key.device}); use it with stead call --key ${file}`);
   }
 }

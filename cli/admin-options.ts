@@ -18,14 +18,6 @@ export function adminToken(flags: AdminFlags): string {
   return flags.token ?? process.env.STEAD_ADMIN_TOKEN ?? '';
 }
 
-/** Prints a Stead error as `STEAD_E_…: message` on stderr and sets exit status 1. */
-export function failed(error: unknown): void {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('STEAD_E_')) throw error;
-  process.stderr.write(`${code}: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
-
 /** Two aligned columns. */
 export function table(rows: readonly (readonly [string, string])[]): string {
   const width = Math.max(...rows.map(([key]) => key.length));

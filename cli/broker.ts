@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger, pino as createPino } from 'pino';
 import type { ListenerOptions, StartBrokerOptions } from '../broker/index.js';
+import { DEFAULT_HOST, DEFAULT_MQTT_PORT, DEFAULT_ROOT, DEFAULT_STORE_URL } from '../shared/defaults.js';
 import { grantAdminKeys } from './admin-key.js';
-import { collect, parsePort, parsePositiveInteger } from './options.js';
+import { collect, parseNumber } from './options.js';
 
 interface BrokerFlags {
   config?: string;
@@ -29,35 +30,38 @@ interface BrokerFlags {
 }
 
 /** What `stead broker` uses where neither a flag nor the config file says. */
-const DEFAULT_STORE = 'sqlite:./data/stead.db';
 const DEFAULT_LOG_LEVEL = 'info';
 // `stead broker` always requires keys (DESIGN §7); the library's createBroker is open unless told.
-const DEFAULTS: StartBrokerOptions = { store: DEFAULT_STORE, logLevel: DEFAULT_LOG_LEVEL, auth: {} };
+const DEFAULTS: StartBrokerOptions = { store: DEFAULT_STORE_URL, logLevel: DEFAULT_LOG_LEVEL, auth: {} };
 
-/** `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. */
+/**
+ * `stead broker`: runs until SIGINT or SIGTERM, then drains inboxes and closes the store. The
+ * flags become `startBroker`'s options and are checked by its schema, as the config file's
+ * fields are (commander only turns numbers into numbers).
+ */
 export function defineBroker(program: Command): void {
   program
     .command('broker')
     .description('run the broker with the given proxy apps; logs JSON lines on stdout, the first with its url')
     .option('--config <file>', 'configuration file (JSON, docs/stores.md); flags given override it')
-    .option('--host <host>', 'interface to listen on (every listener)', '127.0.0.1')
-    .option('--port <port>', 'MQTT TCP port (0 picks a free one)', parsePort, 1883)
+    .option('--host <host>', 'interface to listen on (every listener)', DEFAULT_HOST)
+    .option('--port <port>', 'MQTT TCP port (0 picks a free one)', parseNumber, DEFAULT_MQTT_PORT)
     .option('--app <path>', 'proxy app module or folder: .ts, .mts, .js, .mjs, a package (repeatable)', collect, [] as string[])
-    .option('--store <url>', 'session store: sqlite:<path> (durable), memory:, or a registered scheme', DEFAULT_STORE)
+    .option('--store <url>', 'session store: sqlite:<path> (durable), memory:, or a registered scheme', DEFAULT_STORE_URL)
     .option('--store-module <path>', 'module that registers a store scheme, loaded first (repeatable)', collect, [] as string[])
-    .option('--root <root>', 'topic root', 'stead')
+    .option('--root <root>', 'topic root', DEFAULT_ROOT)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', DEFAULT_LOG_LEVEL)
-    .option('--tls-port <port>', 'MQTT over TLS port (needs --tls-cert and --tls-key)', parsePort)
+    .option('--tls-port <port>', 'MQTT over TLS port (needs --tls-cert and --tls-key)', parseNumber)
     .option('--tls-cert <file>', 'PEM certificate of the TLS listeners (--tls-port, --wss-port)')
     .option('--tls-key <file>', 'PEM private key of the TLS listeners')
-    .option('--ws-port <port>', 'MQTT over WebSocket port', parsePort)
-    .option('--wss-port <port>', 'MQTT over secure WebSocket port (needs --tls-cert and --tls-key)', parsePort)
-    .option('--session-idle-ttl <ms>', 'sweep sessions not visited for this long (docs/sessions.md)', parsePositiveInteger)
+    .option('--ws-port <port>', 'MQTT over WebSocket port', parseNumber)
+    .option('--wss-port <port>', 'MQTT over secure WebSocket port (needs --tls-cert and --tls-key)', parseNumber)
+    .option('--session-idle-ttl <ms>', 'sweep sessions not visited for this long (docs/sessions.md)', parseNumber)
     // DESIGN §7: every CONNECT proves a key of the registry (`stead keys`); docs/identity.md.
     .option('--admin-key <file>', 'grant this key file the admin role at start, making it if missing (repeatable)', collect, [] as string[])
     .option('--allow-anonymous', 'let clients without a key use plain MQTT topics (never Stead topics)')
     .option('--audience <name>', 'audience name devices sign into their CONNECT tokens (default stead)')
-    .option('--clock-window <ms>', 'how far a token timestamp may be from this clock (default 300000)', parsePositiveInteger)
+    .option('--clock-window <ms>', 'how far a token timestamp may be from this clock (default 300000)', parseNumber)
     .option('--http <host:port>', 'HTTP listener for /metrics, /healthz, the admin API and the dashboard (loopback unless a host is named); admin token from STEAD_ADMIN_TOKEN')
     .option('--blob-key <file>', 'file holding the 32-byte key that seals session blobs (stead blob-key new <file>)')
     .action(runBroker);

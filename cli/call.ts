@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { CallOutcome } from '../device/index.js';
+import { DEFAULT_BROKER_URL, DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../shared/defaults.js';
+import { SteadError } from '../shared/errors.js';
+import { errorLine, printError } from './errors.js';
 import { CALL_EXIT_CODES, CALL_EXIT_HELP } from './exit-codes.js';
 import { parsePositive, keyOptions } from './options.js';
 
@@ -22,9 +25,9 @@ export function defineCall(program: Command): void {
     .argument('<session>', 'logical session name, e.g. cli')
     .argument('<method>', 'method name')
     .argument('[args]', 'JSON array of arguments', '[]')
-    .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
-    .option('--root <root>', 'topic root', 'stead')
-    .option('--deadline <ms>', 'give up on each step after this many milliseconds', parsePositive, 10_000)
+    .option('--broker <url>', 'broker URL', DEFAULT_BROKER_URL)
+    .option('--root <root>', 'topic root', DEFAULT_ROOT)
+    .option('--deadline <ms>', 'give up on each step after this many milliseconds', parsePositive, DEFAULT_COMMAND_DEADLINE_MS)
     .option('--journal <dir>', 'folder of the call journal')
     .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
     .option('--audience <name>', "the broker's audience name (default stead)")
@@ -35,11 +38,7 @@ export function defineCall(program: Command): void {
 
 async function runCall(proxy: string, session: string, method: string, argsJson: string, flags: CallFlags): Promise<void> {
   const args = parseArgs(argsJson);
-  if (!args) {
-    process.stderr.write(`STEAD_E_BAD_OPTIONS: arguments must be a JSON array, got ${argsJson}\n`);
-    process.exitCode = CALL_EXIT_CODES.refused;
-    return;
-  }
+  if (!args) return printError(new SteadError('BAD_OPTIONS', `arguments must be a JSON array, got ${argsJson}`), CALL_EXIT_CODES.refused);
   // Loaded here, not at the top: `stead --help` and `stead broker` never pay for the device side.
   const { callOnce } = await import('../device/index.js');
   const outcome = await callOnce({
@@ -64,31 +63,40 @@ function report(outcome: CallOutcome): void {
       process.stdout.write(`${JSON.stringify(outcome.value, jsonReplacer, 2) ?? 'null'}\n`);
       return notes(outcome.resumed, outcome.warning);
     case 'failed':
-      process.stderr.write(`${outcome.error.code}: ${outcome.error.message}\n`);
+      lines(errorLine(outcome.error));
       return notes(outcome.resumed, outcome.warning);
     case 'unknown':
       return lines(
-        `${outcome.error.code}: ${outcome.error.message}`,
+        errorLine(outcome.error),
         'Run the same command again to learn its outcome: it resends the same call (same instance and seq),',
         'which the proxy answers from its reply cache and never runs twice. --new abandons it.',
         `journal: ${outcome.journal}`,
       );
     case 'lost':
       return lines(
-        `${outcome.error.code}: ${outcome.error.message}`,
+        errorLine(outcome.error),
         "Check the proxy's state to learn whether it ran; --new makes a new call.",
         `journal: ${outcome.journal}`,
       );
     case 'refused':
       if (outcome.error.code === 'STEAD_E_CALL_PENDING') {
-        return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Run that command again to learn its outcome, or pass --new to abandon it.');
+        return lines(errorLine(outcome.error), 'Run that command again to learn its outcome, or pass --new to abandon it.');
+      }
+      if (outcome.error.code === 'STEAD_E_CALL_UNRESOLVED') {
+        const { memento } = (outcome.error.data ?? {}) as { memento?: unknown };
+        return lines(
+          `${outcome.error.code}: ${outcome.error.message}`,
+          `memento: ${JSON.stringify(memento ?? null, jsonReplacer)}`,
+          'An earlier call of this session may be unresolved. Run it again where its journal is (same --journal,',
+          "or same HOME and STEAD_STATE_DIR) to learn its outcome, or check the proxy's state; --new makes this call anyway.",
+        );
       }
       if (outcome.error.code === 'STEAD_E_CALL_IN_PROGRESS') {
-        return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Nothing was sent. Wait for it to finish (or stop it), then run your command again.');
+        return lines(errorLine(outcome.error), 'Nothing was sent. Wait for it to finish (or stop it), then run your command again.');
       }
-      return lines(`${outcome.error.code}: ${outcome.error.message}`);
+      return lines(errorLine(outcome.error));
     case 'unsent':
-      return lines(`${outcome.error.code}: ${outcome.error.message}`, 'Nothing was sent: the method did not run.');
+      return lines(errorLine(outcome.error), 'Nothing was sent: the method did not run.');
   }
 }
 

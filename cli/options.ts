@@ -5,10 +5,11 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is 0..65535');
-  return port;
+/** A number, as it is: the options' schema says which numbers an option takes (`stead broker`). */
+export function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || Number.isNaN(n)) throw new InvalidArgumentError('a number');
+  return n;
 }
 
 export function parsePositive(value: string): number {

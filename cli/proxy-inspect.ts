@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ProxyView } from '../broker/index.js';
-import { adminOptions, adminToken, failed, table, type AdminFlags } from './admin-options.js';
+import { adminOptions, adminToken, table, type AdminFlags } from './admin-options.js';
+import { printError } from './errors.js';
 
 /** `stead proxy inspect <app>/<id>`: a proxy's sessions, queues and timers (issue 10). */
 export function defineProxyInspect(program: Command): void {
@@ -19,7 +20,7 @@ async function runInspect(address: string, flags: AdminFlags): Promise<void> {
     const view = await inspectProxy({ broker: flags.broker, token: adminToken(flags), proxy: address });
     process.stdout.write(`${flags.json ? JSON.stringify(view, null, 2) : inspectTable(view)}\n`);
   } catch (error) {
-    failed(error);
+    printError(error);
   }
 }
 

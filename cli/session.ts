@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { SessionCommandOptions, SessionCommandResult, SessionVerb } from '../device/index.js';
+import { DEFAULT_BROKER_URL, DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../shared/defaults.js';
+import { SteadError } from '../shared/errors.js';
+import { errorLine, printError } from './errors.js';
 import { SESSION_EXIT_CODES, SESSION_EXIT_HELP } from './exit-codes.js';
 import { keyOptions, parsePositive } from './options.js';
 
@@ -12,6 +15,7 @@ interface SessionFlags {
   key?: string;
   audience?: string;
   journal?: string;
+  new?: boolean;
 }
 
 const VERBS: readonly [SessionVerb, string, string][] = [
@@ -31,13 +35,17 @@ export function defineSession(program: Command): void {
       .command(verb)
       .description(description)
       .argument('<address>', address)
-      .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
-      .option('--root <root>', 'topic root', 'stead')
-      .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, 10_000)
+      .option('--broker <url>', 'broker URL', DEFAULT_BROKER_URL)
+      .option('--root <root>', 'topic root', DEFAULT_ROOT)
+      .option('--deadline <ms>', 'give up after this many milliseconds', parsePositive, DEFAULT_COMMAND_DEADLINE_MS)
       .option('--key <file>', 'device key file that signs the CONNECT (default $STEAD_KEY)')
       .option('--audience <name>', "the broker's audience name (default stead)")
       .addHelpText('after', SESSION_EXIT_HELP);
-    if (verb === 'get') command.option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)');
+    if (verb === 'get') {
+      command
+        .option('--journal <dir>', 'folder of the journal of unanswered gets (as stead call)')
+        .option('--new', 'abandon a journalled get of this address (an earlier run sent it) and send a new one');
+    }
     if (verb === 'put') {
       command
         .argument('<json>', 'the value, as JSON (bytes as {"$base64": …})')
@@ -51,14 +59,19 @@ export function defineSession(program: Command): void {
 }
 
 async function runSession(verb: SessionVerb, address: string, json: string | undefined, flags: SessionFlags): Promise<void> {
-  const options: SessionCommandOptions = { broker: flags.broker, root: flags.root, verb, address, deadlineMs: flags.deadline, journalDir: flags.journal, ...keyOptions(flags) };
+  const options: SessionCommandOptions = {
+    broker: flags.broker,
+    root: flags.root,
+    verb,
+    address,
+    deadlineMs: flags.deadline,
+    journalDir: flags.journal,
+    fresh: flags.new === true,
+    ...keyOptions(flags),
+  };
   if (json !== undefined) {
     const value = parseJson(json);
-    if (value === undefined) {
-      process.stderr.write(`STEAD_E_BAD_OPTIONS: the value must be JSON, got ${json}\n`);
-      process.exitCode = SESSION_EXIT_CODES.refused;
-      return;
-    }
+    if (value === undefined) return printError(new SteadError('BAD_OPTIONS', `the value must be JSON, got ${json}`), SESSION_EXIT_CODES.refused);
     Object.assign(options, { value, ttlMs: flags.ttl, once: flags.once === true });
   }
   // Loaded here, not at the top: `stead --help` and `stead broker` never pay for the device side.
@@ -79,11 +92,20 @@ function report(verb: SessionVerb, result: SessionCommandResult): void {
       if (verb === 'exists' || verb === 'delete') process.stdout.write('false\n');
       return;
     case 'unknown':
-      process.stderr.write(`${result.error.code}: ${result.error.message}\n`);
+      process.stderr.write(`${errorLine(result.error)}\n`);
       if (verb !== 'get' && verb !== 'exists' && verb !== 'ls') process.stderr.write('Running the same command again is safe for put and delete; check with get or exists.\n');
       return;
-    default:
+    case 'failed':
       process.stderr.write(`${result.error.code}: ${result.error.message}\n`);
+      if (result.journal) {
+        process.stderr.write(
+          'This answered a get an earlier run had sent; its own answer may still be kept by the proxy (the value it may have consumed).\n' +
+            `The journal keeps it: the same command again sends it again; --new abandons it.\njournal: ${result.journal}\n`,
+        );
+      }
+      return;
+    default:
+      process.stderr.write(`${errorLine(result.error)}\n`);
   }
 }
 

@@ -58,7 +58,7 @@ export function summary(r: SimResult): string {
   const lines = rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`);
   const invariants = r.invariants.map((i) => `${i.ok ? '✓' : '✗'} ${i.name}${i.detail ? `: ${i.detail}` : ''}`);
   if (invariants.length === 0) invariants.push('(the scenario declares no invariants)');
-  return [...lines, '', 'invariants', ...invariants, '', r.ok ? 'ok' : 'FAILED: an invariant did not hold'].join('\n');
+  return [...lines, '', 'invariants', ...invariants, '', r.ok ? 'ok' : ['FAILED:', ...r.problems.map((problem) => `  ${problem}`)].join('\n')].join('\n');
 }
 
 function seconds(ms: number): string {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { SimFaults, SimulateOptions } from '../device/sim/index.js';
+import { DEFAULT_BROKER_URL, DEFAULT_ROOT } from '../shared/defaults.js';
 import { SIMULATE_EXIT_CODES, SIMULATE_EXIT_HELP } from './exit-codes.js';
 import { keyOptions, parseDelay, parseNonNegative, parsePositive, parseProbability, parseWhole } from './options.js';
 import { createSimulateDisplay } from './simulate-display.js';
+import { printError } from './errors.js';
 
 interface SimulateFlags {
   devices: number;
@@ -30,8 +32,8 @@ export function defineSimulate(program: Command): void {
     .description('run N simulated gadgets through a scenario, with faults; live progress, then a summary')
     .requiredOption('--devices <n>', 'simulated devices', parseWhole)
     .requiredOption('--scenario <module>', 'scenario module: .ts, .mts, .js, .mjs (docs/simulate.md)')
-    .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
-    .option('--root <root>', 'topic root', 'stead')
+    .option('--broker <url>', 'broker URL', DEFAULT_BROKER_URL)
+    .option('--root <root>', 'topic root', DEFAULT_ROOT)
     .option('--key <file>', 'key file every simulated device signs its CONNECT with (default $STEAD_KEY); client ids become <device>/<sim id>')
     .option('--audience <name>', "the broker's audience name (default stead)")
     .option('--steps <n>', 'steps per device', parseWhole, 10)
@@ -61,14 +63,14 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
     const base = options(flags);
     result = await simulateDevices({ ...base, device: { ...base.device, ...signing }, scenario, onProgress: display.progress });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    process.stderr.write(`${typeof code === 'string' ? code : 'ERROR'}: ${(error as Error).message}\n`);
-    process.exitCode = SIMULATE_EXIT_CODES.refused;
+    printError(error, SIMULATE_EXIT_CODES.refused);
     return;
   }
   display.result(result);
-  if (!result.ok) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
-  else if (result.connectMs === null) process.exitCode = SIMULATE_EXIT_CODES.unconnected;
+  // A failed invariant outranks devices that never connected; those outrank the other problems.
+  if (result.invariants.some((invariant) => !invariant.ok)) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
+  else if (result.started < result.devices) process.exitCode = SIMULATE_EXIT_CODES.unconnected;
+  else if (!result.ok) process.exitCode = SIMULATE_EXIT_CODES.invariantFailed;
 }
 
 function options(flags: SimulateFlags): Omit<SimulateOptions, 'scenario'> {

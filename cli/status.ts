@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusReport } from '../broker/index.js';
-import { adminOptions, adminToken, failed, table, type AdminFlags } from './admin-options.js';
+import { adminOptions, adminToken, table, type AdminFlags } from './admin-options.js';
+import { printError } from './errors.js';
 
 /** `stead status`: the live system at a glance (issue 10), over the broker's admin API. */
 export function defineStatus(program: Command): void {
@@ -13,7 +14,7 @@ async function runStatus(flags: AdminFlags): Promise<void> {
     const status = await brokerStatus({ broker: flags.broker, token: adminToken(flags) });
     process.stdout.write(`${flags.json ? JSON.stringify(status, null, 2) : statusTable(status)}\n`);
   } catch (error) {
-    failed(error);
+    printError(error);
   }
 }
 

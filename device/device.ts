@@ -1,52 +1,25 @@
 import { EventEmitter } from 'node:events';
-import type { IClientOptions, MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
+import { DEFAULT_AUDIENCE, DEFAULT_ROOT } from '../shared/defaults.js';
 import { SteadError } from '../shared/errors.js';
 import { LIMITS, type Limits } from '../shared/limits.js';
 import { parseProxyAddress, assertName } from '../shared/names.js';
 import { toHex } from '../shared/bytes.js';
+import { definedOnly, parseOptions } from '../shared/options.js';
 import { systemRandom, type Random } from '../shared/random.js';
-import { createTopics, DEFAULT_ROOT, type Topics } from '../shared/topics.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { createTopics, type Topics } from '../shared/topics.js';
+import { Backoff } from './backoff.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEPALIVE_SEC, deviceOptionsSchema, type DeviceOptions } from './device-options.js';
 import { openMqttClient } from './mqtt-connect.js';
 import { ResourceClient, type ResourceClientOptions } from './resources/resource-client.js';
-import { connectCredentials, DEFAULT_AUDIENCE, isCredentialRefusal } from './identity/connect-credentials.js';
+import { connectCredentials, isCredentialRefusal } from './identity/connect-credentials.js';
 import { readKeyFile } from './identity/key-file.js';
 import type { DeviceKey } from '../shared/identity/key-pair.js';
 import { DeviceSession } from './session/device-session.js';
 import type { SessionLink, SessionOptions } from './session/types.js';
 
-export interface DeviceOptions {
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
-  url: string;
-  clientId?: string;
-  root?: string;
-  /** Reported to proxies in hello frames. */
-  agent?: string;
-  reconnect?: BackoffOptions;
-  /** How long connectDevice waits for the first connection; default 10 s. */
-  connectTimeoutMs?: number;
-  keepaliveSec?: number;
-  /** Defaults for every session of this device (a notification position belongs to one session). */
-  session?: Omit<SessionOptions, 'notifications'>;
-  /**
-   * Overrides of the wire limits the device enforces (`maxFrameBytes`, `maxValueDepth`,
-   * `maxWindow`, `callDeadlineMs`), merged with `LIMITS`; keep them within the broker's.
-   */
-  limits?: Partial<Limits>;
-  clock?: Clock;
-  random?: Random;
-  /**
-   * The device's key, or the path of its key file (`stead keys new`): every CONNECT is signed
-   * with it (DESIGN §7) and the client id defaults to `<device>/<random>`. Without it the device
-   * connects anonymously, which only an open broker accepts.
-   */
-  key?: DeviceKey | string;
-  /** The broker's audience name, signed into each CONNECT; default `stead`. */
-  audience?: string;
-  /** Extra mqtt.js options (TLS files, credentials); Stead owns clean, reconnect and resubscribe. */
-  mqtt?: Omit<IClientOptions, 'clean' | 'reconnectPeriod' | 'resubscribe' | 'clientId'>;
-}
+export type { DeviceOptions } from './device-options.js';
 
 export interface DeviceEvents {
   connect: [];
@@ -76,12 +49,13 @@ export class Device extends EventEmitter<DeviceEvents> {
   #reconnectTimer: TimerHandle | null = null;
   #closed = false;
 
-  constructor(options: DeviceOptions) {
+  constructor(given: DeviceOptions) {
     super();
+    const options = parseOptions(deviceOptionsSchema, given, 'BAD_OPTIONS');
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
-    this.#limits = mergeLimits(options.limits);
+    this.#limits = { ...LIMITS, ...definedOnly(options.limits ?? {}) };
     this.topics = createTopics(options.root ?? DEFAULT_ROOT);
     this.#key = typeof options.key === 'string' ? readKeyFile(options.key) : options.key ?? null;
     this.clientId = options.clientId ?? `${this.#key ? `${this.#key.device}/` : 'stead-'}${toHex(this.#random.nonce())}`;
@@ -95,8 +69,8 @@ export class Device extends EventEmitter<DeviceEvents> {
       clean: true,
       reconnectPeriod: 0,
       resubscribe: false,
-      keepalive: options.keepaliveSec ?? 30,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      keepalive: options.keepaliveSec ?? DEFAULT_KEEPALIVE_SEC,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     });
     // The PUBACK of a reply is written from a microtask, not at once: mqtt-packet corks the socket
     // until the next process.nextTick, which runs only after every microtask, so a call the app
@@ -153,7 +127,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   }
 
   /** Resolves once connected (immediately if already). */
-  async ready(timeoutMs = this.#options.connectTimeoutMs ?? 10_000): Promise<void> {
+  async ready(timeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS): Promise<void> {
     if (this.connected) return;
     if (this.#closed) throw new SteadError('CLOSED', 'device is closed');
     await new Promise<void>((resolve, reject) => {
@@ -255,15 +229,6 @@ export class Device extends EventEmitter<DeviceEvents> {
 }
 
 function noLog(): void {}
-
-function mergeLimits(overrides: Partial<Limits> = {}): Limits {
-  for (const [name, value] of Object.entries(overrides)) {
-    if (!(name in LIMITS) || !Number.isSafeInteger(value) || (value as number) < 1) {
-      throw new SteadError('BAD_OPTIONS', `limits.${name} must be a known limit and a positive integer`);
-    }
-  }
-  return { ...LIMITS, ...overrides };
-}
 
 /** Connects a device to a broker; resolves once the first connection is up. */
 export async function connectDevice(options: DeviceOptions): Promise<Device> {

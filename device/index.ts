@@ -9,7 +9,7 @@ export type { BackoffOptions } from './backoff.js';
 export type { NotifyHandler, NotificationInfo } from './session/notifications.js';
 export type { NotificationCursor, NotificationOptions, NotificationPosition } from './session/notification-cursor.js';
 export { fileCursor } from './disk/file-cursor.js';
-export { writeFileAtomic } from './disk/atomic-write.js';
+export { writeFileAtomic } from '../shared/atomic-write.js';
 export { ResourceClient, type ResourceClientOptions } from './resources/resource-client.js';
 export {
   sessionCommand,

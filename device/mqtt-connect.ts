@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net';
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import { DEFAULT_MQTT_PORT } from '../shared/defaults.js';
 
 /**
  * Opens an mqtt.js client. For plain TCP (`mqtt://`, `tcp://`) the socket is made here:
@@ -12,7 +13,7 @@ export function openMqttClient(url: string, options: IClientOptions): MqttClient
   const plainTcp = parsed && (parsed.protocol === 'mqtt:' || parsed.protocol === 'tcp:') && parsed.hostname !== '';
   if (!parsed || !plainTcp || options.socksProxy || process.env.MQTTJS_SOCKS_PROXY) return mqtt.connect(url, options);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = parsed.port ? Number(parsed.port) : 1883;
+  const port = parsed.port ? Number(parsed.port) : DEFAULT_MQTT_PORT;
   const auth: IClientOptions = {};
   if (parsed.username) auth.username = decodeURIComponent(parsed.username);
   if (parsed.password) auth.password = decodeURIComponent(parsed.password);

@@ -1,7 +1,6 @@
-import { assertName, assertRoot, isValidName } from './names.js';
-
 /** DESIGN §5: the one module that spells Stead's topics. */
-export const DEFAULT_ROOT = 'stead';
+import { DEFAULT_ROOT } from './defaults.js';
+import { assertName, assertRoot, isValidName } from './names.js';
 
 export type Direction = 'in' | 'out';
 

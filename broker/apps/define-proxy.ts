@@ -112,9 +112,10 @@ export interface ProxyDefinition<S> {
    */
   onCommit?: (event: CommitEvent) => void | Promise<void>;
   /**
-   * Sealed session blobs (DESIGN §7, docs/sessions.md): after each commit, the sessions it changed
-   * get a sealed copy of the record to keep, from which a broker that lost its copy restores.
-   * `true` or `{ ttlMs }` (default a week); needs the broker's `blobKey`.
+   * Sealed session blobs (DESIGN §7, docs/sessions.md): after each commit, every session whose
+   * device keeps blobs gets a sealed copy of the record, from which a broker that lost its copy
+   * restores. `true` or `{ ttlMs, graceMs }` (a blob lives a week; a proxy the store does not
+   * hold answers only its keepers for 10 s); needs the broker's `blobKey`.
    */
   blobs?: BlobsOption;
   /** Top-level state fields that never enter a blob: a restored proxy has them absent. */

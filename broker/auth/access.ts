@@ -46,4 +46,10 @@ export class KeyAccess implements Access {
     const key = this.#registry().get(this.device);
     return key !== undefined && (key.admin || key.grants.mayUseTopic(topic));
   }
+
+  /** True when the key (not an admin) reaches this proxy only through a wildcard id: counted against its quota. */
+  viaIdWildcard(app: string, id: string): boolean {
+    const key = this.#registry().get(this.device);
+    return key !== undefined && !key.admin && key.grants.viaIdWildcard(app, id);
+  }
 }

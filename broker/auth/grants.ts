@@ -20,9 +20,9 @@ export function isValidProxyPattern(pattern: string): boolean {
   return (app === '*' || isValidName(app)) && (id === '*' || id === '{device}' || isValidName(id));
 }
 
-/** A topic filter a key may be granted: MQTT-valid, not `$`-reserved. */
+/** A topic filter a key may be granted: MQTT-valid, not the broker's `$SYS`. */
 export function isValidTopicGrant(filter: string): boolean {
-  if (filter === '' || filter.startsWith('$') || filter.length > 256) return false;
+  if (filter === '' || filter === '$SYS' || filter.startsWith('$SYS/') || filter.length > 256) return false;
   const levels = filter.split('/');
   return levels.every((level, i) => (level === '#' ? i === levels.length - 1 : level === '+' || !/[+#]/.test(level)));
 }
@@ -55,6 +55,15 @@ export class CompiledGrants {
     return this.#anyProxy || this.#ids.has(id) || this.#apps.has(app) || this.#exact.has(`${app}/${id}`);
   }
 
+  /**
+   * True when only a grant with a wildcard id (`app/*`, `*\/*`) lets the key use this proxy:
+   * such proxies count against the key's quota (key-quotas.ts); exact and `{device}` grants do not.
+   */
+  viaIdWildcard(app: string, id: string): boolean {
+    if (this.#ids.has(id) || this.#exact.has(`${app}/${id}`)) return false;
+    return this.#anyProxy || this.#apps.has(app);
+  }
+
   mayUseTopic(topic: string): boolean {
     if (this.#topics.length === 0) return false;
     const levels = topic.split('/');
@@ -64,6 +73,8 @@ export class CompiledGrants {
 
 /** MQTT 3.1.1 §4.7 topic matching, one filter against one topic name, both split into levels. */
 export function matchesFilter(filter: readonly string[], topic: readonly string[]): boolean {
+  // [MQTT-4.7.2-1] a filter starting with a wildcard matches no topic starting with `$`.
+  if (topic[0]?.startsWith('$') && (filter[0] === '#' || filter[0] === '+')) return false;
   for (let i = 0; i < filter.length; i++) {
     const level = filter[i];
     // [MQTT-4.7.1-2] `#` matches the parent level and any number of children.

@@ -14,6 +14,8 @@ export interface GrantOptions {
   /** Plain MQTT topic filters outside Stead's root. */
   topics?: readonly string[];
   role?: Role;
+  /** The grants become exactly those given (role included, `device` unless given): how grants are narrowed. */
+  replace?: boolean;
 }
 
 export interface KeyListing extends KeyEntry {
@@ -61,7 +63,11 @@ export class KeyRegistry {
       .sort((a, b) => a.device.localeCompare(b.device));
   }
 
-  /** Registers a key or adds grants to it; a new public key replaces the old one and un-revokes. */
+  /**
+   * Registers a key or adds grants to it (replaces them with `replace`). A new public key
+   * replaces the old one, which is retired with the device's revoked keys: a revoked or replaced
+   * public key is never granted again, under any device (BAD_KEY: make a new key).
+   */
   async grant(device: string, options: GrantOptions = {}): Promise<KeyListing> {
     assertName('id', device);
     const publicKey = options.publicKey === undefined ? undefined : toBase64Url(asPublicKey(options.publicKey));
@@ -71,35 +77,42 @@ export class KeyRegistry {
     for (const filter of options.topics ?? []) {
       if (!isValidTopicGrant(filter)) throw new SteadError('BAD_OPTIONS', `invalid topic grant ${JSON.stringify(filter)}`);
     }
-    const entry = await this.#update(device, (before) => {
+    const entry = await this.#update(device, (before, data) => {
       const key = publicKey ?? before?.publicKey;
       if (!key) throw new SteadError('BAD_KEY', `${device} has no key in the registry: give its public key`);
-      const fresh = !before || (publicKey !== undefined && publicKey !== before.publicKey);
-      const proxies = union(fresh ? [] : before.proxies, options.proxies ?? []);
-      const topics = union(fresh ? [] : before.topics, options.topics ?? []);
-      const role = options.role ?? (fresh ? 'device' : before.role);
+      if (isRetired(data, key)) {
+        throw new SteadError('BAD_KEY', `the public key of ${device} was revoked; make a new key`);
+      }
+      const fresh = !before || before.revokedAt !== null || key !== before.publicKey;
+      const kept = fresh || options.replace === true ? null : before;
+      const proxies = union(kept?.proxies ?? [], options.proxies ?? []);
+      const topics = union(kept?.topics ?? [], options.topics ?? []);
+      const role = options.role ?? kept?.role ?? 'device';
       const defaulted = proxies.length === 0 && topics.length === 0 && role === 'device' ? [DEVICE_DEFAULT_PROXY] : proxies;
-      return { publicKey: key, role, proxies: defaulted, topics, createdAt: fresh ? this.#now() : before.createdAt, revokedAt: null };
+      const retiredKeys = retire(before, before && key !== before.publicKey ? before.publicKey : null);
+      const createdAt = fresh || !before ? this.#now() : before.createdAt;
+      return { publicKey: key, role, proxies: defaulted, topics, createdAt, revokedAt: null, ...(retiredKeys.length > 0 ? { retiredKeys } : {}) };
     });
     return { device, ...(entry as KeyEntry) };
   }
 
-  /** Revokes a key: it authenticates nothing from the next poll on, and its live connections are closed. */
+  /** Revokes a key for good: it authenticates nothing from the next poll on, its live connections are closed, and it is never granted again. */
   async revoke(device: string): Promise<boolean> {
     assertName('id', device);
     let found = false;
     await this.#update(device, (before) => {
       found = before !== undefined && before.revokedAt === null;
-      return before && before.revokedAt === null ? { ...before, revokedAt: this.#now() } : before;
+      if (!before || before.revokedAt !== null) return before;
+      return { ...before, revokedAt: this.#now(), retiredKeys: retire(before, before.publicKey) };
     });
     return found;
   }
 
-  async #update(device: string, edit: (before: KeyEntry | undefined) => KeyEntry | undefined): Promise<KeyEntry | undefined> {
+  async #update(device: string, edit: (before: KeyEntry | undefined, data: RegistryData) => KeyEntry | undefined): Promise<KeyEntry | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { version, data } = await this.read();
       const before = data.keys[device];
-      const after = edit(before);
+      const after = edit(before, data);
       if (after === before) return after;
       const keys = { ...data.keys };
       if (after) keys[device] = after;
@@ -116,6 +129,17 @@ function asPublicKey(key: Uint8Array | string): Uint8Array {
   if (typeof key === 'string') return decodePublicKey(key);
   if (key.length !== 32) throw new SteadError('BAD_KEY', 'a public key is 32 bytes');
   return key;
+}
+
+/** True when some device revoked or replaced this public key (a registry from before `retiredKeys` has only `revokedAt`). */
+function isRetired(data: RegistryData, publicKey: string): boolean {
+  return Object.values(data.keys).some((entry) => (entry.revokedAt !== null && entry.publicKey === publicKey) || entry.retiredKeys?.includes(publicKey) === true);
+}
+
+/** The device's retired keys, with `publicKey` added. */
+function retire(entry: KeyEntry | undefined, publicKey: string | null): string[] {
+  const retired = entry?.retiredKeys ?? [];
+  return publicKey === null ? [...retired] : union(retired, [publicKey]);
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

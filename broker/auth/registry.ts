@@ -21,6 +21,8 @@ export interface KeyEntry extends Grants {
   readonly createdAt: number;
   /** When the key was revoked; a revoked key authenticates nothing. */
   readonly revokedAt: number | null;
+  /** Public keys this device had that were revoked or replaced: none of them is ever granted again. */
+  readonly retiredKeys?: readonly string[];
 }
 
 export interface RegistryData {

@@ -1,107 +1,72 @@
 /**
- * The shape of `stead.json` (`stead broker --config`), in one place. Each top-level key is a
- * section with its own schema below; a later section (security, http, cluster) is one more
- * schema and one more key in `brokerConfigSchema`, and one more step in `toBrokerOptions`
- * (config-options.ts). Objects are strict: a misspelt field is refused, not ignored.
+ * The shape of `stead.json` (`stead broker --config`). Each top-level key is a section; its
+ * fields are the broker options' own schemas (host/broker-options.ts), so a file and a function
+ * call are checked alike. A later section is one more key here and one more line in
+ * `toStartOptions` (load-config.ts). Objects are strict: a misspelt field is refused, not ignored.
  */
-import { z } from 'zod';
-import { LIMITS } from '../../shared/limits.js';
-import { isValidRoot } from '../../shared/names.js';
+import * as z from 'zod/mini';
+import { expected, positiveInteger, rootSchema } from '../../shared/options.js';
+import { authOptionsSchema } from '../auth/index.js';
+import { adminTokenSchema, connectionsSchema, httpHostsSchema, brokerLimitsSchema, hostPortSchema, listenersSchema, logLevelSchema, path } from '../host/broker-options.js';
 
-const expected = (what: string) => ({ error: `expected ${what}` });
-
-const positiveInteger = z.int(expected('a positive integer')).positive(expected('a positive integer'));
-const path = z.string(expected('a path')).min(1, expected('a path'));
 const paths = z.array(path, expected('an array of paths'));
 
-/** `limits`: any of shared/limits.ts's names, each a positive integer (createBroker checks how they relate). */
-const limitsSchema = z.strictObject(
-  Object.fromEntries(Object.keys(LIMITS).map((name) => [name, positiveInteger.optional()])) as Record<keyof typeof LIMITS, z.ZodOptional<typeof positiveInteger>>,
-  expected('an object of limits'),
+const storeObjectSchema = z.strictObject(
+  {
+    /** `memory:`, `sqlite:path`, or a scheme a store module registers. */
+    url: z.optional(z.string(expected('a store URL')).check(z.minLength(1, expected('a store URL')))),
+    /** Modules that call `registerStore` when they load, loaded before the store opens. */
+    modules: z.optional(paths),
+    /** Handed to the store's factory as they are. */
+    options: z.optional(z.record(z.string(), z.unknown(), expected('an object'))),
+  },
+  expected('a store URL or { url, modules, options }'),
 );
 
 /** `store`: `{ url, modules, options }`, or its URL alone (read as `{ url }`, so errors name the inner field). */
-const storeSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? { url: value } : value),
-  z.strictObject(
-    {
-      /** `memory:`, `sqlite:path`, or a scheme a store module registers. */
-      url: z.string(expected('a store URL')).min(1, expected('a store URL')).optional(),
-      /** Modules that call `registerStore` when they load, loaded before the store opens. */
-      modules: paths.optional(),
-      /** Handed to the store's factory as they are. */
-      options: z.record(z.string(), z.unknown(), expected('an object')).optional(),
-    },
-    expected('a store URL or { url, modules, options }'),
-  ),
+const storeSchema = z.pipe(
+  z.transform((value: unknown) => (typeof value === 'string' ? { url: value } : value)),
+  storeObjectSchema,
 );
-
-const listenerSchema = z
-  .strictObject(
-    {
-      protocol: z.enum(['mqtt', 'mqtts', 'ws', 'wss'], expected('one of mqtt, mqtts, ws, wss')).optional(),
-      host: z.string(expected('a host')).min(1, expected('a host')).optional(),
-      port: z.int(expected('a port 0..65535')).min(0, expected('a port 0..65535')).max(65535, expected('a port 0..65535')).optional(),
-      /** PEM files, for `mqtts` and `wss`. */
-      cert: path.optional(),
-      key: path.optional(),
-    },
-    expected('a listener { protocol, host, port, cert, key }'),
-  )
-  .superRefine((listener, context) => {
-    if (listener.protocol !== 'mqtts' && listener.protocol !== 'wss') return;
-    for (const field of ['cert', 'key'] as const) {
-      if (!listener[field]) context.addIssue({ code: 'custom', path: [field], message: `a ${listener.protocol} listener needs a ${field} file` });
-    }
-  });
 
 export const brokerConfigSchema = z.strictObject(
   {
     /** For editors that validate JSON against a schema; ignored. */
-    $schema: z.string().optional(),
+    $schema: z.optional(z.string()),
     /** App modules or folders (resolve-app.ts). */
-    apps: paths.optional(),
-    store: storeSchema.optional(),
-    limits: limitsSchema.optional(),
-    /** Topic root. */
-    root: z.string(expected('a topic root')).refine(isValidRoot, expected('a topic root: MQTT levels without wildcards')).optional(),
-    listeners: z.array(listenerSchema, expected('an array of listeners')).min(1, expected('at least one listener')).optional(),
+    apps: z.optional(paths),
+    store: z.optional(storeSchema),
+    limits: z.optional(brokerLimitsSchema),
+    root: z.optional(rootSchema),
+    listeners: z.optional(listenersSchema),
     /** Identity and authorization (docs/identity.md); `stead broker` always requires keys. */
-    auth: z
-      .strictObject(
-        {
-          allowAnonymous: z.boolean(expected('true or false')).optional(),
-          audience: z.string(expected('a name')).min(1, expected('a name')).optional(),
-          clockWindowMs: positiveInteger.optional(),
-          refreshMs: positiveInteger.optional(),
-          replayCacheSize: positiveInteger.optional(),
-        },
-        expected('an object { allowAnonymous, audience, clockWindowMs, refreshMs, replayCacheSize }'),
-      )
-      .optional(),
+    auth: z.optional(authOptionsSchema),
+    /** What a connection may hold before and after it authenticates (docs/identity.md, bounds). */
+    connections: z.optional(connectionsSchema),
     /** The HTTP listener (docs/operations.md): `/metrics`, `/healthz`, the admin API, the dashboard. */
-    http: z
-      .strictObject(
+    http: z.optional(
+      z.strictObject(
         {
           /** `host:port`, or `:port` for loopback. */
-          listen: z.string(expected('host:port')).min(1, expected('host:port')),
+          listen: hostPortSchema,
           /** The admin credential; `$STEAD_ADMIN_TOKEN` wins over it. */
-          adminToken: z.string(expected('a token')).min(16, expected('a token of at least 16 characters')).optional(),
+          adminToken: z.optional(adminTokenSchema),
+          /** Host names the listener answers to besides loopback and its own host. */
+          hosts: z.optional(httpHostsSchema),
         },
-        expected('an object { listen, adminToken }'),
-      )
-      .optional(),
+        expected('an object { listen, adminToken, hosts }'),
+      ),
+    ),
     /** The file holding the key that seals session blobs (docs/sessions.md). */
-    blobKey: path.optional(),
+    blobKey: z.optional(path),
     /** Session lifecycle (docs/sessions.md): sessions idle this long are swept by the broker. */
-    sessions: z.strictObject({ idleTtlMs: positiveInteger.optional() }, expected('an object { idleTtlMs }')).optional(),
+    sessions: z.optional(z.strictObject({ idleTtlMs: z.optional(positiveInteger) }, expected('an object { idleTtlMs }'))),
     /** Commit events on `<root>/$events/commit/<app>/<id>` for admin clients (docs/apps.md). */
-    events: z.strictObject({ publishCommits: z.boolean(expected('true or false')).optional() }, expected('an object { publishCommits }')).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], expected('one of fatal, error, warn, info, debug, trace, silent')).optional(),
+    events: z.optional(z.strictObject({ publishCommits: z.optional(z.boolean(expected('true or false'))) }, expected('an object { publishCommits }'))),
+    logLevel: z.optional(logLevelSchema),
   },
   expected('an object (the broker configuration)'),
 );
 
 /** `stead.json` as validated (paths still as written). */
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
-export type ListenerConfig = z.infer<typeof listenerSchema>;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
 import { SteadError } from '../../shared/errors.js';
+import { parseOptions } from '../../shared/options.js';
 import type { StartBrokerOptions } from '../host/start-broker.js';
 import { brokerConfigSchema, type BrokerConfig } from './config-schema.js';
 
@@ -29,13 +29,8 @@ export async function loadBrokerConfig(path: string): Promise<StartBrokerOptions
 
 /** The same for configuration already parsed: checked, with relative paths resolved against `baseDir`. */
 export function parseBrokerConfig(data: unknown, baseDir: string): StartBrokerOptions {
-  const result = brokerConfigSchema.safeParse(data);
-  if (!result.success) {
-    const problems = result.error.issues.flatMap(describeIssue);
-    // `data.fields` lists the bad fields' paths, for code (and tests) that must not read messages.
-    throw new SteadError('BAD_CONFIG', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { data: { fields: problems.map((p) => p.field) } });
-  }
-  return toStartOptions(result.data, baseDir);
+  // `data.fields` lists the bad fields' paths, for code (and tests) that must not read messages.
+  return toStartOptions(parseOptions(brokerConfigSchema, data, 'BAD_CONFIG'), baseDir);
 }
 
 /** One step per section: a new section adds its own line here. */
@@ -55,10 +50,12 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
   if (config.listeners) options.listeners = config.listeners.map((l) => ({ ...l, cert: l.cert && at(l.cert), key: l.key && at(l.key) }));
   if (config.logLevel) options.logLevel = config.logLevel;
   if (config.auth) options.auth = config.auth;
+  if (config.connections) options.connections = config.connections;
   if (config.blobKey !== undefined) options.blobKey = at(config.blobKey);
   if (config.http) {
     options.http = config.http.listen;
     if (config.http.adminToken !== undefined) options.adminToken = config.http.adminToken;
+    if (config.http.hosts !== undefined) options.httpHosts = config.http.hosts;
   }
   if (config.sessions?.idleTtlMs !== undefined) options.sessionIdleTtlMs = config.sessions.idleTtlMs;
   if (config.events?.publishCommits !== undefined) options.publishCommits = config.events.publishCommits;
@@ -67,11 +64,4 @@ function toStartOptions(config: BrokerConfig, baseDir: string): StartBrokerOptio
 
 function isPathLike(specifier: string): boolean {
   return specifier.startsWith('.') || isAbsolute(specifier);
-}
-
-/** `limits.maxInbox` and `expected a positive integer`; an unknown field is named by its own path. */
-function describeIssue(issue: z.core.$ZodIssue): { field: string; problem: string }[] {
-  const where = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(top level)' : path.map(String).join('.'));
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: where([...issue.path, key]), problem: 'unknown field' }));
-  return [{ field: where(issue.path), problem: issue.message }];
 }

@@ -1,3 +1,4 @@
+import { definedOnly } from '../../shared/options.js';
 import type { ListenerOptions } from '../host/listeners.js';
 import type { StartBrokerOptions } from '../host/start-broker.js';
 
@@ -13,13 +14,13 @@ import type { StartBrokerOptions } from '../host/start-broker.js';
  * - `host` is the host of every listener (`port` is the `mqtt` listener's: give it as a listener).
  */
 export function withOverrides(base: StartBrokerOptions, overrides: StartBrokerOptions): StartBrokerOptions {
-  const merged: StartBrokerOptions = { ...base, ...defined(overrides) };
+  const merged: StartBrokerOptions = { ...base, ...definedOnly(overrides) };
   if (overrides.store !== undefined) {
     merged.storeOptions = overrides.storeOptions;
     merged.storeBaseDir = overrides.storeBaseDir;
   }
   // Auth options given add to the base's: `--allow-anonymous` keeps the file's audience.
-  if (overrides.auth) merged.auth = { ...base.auth, ...defined(overrides.auth) };
+  if (overrides.auth) merged.auth = { ...base.auth, ...definedOnly(overrides.auth) };
   if (base.storeModules && overrides.storeModules) merged.storeModules = [...base.storeModules, ...overrides.storeModules];
   if (overrides.listeners) merged.listeners = mergeListeners(base.listeners ?? [{ protocol: 'mqtt' }], overrides.listeners);
   if (overrides.host !== undefined && merged.listeners) merged.listeners = merged.listeners.map((l) => ({ ...l, host: overrides.host }));
@@ -31,12 +32,8 @@ function mergeListeners(base: readonly ListenerOptions[], overrides: readonly Li
   for (const listener of overrides) {
     const protocol = listener.protocol ?? 'mqtt';
     const index = merged.findIndex((l) => (l.protocol ?? 'mqtt') === protocol);
-    if (index < 0) merged.push({ ...defined(listener), protocol });
-    else merged[index] = { ...merged[index], ...defined(listener), protocol };
+    if (index < 0) merged.push({ ...definedOnly(listener), protocol });
+    else merged[index] = { ...merged[index], ...definedOnly(listener), protocol };
   }
   return merged;
-}
-
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

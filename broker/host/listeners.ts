@@ -6,12 +6,13 @@
  */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { DEFAULT_HOST, DEFAULT_MQTT_PORT } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 
 export type ListenerProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
@@ -37,10 +38,25 @@ export interface BoundListener {
   readonly url: string;
 }
 
-export const DEFAULT_PORTS: Readonly<Record<ListenerProtocol, number>> = { mqtt: 1883, mqtts: 8883, ws: 8083, wss: 8084 };
+export const DEFAULT_PORTS: Readonly<Record<ListenerProtocol, number>> = { mqtt: DEFAULT_MQTT_PORT, mqtts: 8883, ws: 8083, wss: 8084 };
 
-/** Takes one client connection: a TCP or TLS socket, or a WebSocket as a byte stream. */
-export type ConnectionHandler = (stream: Duplex) => void;
+/** Takes one client connection: a TCP or TLS socket, or a WebSocket as a byte stream, with its peer's address. */
+export type ConnectionHandler = (stream: Duplex, address: string) => void;
+
+/** What every WebSocket listener holds a connection to before any byte reaches MQTT. */
+export interface WebSocketLimits {
+  /** The largest WebSocket message, fragments summed (ws' `maxPayload`): the MQTT packet cap. */
+  readonly maxPayload: number;
+  /** Told when a message over it closes its WebSocket (counted as `dropped.oversize`). */
+  readonly onOversize: () => void;
+}
+
+/**
+ * The HTTP side of a WebSocket listener answers only upgrades: a plain request is answered 426
+ * and the socket closed, and a client that never finishes its request line and headers is cut
+ * off after this long, so idle HTTP sockets hold no descriptor.
+ */
+const HTTP_TIMEOUT_MS = 10_000;
 
 export interface Listeners {
   readonly bound: readonly BoundListener[];
@@ -55,37 +71,53 @@ export interface Listeners {
 }
 
 /**
+ * The raw sockets of every listener (TLS and HTTP upgrades included), so that shutdown can end
+ * those still open: a broker destroys them after aedes has closed its clients, well after it
+ * stopped accepting new ones.
+ */
+export class Connections {
+  readonly #sockets = new Set<Socket>();
+
+  add(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+
+  destroy(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+}
+
+/**
  * A fleet reconnecting after a restart arrives at once: with Node's default backlog (511) the
  * kernel dropped SYNs while the event loop was busy, and those devices waited for TCP's SYN
  * retransmission (1 s, 3 s …) on top of their backoff. The kernel caps it at net.core.somaxconn.
  */
 const LISTEN_BACKLOG = 4096;
 
-/** Opens every listener, or none: if one fails to bind, those already open are closed again. */
-export async function openListeners(specs: readonly ListenerOptions[], handle: ConnectionHandler): Promise<Listeners> {
+/**
+ * Opens every listener, or none: if one fails to bind, those already open are closed again.
+ * `specs` are checked by the broker's options schema (listenerSchema): at least one, TLS ones
+ * with their files named.
+ */
+export async function openListeners(specs: readonly ListenerOptions[], handle: ConnectionHandler, ws: WebSocketLimits, connections = new Connections()): Promise<Listeners> {
   const servers: Server[] = [];
-  const sockets = new Set<Socket>();
   const stop = (): void => {
     for (const server of servers) server.close();
   };
-  const destroy = (): void => {
-    for (const socket of sockets) socket.destroy();
-  };
+  const destroy = (): void => connections.destroy();
   const bound: BoundListener[] = [];
   try {
-    if (specs.length === 0) throw new SteadError('BAD_CONFIG', 'listeners: a broker needs at least one listener', { data: { fields: ['listeners'] } });
     for (const [index, spec] of specs.entries()) {
       const protocol = spec.protocol ?? 'mqtt';
-      const server = await createListenerServer(protocol, spec, index, handle);
+      const server = await createListenerServer(protocol, spec, index, handle, ws);
       servers.push(server);
-      // Raw sockets of every kind (TLS and HTTP upgrades included), so close can end them all.
       server.on('connection', (socket: Socket) => {
         // Without NODELAY a request/response round trip waits on Nagle + delayed ACK (~40 ms).
         socket.setNoDelay(true);
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
+        connections.add(socket);
       });
-      const host = spec.host ?? '127.0.0.1';
+      const host = spec.host ?? DEFAULT_HOST;
       const port = await listen(server, host, spec.port ?? DEFAULT_PORTS[protocol]);
       bound.push({ protocol, host, port, url: `${protocol}://${host.includes(':') ? `[${host}]` : host}:${port}` });
     }
@@ -97,12 +129,13 @@ export async function openListeners(specs: readonly ListenerOptions[], handle: C
   return { bound, first: bound[0] as BoundListener, listening: () => servers.every((server) => server.listening), stop, destroy };
 }
 
-async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOptions, index: number, handle: ConnectionHandler): Promise<Server> {
-  if (protocol === 'mqtt') return createTcpServer(handle);
-  if (protocol === 'ws') return serveWebSocket(createHttpServer(), handle);
+async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOptions, index: number, handle: ConnectionHandler, ws: WebSocketLimits): Promise<Server> {
+  const socketHandler = (socket: Socket): void => handle(socket, socket.remoteAddress ?? '');
+  if (protocol === 'mqtt') return createTcpServer(socketHandler);
+  if (protocol === 'ws') return serveWebSocket(createHttpServer(HTTP_SERVER_OPTIONS), handle, ws);
   const files = await readTlsFiles(spec, index);
   try {
-    return protocol === 'mqtts' ? createTlsServer(files, handle) : serveWebSocket(createHttpsServer(files), handle);
+    return protocol === 'mqtts' ? createTlsServer(files, socketHandler) : serveWebSocket(createHttpsServer({ ...HTTP_SERVER_OPTIONS, ...files }), handle, ws);
   } catch (cause) {
     // Not PEM, or a key that does not match the certificate.
     const fields = [`listeners.${index}.cert`, `listeners.${index}.key`];
@@ -110,20 +143,37 @@ async function createListenerServer(protocol: ListenerProtocol, spec: ListenerOp
   }
 }
 
-/** MQTT over WebSocket: each WebSocket becomes a byte stream for aedes (binary frames, any path). */
-function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: ConnectionHandler): S {
-  const sockets = new WebSocketServer({ server });
+const HTTP_SERVER_OPTIONS = { requestTimeout: HTTP_TIMEOUT_MS, headersTimeout: HTTP_TIMEOUT_MS, keepAliveTimeout: 1000 };
+
+/**
+ * MQTT over WebSocket: each WebSocket becomes a byte stream for aedes (binary frames, any path).
+ * ws buffers a whole message before it hands it on (100 MiB by default): capped at the MQTT
+ * packet cap, fragments summed, and no compression (a small frame must not inflate past it).
+ */
+function serveWebSocket<S extends HttpServer | HttpsServer>(server: S, handle: ConnectionHandler, limits: WebSocketLimits): S {
+  const sockets = new WebSocketServer({ server, maxPayload: limits.maxPayload, perMessageDeflate: false });
   // ws re-emits the HTTP server's errors (a port in use) here; listen() reports them already.
   sockets.on('error', ignore);
-  sockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
+  sockets.on('connection', (socket, request) => {
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') limits.onOversize();
+    });
+    handle(createWebSocketStream(socket), request.socket.remoteAddress ?? '');
+  });
+  // A plain request (no upgrade) is no WebSocket: say so and close, rather than leave it open.
+  server.on('request', (_request, response: ServerResponse) => {
+    response.writeHead(426, { connection: 'close', upgrade: 'websocket', 'content-type': 'text/plain' });
+    response.end('this is an MQTT over WebSocket listener: upgrade required');
+  });
+  server.setTimeout(HTTP_TIMEOUT_MS);
   return server;
 }
 
 async function readTlsFiles(spec: ListenerOptions, index: number): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (field: 'cert' | 'key'): Promise<Buffer> => {
-    const path = spec[field];
+    // Named: the schema requires both files of a TLS listener.
+    const path = spec[field] ?? '';
     const at = `listeners.${index}.${field}`;
-    if (!path) throw new SteadError('BAD_CONFIG', `${at}: a ${spec.protocol} listener needs a ${field} file`, { data: { fields: [at] } });
     try {
       return await readFile(path);
     } catch (cause) {

@@ -1,14 +1,15 @@
 /**
- * The MQTT packet size cap (issue 8, hostile input; DESIGN §5 limits). aedes hands each
- * connection to mqtt-packet's parser, which buffers a packet until its whole remaining length
- * has arrived and takes no size limit: a client announcing a 256 MB PUBLISH would make the broker
- * hold 256 MB. This guard sits between a listener's stream and aedes. It reads only the fixed
- * headers (a type byte and a remaining length of 1–4 bytes) and skips each packet's body by
- * arithmetic, so the bytes pass through by reference, never copied; a remaining length above the
- * cap closes the connection as soon as its length bytes arrive, before any of the body is
- * buffered. MQTT 3.1.1 has no "packet too large" reason code: closing is the answer.
+ * The MQTT packet size cap (DESIGN §5 limits, hostile input). aedes hands each connection to
+ * mqtt-packet's parser, which buffers a packet until its whole remaining length has arrived and
+ * takes no size limit: a client announcing a 256 MB PUBLISH would make the broker hold 256 MB.
+ * This guard sits between a listener's stream and aedes. It follows the packets by their fixed
+ * headers alone (shared/wire/mqtt-fixed-header.ts), so the bytes pass through by reference, never
+ * copied; a remaining length above the cap closes the connection as soon as its length bytes
+ * arrive, before any of the body is buffered. MQTT 3.1.1 has no "packet too large" reason code:
+ * closing is the answer.
  */
 import { Duplex } from 'node:stream';
+import { MqttFixedHeaderReader } from '../../shared/wire/mqtt-fixed-header.js';
 
 /**
  * Bytes a PUBLISH carries around its payload at most: the topic's length prefix (2), the longest
@@ -21,68 +22,11 @@ export function packetCap(maxFrameBytes: number): number {
   return maxFrameBytes + MQTT_OVERHEAD_BYTES;
 }
 
-/** Told once per connection closed by the guard: the remaining length it announced (a lower bound). */
-export type OversizeListener = (announced: number, stream: Duplex) => void;
+/** A fixed header is a type byte and a remaining length of at most four bytes [MQTT-2.2.3]. */
+export const MQTT_FIXED_HEADER_BYTES = 5;
 
-/** A remaining length is at most four bytes of seven bits [MQTT-2.2.3]. */
-const MAX_LENGTH_BYTES = 4;
-/** `#lengthBytes` while the next byte is a packet's type byte. */
-const AT_TYPE = -1;
-
-/**
- * Follows the packet boundaries of one MQTT byte stream. Stable shape, no allocation per chunk:
- * a body is skipped by subtracting its length, so the work is per packet, not per byte.
- */
-export class FixedHeaderReader {
-  readonly #cap: number;
-  /** Body bytes of the current packet still to skip. */
-  #skip = 0;
-  #lengthBytes = AT_TYPE;
-  #length = 0;
-  #multiplier = 1;
-
-  constructor(cap: number) {
-    this.#cap = cap;
-  }
-
-  /** The remaining length announced so far by the packet being read. */
-  get announced(): number {
-    return this.#length;
-  }
-
-  /** Reads a chunk; false as soon as a packet announces more than the cap (or a malformed length). */
-  accept(chunk: Uint8Array): boolean {
-    const end = chunk.length;
-    let at = 0;
-    while (at < end) {
-      if (this.#skip > 0) {
-        const take = Math.min(this.#skip, end - at);
-        this.#skip -= take;
-        at += take;
-        continue;
-      }
-      const byte = chunk[at++] as number;
-      if (this.#lengthBytes === AT_TYPE) {
-        this.#lengthBytes = 0;
-        this.#length = 0;
-        this.#multiplier = 1;
-        continue;
-      }
-      // The sum so far is a lower bound of the length: refuse before the last length byte if it is already over.
-      this.#length += (byte & 0x7f) * this.#multiplier;
-      this.#multiplier *= 128;
-      this.#lengthBytes++;
-      if (this.#length > this.#cap) return false;
-      if (byte & 0x80) {
-        if (this.#lengthBytes === MAX_LENGTH_BYTES) return false;
-        continue;
-      }
-      this.#skip = this.#length;
-      this.#lengthBytes = AT_TYPE;
-    }
-    return true;
-  }
-}
+/** Told once per connection closed for size: the bytes it announced (a lower bound). */
+export type OversizeListener = (announced: number) => void;
 
 /**
  * A listener's connection as aedes sees it: the same bytes both ways, checked on the way in.
@@ -91,14 +35,14 @@ export class FixedHeaderReader {
  */
 export class PacketSizeGuard extends Duplex {
   readonly #source: Duplex;
-  readonly #reader: FixedHeaderReader;
+  readonly #reader: MqttFixedHeaderReader;
   readonly #onOversize: OversizeListener;
   #pendingWrite: ((error?: Error | null) => void) | null = null;
 
   constructor(source: Duplex, cap: number, onOversize: OversizeListener) {
     super({ allowHalfOpen: false });
     this.#source = source;
-    this.#reader = new FixedHeaderReader(cap);
+    this.#reader = new MqttFixedHeaderReader(cap);
     this.#onOversize = onOversize;
     source.on('data', (chunk: Buffer) => this.#data(chunk));
     source.on('end', () => this.push(null));
@@ -110,7 +54,7 @@ export class PacketSizeGuard extends Duplex {
   #data(chunk: Buffer): void {
     if (this.destroyed) return;
     if (!this.#reader.accept(chunk)) {
-      this.#onOversize(this.#reader.announced, this);
+      this.#onOversize(this.#reader.announced);
       this.destroy();
       return;
     }

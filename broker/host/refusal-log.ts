@@ -36,20 +36,32 @@ export class RefusalLog {
   }
 
   refused(code: string, proxy: string, session: string, nonce: Uint8Array | null): void {
+    if (!this.#admit(code, `${proxy} ${session}`)) return;
+    this.#log.warn({ code, proxy, session, instance: nonce ? fingerprint(nonce) : null }, 'request refused');
+  }
+
+  /**
+   * A refused CONNECT (auth-hooks.ts), by reason, under the same limits: the names a client sent
+   * are cut, so a refusal costs the log a bounded line whatever the client put in its CONNECT.
+   */
+  connectRefused(reason: string, clientId: string, device: string | undefined): void {
+    const client = cut(clientId);
+    const user = device === undefined ? null : cut(device);
+    if (!this.#admit(`connect.${reason}`, `${user ?? ''} ${client}`)) return;
+    this.#log.warn({ code: 'STEAD_E_NOT_AUTHORIZED', reason, clientId: client, device: user }, 'connect refused');
+  }
+
+  /** True when this refusal is logged; false when it is only counted for the window's summary. */
+  #admit(code: string, subject: string): boolean {
     let bucket = this.#buckets.get(code);
     if (!bucket) this.#buckets.set(code, (bucket = { logged: 0, suppressed: 0, seen: new Set() }));
-    if (bucket.logged >= this.#perCode) {
+    if (bucket.logged >= this.#perCode || bucket.seen.has(subject)) {
       bucket.suppressed++;
-      return;
+      return false;
     }
-    const key = `${proxy} ${session}`;
-    if (bucket.seen.has(key)) {
-      bucket.suppressed++;
-      return;
-    }
-    bucket.seen.add(key);
+    bucket.seen.add(subject);
     bucket.logged++;
-    this.#log.warn({ code, proxy, session, instance: nonce ? fingerprint(nonce) : null }, 'request refused');
+    return true;
   }
 
   /** Closes the window: one line per code with refusals that were not logged. */
@@ -64,4 +76,11 @@ export class RefusalLog {
     clearInterval(this.#timer);
     this.flush();
   }
+}
+
+/** Client-sent names in a log line: at most this many characters, the rest replaced by a count. */
+export const LOGGED_NAME_LENGTH = 64;
+
+function cut(name: string): string {
+  return name.length <= LOGGED_NAME_LENGTH ? name : `${name.slice(0, LOGGED_NAME_LENGTH)}…(+${name.length - LOGGED_NAME_LENGTH})`;
 }

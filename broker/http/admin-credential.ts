@@ -1,27 +1,36 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { SteadError } from '../../shared/errors.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 const COOKIE = 'stead_admin';
 const SESSION_MS = 12 * 60 * 60 * 1000;
-/** Sign-ins with a wrong token allowed per minute; then every sign-in waits for the next minute. */
-const LOGIN_FAILURES_PER_MINUTE = 10;
+/** The shortest admin token accepted: 32 characters (`openssl rand -hex 24` makes 48). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/** What a request's credential is: none given, right, wrong, or from an address that must wait. */
+export type CredentialCheck = 'ok' | 'missing' | 'wrong' | 'throttled';
 
 /**
- * The admin credential of the HTTP listener, in one place: until the admin role of issue 8
- * lands, a token from the broker's options. A request carries it as `Authorization: Bearer …`
- * (the CLI) or holds a session cookie the dashboard's login gave it (browsers' EventSource
- * cannot set headers). Without a configured token every admin request is refused.
+ * The admin credential of the HTTP listener, in one place: a token from the broker's options.
+ * A request carries it as `Authorization: Bearer …` (the CLI) or holds a session cookie the
+ * dashboard's sign-in gave it (browsers' EventSource cannot set headers). Without a configured
+ * token every admin request is refused. Wrong tokens, signed in or Bearer, are throttled per
+ * remote address (sign-in-throttle.ts).
  */
 export class AdminCredential {
   readonly #digest: Buffer | null;
   readonly #sessions = new Map<string, number>();
   readonly #now: () => number;
-  #failures = 0;
-  #failuresSince = 0;
+  readonly #throttle: SignInThrottle;
 
   constructor(token: string | undefined, now: () => number = Date.now) {
+    if (token !== undefined && token !== '' && token.length < MIN_ADMIN_TOKEN_LENGTH) {
+      throw new SteadError('BAD_OPTIONS', `adminToken must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (openssl rand -hex 24)`);
+    }
     this.#digest = token ? digest(token) : null;
     this.#now = now;
+    this.#throttle = new SignInThrottle(now);
   }
 
   get configured(): boolean {
@@ -33,35 +42,38 @@ export class AdminCredential {
     return this.#digest !== null && timingSafeEqual(digest(token), this.#digest);
   }
 
-  allows(request: IncomingMessage): boolean {
+  /** The request's credential, checked: a Bearer token counts against its address like a sign-in. */
+  check(request: IncomingMessage, address: string): CredentialCheck {
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) return this.matches(header.slice(7));
+    if (header?.startsWith('Bearer ')) return this.#guess(address, header.slice(7));
     const session = cookie(request, COOKIE);
     const expires = session ? this.#sessions.get(session) : undefined;
-    if (expires === undefined || !session) return false;
-    if (expires > this.#now()) return true;
+    if (expires === undefined || !session) return 'missing';
+    if (expires > this.#now()) return 'ok';
     this.#sessions.delete(session);
-    return false;
+    return 'missing';
   }
 
   /**
    * A `Set-Cookie` value for a dashboard session; null when the token is wrong, 'throttled'
-   * after too many wrong ones this minute (a guessing page gets nowhere, even with the right one).
+   * while the address waits after wrong ones (even the right token: a guesser learns nothing).
    */
-  login(token: string): string | null | 'throttled' {
-    const now = this.#now();
-    if (now - this.#failuresSince >= 60_000) {
-      this.#failures = 0;
-      this.#failuresSince = now;
-    }
-    if (this.#failures >= LOGIN_FAILURES_PER_MINUTE) return 'throttled';
-    if (!this.matches(token)) {
-      this.#failures++;
-      return null;
-    }
+  login(token: string, address: string): string | null | 'throttled' {
+    const verdict = this.#guess(address, token);
+    if (verdict !== 'ok') return verdict === 'throttled' ? 'throttled' : null;
     const session = randomBytes(24).toString('hex');
     this.#sessions.set(session, this.#now() + SESSION_MS);
     return `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`;
+  }
+
+  #guess(address: string, token: string): CredentialCheck {
+    if (this.#throttle.blocked(address)) return 'throttled';
+    if (!this.matches(token)) {
+      this.#throttle.failed(address);
+      return 'wrong';
+    }
+    this.#throttle.succeeded(address);
+    return 'ok';
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { DEFAULT_HOST } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 
 export interface HttpListener {
@@ -13,17 +14,20 @@ export interface HttpListener {
 
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
-/** Parses `host:port` (`[::1]:9464`, `:9464`, `9464`); the host is loopback unless named. */
-export function parseHostPort(value: string): { host: string; port: number } {
+/** Parses `host:port` (`[::1]:9464`, `:9464`, `9464`); the host is loopback unless named; null if it is not one. */
+export function parseHostPort(value: string): { host: string; port: number } | null {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d+)$/.exec(value.trim());
   const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65535) throw new SteadError('BAD_OPTIONS', `http listener must be host:port, got ${value}`);
-  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
+  if (!match || !Number.isInteger(port) || port > 65535) return null;
+  return { host: match[1] ?? (match[2] || DEFAULT_HOST), port };
 }
 
 /** The broker's HTTP listener (metrics, health, admin API, dashboard): off unless asked for. */
 export async function startHttpListener(address: string, handle: HttpHandler, onError: (error: unknown) => void): Promise<HttpListener> {
-  const { host, port } = parseHostPort(address);
+  const parsed = parseHostPort(address);
+  // The broker's options schema has checked it (hostPortSchema): this only narrows the type.
+  if (!parsed) throw new SteadError('BAD_OPTIONS', `http listener must be host:port, got ${address}`);
+  const { host, port } = parsed;
   const sockets = new Set<Socket>();
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {

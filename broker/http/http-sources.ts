@@ -12,4 +12,8 @@ export interface HttpSources {
   proxies(query: string, limit: number): ProxySummary[];
   inspect(key: string): Promise<ProxyView | null>;
   health(): Promise<Health>;
+  /** Whether a request's `Host` header names this listener (host-check.ts). */
+  hostAllowed(host: string | undefined): boolean;
+  /** Counts a refusal in the broker's metrics. */
+  count(event: string): void;
 }

@@ -10,6 +10,11 @@ import { serveAsset } from './assets.js';
  * admin credential. The dashboard's files themselves hold nothing secret.
  */
 export async function route(sources: HttpSources, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // DNS rebinding: a foreign name resolving here is answered with nothing but this refusal.
+  if (!sources.hostAllowed(request.headers.host)) {
+    sources.count('auth.refused.http_host');
+    return json(response, 421, { code: 'STEAD_E_REFUSED', message: 'this listener does not answer to that host name' });
+  }
   const url = new URL(request.url ?? '/', 'http://stead');
   const path = url.pathname;
   if (request.method === 'POST' && path === '/api/login') return login(sources, request, response);
@@ -30,7 +35,10 @@ export async function route(sources: HttpSources, request: IncomingMessage, resp
   }
   if (path.startsWith('/dashboard/')) return serveAsset(path.slice('/dashboard/'.length) || 'index.html', response);
   if (!path.startsWith('/api/')) return json(response, 404, { code: 'STEAD_E_BAD_OPTIONS', message: `no route ${path}` });
-  if (!sources.admin.allows(request)) {
+  const credential = sources.admin.check(request, request.socket.remoteAddress ?? '');
+  if (credential === 'throttled') return refuse(sources, response, 429, 'http_throttled', 'too many wrong tokens from this address; wait');
+  if (credential === 'wrong') return refuse(sources, response, 401, 'http_token', 'wrong admin token');
+  if (credential === 'missing') {
     return json(response, 401, { code: 'STEAD_E_REFUSED', message: sources.admin.configured ? 'admin credential required' : 'no admin token is configured' });
   }
   return admin(sources, path, url.searchParams, request, response);
@@ -50,7 +58,15 @@ async function admin(sources: HttpSources, path: string, params: URLSearchParams
   return json(response, 200, view);
 }
 
+/**
+ * `POST /api/login`: JSON from the dashboard's own origin only. A cross-origin page cannot send
+ * `application/json` without a preflight this listener never answers, and a browser names the
+ * page's origin; so a foreign page cannot guess on the admin's behalf (nor spend its address's
+ * allowance of wrong guesses).
+ */
 async function login(sources: HttpSources, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return refuse(sources, response, 415, 'signin_type', 'sign-in takes application/json');
+  if (!isSameOrigin(request)) return refuse(sources, response, 403, 'signin_origin', 'sign-in from another origin');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -65,11 +81,27 @@ async function login(sources: HttpSources, request: IncomingMessage, response: S
   } catch {
     token = '';
   }
-  const cookie = sources.admin.login(token);
-  if (cookie === 'throttled') return json(response, 429, { code: 'STEAD_E_REFUSED', message: 'too many wrong tokens; try again in a minute' });
-  if (!cookie) return json(response, 401, { code: 'STEAD_E_REFUSED', message: 'wrong admin token' });
+  const cookie = sources.admin.login(token, request.socket.remoteAddress ?? '');
+  if (cookie === 'throttled') return refuse(sources, response, 429, 'signin_throttled', 'too many wrong tokens from this address; wait');
+  if (!cookie) return refuse(sources, response, 401, 'signin', 'wrong admin token');
   response.setHeader('set-cookie', cookie);
   return json(response, 200, { ok: true });
+}
+
+/** Same origin: the `Origin` a browser sends names this host, and `Sec-Fetch-Site` (when sent) agrees. */
+function isSameOrigin(request: IncomingMessage): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const host = request.headers.host ?? '';
+  return origin === `http://${host}` || origin === `https://${host}`;
+}
+
+/** A refusal, counted as `auth.refused.<reason>`. */
+function refuse(sources: HttpSources, response: ServerResponse, status: number, reason: string, message: string): void {
+  sources.count(`auth.refused.${reason}`);
+  json(response, status, { code: 'STEAD_E_REFUSED', message });
 }
 
 export function json(response: ServerResponse, status: number, body: unknown): void {

@@ -5,13 +5,12 @@ import type { ProtocolView } from './view.js';
 
 /**
  * The record a commit writes and what leaves with it: expired session resources purged (DESIGN
- * §6), and for a type that keeps blobs the next generation stamped and a sealed copy for each
- * changed session whose device keeps blobs, ahead of the replies (DESIGN §7). `written` is the
- * record last submitted for writing.
+ * §6), and for a type that keeps blobs the next generation stamped and a sealed copy for every
+ * session whose device keeps blobs, ahead of the replies (DESIGN §7).
  */
-export function commitRecord(view: ProtocolView, changed: ProxyRecord, written: ProxyRecord | null, releases: readonly Release[], now: number): { record: ProxyRecord; releases: readonly Release[] } {
+export function commitRecord(view: ProtocolView, changed: ProxyRecord, releases: readonly Release[], now: number): { record: ProxyRecord; releases: readonly Release[] } {
   const purged = purgeExpired(changed, now);
   if (!view.blobs) return { record: purged, releases };
   const record = view.blobs.stamped(purged);
-  return { record, releases: view.blobs.withBlobs(record, written, releases) };
+  return { record, releases: view.blobs.withBlobs(record, releases) };
 }

@@ -5,5 +5,6 @@ export { settle } from './runs/settle.js';
 export { commitRecord } from './commit-record.js';
 export { SessionBlobs, type BlobHost } from './blobs/blob-delivery.js';
 export { coalesced } from './blobs/blob-release.js';
-export type { Step, Run } from './step.js';
+export { keeperGrace, type KeeperGrace } from './blobs/provisional.js';
+export { NOTHING, type Step, type Run } from './step.js';
 export type { ProtocolView } from './view.js';

@@ -35,4 +35,6 @@ export type InboxItem =
   | { kind: 'frame'; session: string; frame: Frame; at: number }
   | { kind: 'pulse' }
   | { kind: 'timer' }
-  | { kind: 'expire'; session: string; seq: number };
+  | { kind: 'expire'; session: string; seq: number }
+  /** The blob keepers' grace of a provisional record ended (protocol/blobs/provisional.ts). */
+  | { kind: 'grace' };

@@ -7,10 +7,11 @@ import type { ProxyRecord } from '../record/record.js';
 import { queueFrames, toSteadError } from '../record/replies.js';
 import { wakeAt } from '../record/wake-at.js';
 import type { Release, TransactionEnv } from '../transaction/transaction.js';
-import { SessionBlobs, commitRecord, frameStep, refusedFrame, heldExpiredStep, perform, pulseStep, settle, wakeStep, type ProtocolView, type Run, type Step } from '../protocol/index.js';
+import { NOTHING, SessionBlobs, commitRecord, frameStep, keeperGrace, refusedFrame, heldExpiredStep, perform, pulseStep, settle, wakeStep, type ProtocolView, type Run, type Step } from '../protocol/index.js';
 import { activate } from './activation.js';
 import { HeldRequests } from './held-requests.js';
 import { Inbox } from './inbox.js';
+import { KeeperWait } from './keeper-wait.js';
 import { OutputGate } from './output-gate.js';
 import { RecordWriter } from './record-writer.js';
 import type { InboxItem, ProxyHost } from './proxy-host.js';
@@ -43,6 +44,8 @@ export class Proxy implements ProtocolView, TransactionEnv {
   readonly #gate: OutputGate;
   readonly #writer: RecordWriter;
   #pushQueuesOnLoad = false;
+  /** While the record is provisional (protocol/blobs/provisional.ts): what waits for the blob keepers. */
+  readonly #waiting: KeeperWait<InboxItem>;
   /** performance.now() when the frame being processed arrived: its reply's latency runs from it. */
   #arrivedAt = 0;
 
@@ -56,6 +59,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
     this.clock = host.clock;
     this.idleTtlMs = host.idleTtlMs;
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
+    this.#waiting = new KeeperWait(host.clock, () => this.#enqueue({ kind: 'grace' }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
     this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered, this.#committed);
     this.#writer = new RecordWriter(type, id, host, this.#gate, this.#onCommitFailure);
@@ -89,7 +93,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
 
   /** Queues a frame from a session; false when the inbox is full. */
   enqueueFrame(session: string, frame: Frame): boolean {
-    if (this.#inbox.length >= this.#host.limits.maxInbox) return false;
+    if (this.#inbox.length + this.#waiting.size >= this.#host.limits.maxInbox) return false;
     this.#enqueue({ kind: 'frame', session, frame, at: performance.now() });
     return true;
   }
@@ -110,7 +114,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
   /** The live view for `stead proxy inspect`; null while the record is not loaded. */
   inspect(): ProxyView | null {
     if (!this.#record) return null;
-    const live = { inbox: this.#inbox.length, held: this.#held.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
+    const live = { inbox: this.#inbox.length, held: this.#held.size + this.#waiting.size, gateBacklog: this.#gate.backlog, lastCommitAt: this.#writer.lastCommitAt };
     return viewOf(this.key, this.#writer.version, this.#record, live);
   }
 
@@ -122,10 +126,11 @@ export class Proxy implements ProtocolView, TransactionEnv {
     }
   }
 
-  /** Stops pulses and timers and forgets held requests (devices retry them elsewhere or later). */
+  /** Stops pulses and timers and forgets held and waiting requests (devices retry them elsewhere or later). */
   stop(): void {
     this.#wakeups.stop();
     this.#held.clear();
+    this.#waiting.stop();
   }
 
   /** Loads the proxy now (used to wake proxies with due timers at start-up). */
@@ -157,6 +162,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           this.#host.count('dropped.unloaded');
           continue;
         }
+        if (this.#waiting.active && item.kind !== 'grace' && this.#waits(item)) continue;
         try {
           const pending = this.#apply(this.#decide(item));
           if (pending) await pending;
@@ -164,6 +170,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
           // A throw after app code returned: handled like a failed commit (rule 9).
           this.#abort([], error);
         }
+        if (this.#waiting.active) this.#checkGrace();
       }
     } finally {
       this.#draining = false;
@@ -183,7 +190,42 @@ export class Proxy implements ProtocolView, TransactionEnv {
         return wakeStep(this, now);
       case 'expire':
         return heldExpiredStep(item.session, this.#held.take(item.session, item.seq));
+      case 'grace':
+        // Only wakes the proxy: the loop sees the grace is over.
+        return NOTHING;
     }
+  }
+
+  /**
+   * DESIGN §7: while the record is provisional, what is not a blob keeper's waits. True when the
+   * item was set aside (it waits, or what waited goes ahead of it).
+   */
+  #waits(item: InboxItem): boolean {
+    const session = item.kind === 'frame' || item.kind === 'expire' ? item.session : null;
+    const grace = keeperGrace(this, session, item.kind === 'frame' ? item.frame : null, this.#host.clock.now());
+    if (grace === 'run') return false;
+    if (grace === 'wait') {
+      if (this.#waiting.park(item)) this.#host.log.info({ proxy: this.key, graceMs: this.#type.blobs?.graceMs }, 'proxy not in the store: requests wait for its blob keepers');
+      this.#host.count('blobs.waited');
+      return true;
+    }
+    this.#inbox.unshift(item);
+    this.#endGrace();
+    return true;
+  }
+
+  /** After each item: the grace ends once the record is written or its time is up (else its timer is armed). */
+  #checkGrace(): void {
+    const now = this.#host.clock.now();
+    if (keeperGrace(this, null, null, now) === 'over') this.#endGrace();
+    else this.#waiting.begin(this.blobs?.graceEndsAt ?? now);
+  }
+
+  /** The record is not provisional (any more): what waited runs first, in arrival order; the pulse starts. */
+  #endGrace(): void {
+    const waiting = this.#waiting.end();
+    for (let i = waiting.length - 1; i >= 0; i--) this.#inbox.unshift(waiting[i] as InboxItem);
+    if (this.#type.pulse && this.#record) this.#wakeups.startPulse(this.#type.pulse.every);
   }
 
   /** The one apply path: a Step carried out, then the run it asks for settled into the next Step. */
@@ -245,14 +287,17 @@ export class Proxy implements ProtocolView, TransactionEnv {
       this.#pushQueuesOnLoad = false;
       for (const [name, s] of this.record.sessions) this.#gate.release(queueFrames(s.queue).map((bytes) => ({ session: name, bytes })));
     }
-    if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
+    const now = this.#host.clock.now();
+    this.blobs?.activated(now);
+    if (keeperGrace(this, null, null, now) !== 'over') this.#waiting.begin(this.blobs?.graceEndsAt ?? now);
+    else if (this.#type.pulse) this.#wakeups.startPulse(this.#type.pulse.every);
     this.#wakeups.timerAt(wakeAt(this.record, this.#host));
     return null;
   }
 
   /** Rule 7: the record is written before this step's outputs leave; a record that cannot be encoded aborts (rule 9). */
   #commit(changed: ProxyRecord, changedReleases: readonly Release[], arrivedAt = 0): void {
-    const { record, releases } = commitRecord(this, changed, this.#writer.written, changedReleases, this.#host.clock.now());
+    const { record, releases } = commitRecord(this, changed, changedReleases, this.#host.clock.now());
     const wake = wakeAt(record, this.#host);
     try {
       this.#writer.write(record, releases, wake, arrivedAt);

@@ -35,11 +35,6 @@ export class RecordWriter {
     return this.#version;
   }
 
-  /** The record as last loaded or submitted for writing: what a commit's changes are judged against. */
-  get written(): ProxyRecord | null {
-    return this.#written;
-  }
-
   /** When this broker last submitted a write (ms since the epoch); null if never. */
   get lastCommitAt(): number | null {
     return this.#lastCommitAt;

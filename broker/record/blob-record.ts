@@ -47,6 +47,16 @@ export function nextStamp(stamp: BlobStamp | undefined, newLineage: () => Uint8A
 }
 
 /**
+ * Whether stamp `a` is further along the history `b` is on: the same lineage at a higher
+ * generation, or a lineage forked from b's (a restore) at or after b, so it holds all b holds and
+ * more (a restored record commits once before anything is sent from it).
+ */
+export function isAfter(a: BlobStamp, b: BlobStamp): boolean {
+  if (bytesEqual(a.lineage, b.lineage)) return a.generation > b.generation;
+  return bytesEqual(a.parent, b.lineage) && a.base >= b.generation;
+}
+
+/**
  * Whether a blob restores (DESIGN §7): the record to put in place, or null when the broker's copy
  * already holds everything the blob does; a refusal (BLOB_STALE, BLOB_CONFLICT) otherwise.
  * - No stored copy (`stored` false: a memory broker restarted, a store file lost): the blob's
@@ -54,30 +64,59 @@ export function nextStamp(stamp: BlobStamp | undefined, newLineage: () => Uint8A
  * - The same lineage: an equal generation is current; a lower one STALE (a restore must not roll
  *   state back); a higher one means the stored copy is older (a store put back from a backup):
  *   the blob's record replaces it.
- * - A blob of the lineage this copy was restored from, at or before the fork, is STALE: the
- *   copy holds it. Anything else comes from a history this copy has left: CONFLICT.
+ * - Lineage is checked both ways: a blob of a lineage forked from the copy's at or after its
+ *   generation (the copy is a backup from before an earlier restore) replaces it too; a blob of
+ *   the lineage the copy was forked from, at or before the fork, is STALE: the copy holds it.
+ *   Anything else comes from a history this copy has left (or never had): CONFLICT.
  * A restored record gets new notification-queue epochs (record.ts: whoever puts back an older
- * copy of a record gives its queues a new epoch), so devices start their queues over.
+ * copy of a record gives its queues a new epoch), so devices start their queues over, and each
+ * current instance is marked `restored` (record.ts), so seqs past the blob are never skipped.
  */
 export function restoredRecord(current: ProxyRecord, stored: boolean, blob: ProxyRecord, newLineage: () => Uint8Array): ProxyRecord | null {
   const theirs = blob.blobStamp;
   if (!theirs) throw new SteadError('BLOB_FOREIGN', 'the blob carries no stamp');
-  if (!stored) return freshEpochs({ ...blob, blobStamp: { generation: theirs.generation, lineage: newLineage(), parent: theirs.lineage, base: theirs.generation } }, newLineage);
+  if (!stored) return restored({ ...blob, blobStamp: { generation: theirs.generation, lineage: newLineage(), parent: theirs.lineage, base: theirs.generation } }, newLineage);
   const ours = current.blobStamp;
-  if (ours && bytesEqual(ours.lineage, theirs.lineage)) {
-    if (theirs.generation === ours.generation) return null;
-    if (theirs.generation < ours.generation) throw stale(theirs, ours);
-    return freshEpochs(blob, newLineage);
-  }
-  if (!ours || (bytesEqual(ours.parent, theirs.lineage) && theirs.generation <= ours.base)) throw stale(theirs, ours);
-  throw new SteadError('BLOB_CONFLICT', `the blob (generation ${theirs.generation}) is from a history the broker’s copy left at its restore (generation ${ours.base})`);
+  if (ours && bytesEqual(ours.lineage, theirs.lineage) && theirs.generation === ours.generation) return null;
+  if (!ours || isAfter(ours, theirs)) throw stale(theirs, ours);
+  if (isAfter(theirs, ours)) return restored(blob, newLineage);
+  throw new SteadError('BLOB_CONFLICT', `the blob (generation ${theirs.generation}) is from a history the broker’s copy (generation ${ours.generation}) is not on`);
 }
 
 function stale(theirs: BlobStamp, ours: BlobStamp | undefined): SteadError {
   return new SteadError('BLOB_STALE', `the blob (generation ${theirs.generation}) is older than the broker’s copy (generation ${ours?.generation ?? 'unstamped'})`);
 }
 
-function freshEpochs(record: ProxyRecord, newEpoch: () => Uint8Array): ProxyRecord {
-  const sessions = [...record.sessions].map(([name, s]) => [name, { ...s, queue: { ...s.queue, epoch: newEpoch() } }] as const);
+function restored(record: ProxyRecord, newEpoch: () => Uint8Array): ProxyRecord {
+  const sessions = [...record.sessions].map(([name, s]) => {
+    const queue = { ...s.queue, epoch: newEpoch() };
+    return [name, s.nonce ? { ...s, queue, restored: true } : { ...s, queue }] as const;
+  });
   return { ...record, sessions: SessionTable.from(sessions) };
 }
+
+/**
+ * The sealed marker a device keeps when the newest record's blob did not fit in a frame (DESIGN
+ * §7): "no blob after this stamp". Its bytes go where a blob's record goes, so a marker presented
+ * as a blob does not decode as a record (BLOB_TAMPERED), nor a blob as a marker.
+ */
+export function markerBytes(stamp: BlobStamp): Uint8Array {
+  return encodeValue([MARKER, stamp.generation, stamp.lineage, stamp.parent, stamp.base]);
+}
+
+/** The stamp a marker names; BLOB_TAMPERED when the bytes are not a marker. */
+export function markerStamp(bytes: Uint8Array): BlobStamp {
+  let fields: unknown;
+  try {
+    fields = decodeValue(bytes);
+  } catch (cause) {
+    throw new SteadError('BLOB_TAMPERED', 'the marker does not decode', { cause });
+  }
+  const [tag, generation, lineage, parent, base] = Array.isArray(fields) ? fields : [];
+  if (tag !== MARKER || !Number.isSafeInteger(generation) || !(lineage instanceof Uint8Array) || !(parent === null || parent instanceof Uint8Array) || !Number.isSafeInteger(base)) {
+    throw new SteadError('BLOB_TAMPERED', 'the marker has the wrong shape');
+  }
+  return { generation: generation as number, lineage, parent, base: base as number };
+}
+
+const MARKER = 'no blob after';

@@ -9,8 +9,8 @@ import { SessionTable } from './session-table.js';
 /**
  * Format 2 added the recent begin tokens; format 3 the session resources and the answers to
  * resource writes (DESIGN §6). Records of formats 1 and 2 still load. The times of the recent
- * begins came later, as a last element of each session that older readers ignore (so no new
- * format); a record without them counts its tokens from the session's latest visit.
+ * begins came later, as the fourteenth element of a session, which older readers ignore (so no
+ * new format); a record without them counts its tokens from the session's latest visit.
  */
 const RECORD_FORMAT = 3;
 
@@ -93,7 +93,10 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
       s.recentBegins.map((begin) => begin.token),
       [...s.resources].map(([key, r]) => [key, r.value, r.expiresAt, r.once]),
-      s.recentBegins.map((begin) => begin.at),
+      // A thirteenth element only while the session is restored (record.ts) or holds begin times,
+      // so other records keep their bytes; the begin times are the fourteenth.
+      ...(s.restored || s.recentBegins.length > 0 ? [s.restored === true] : []),
+      ...(s.recentBegins.length > 0 ? [s.recentBegins.map((begin) => begin.at)] : []),
     ]);
     encodedSessions.set(s, bytes);
   }
@@ -151,7 +154,7 @@ function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {
 }
 
 function decodeSession(entry: Tuple): SessionRecord {
-  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, beganAt] = entry;
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, restored, beganAt] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
@@ -179,5 +182,6 @@ function decodeSession(entry: Tuple): SessionRecord {
     resources: resources === undefined
       ? NO_RESOURCES
       : new Map((resources as Tuple[]).map(([key, value, expiresAt, once]) => [key as string, { value, expiresAt: expiresAt as number | null, once: once as boolean }])),
+    ...(restored === true ? { restored: true } : null),
   };
 }

@@ -83,6 +83,12 @@ export interface SessionRecord {
   readonly visits: Visits;
   /** The session's resources by key (DESIGN §6); committed with everything else. */
   readonly resources: ReadonlyMap<string, Resource>;
+  /**
+   * The instance's bookkeeping was put back from a sealed blob and none of its calls has been
+   * answered since (DESIGN §7): a device that holds replies past `lastSeq` may hold writes the
+   * blob missed, so the proxy answers OUTCOME_LOST instead of skipping past them.
+   */
+  readonly restored?: boolean;
 }
 
 /** A begin's token and when it began its instance (ms, the proxy's clock). */

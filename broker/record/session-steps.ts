@@ -9,6 +9,9 @@ import { BEGIN_MEMORY_MS, RECENT_BEGINS, type RecentBegin, type SessionRecord } 
  * session's nonce, seq, reply cache and acks change.
  */
 
+/** Spread into a session whose instance changes: a restored flag (record.ts) is about the old one, and goes. */
+const NOT_RESTORED = Object.freeze({ restored: undefined });
+
 /** Rule 1: a new instance; seq restarts, older instances are fenced, the answer is kept. */
 export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, now: number, info: unknown): SessionRecord {
   const begunReply = encodeFrame({ kind: Kind.reply, ref: token, seq: 0, value: begunValue({ nonce, memento: s.memento, crashed: s.nonce !== null }) });
@@ -22,6 +25,7 @@ export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, no
     lastSeq: 0,
     replies: new Map(),
     visits: { first: s.visits.first || now, previous: s.visits.latest, latest: now, info, lastSeen: now },
+    ...NOT_RESTORED,
   };
 }
 
@@ -39,12 +43,13 @@ function remembered(recent: readonly RecentBegin[], token: Uint8Array, now: numb
 
 /** Rule 8: end clears nonce, memento and the reply cache; the ended nonce is remembered. */
 export function ended(s: SessionRecord): SessionRecord {
-  return { ...s, endedNonce: s.nonce, nonce: null, memento: null, beginToken: null, begunReply: null, lastSeq: 0, replies: new Map() };
+  return { ...s, endedNonce: s.nonce, nonce: null, memento: null, beginToken: null, begunReply: null, lastSeq: 0, replies: new Map(), ...NOT_RESTORED };
 }
 
 /**
  * Rule 3: seq is answered; its reply joins the cache, which keeps only replies the device may
- * still ask for: above `answeredUpTo` (the device holds those), at most `cacheSize`.
+ * still ask for: above `answeredUpTo` (the device holds those), at most `cacheSize`. A restored
+ * instance is in step with its device again (record.ts `restored`).
  */
 export function answered(s: SessionRecord, seq: number, reply: Uint8Array, answeredUpTo: number, cacheSize: number): SessionRecord {
   const replies = new Map<number, Uint8Array>();
@@ -54,7 +59,7 @@ export function answered(s: SessionRecord, seq: number, reply: Uint8Array, answe
     if (replies.size <= cacheSize) break;
     replies.delete(cached);
   }
-  return { ...s, lastSeq: seq, replies };
+  return s.restored ? { ...s, lastSeq: seq, replies, ...NOT_RESTORED } : { ...s, lastSeq: seq, replies };
 }
 
 /**

@@ -145,6 +145,46 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    // DESIGN §6: a write made on top of a refused one never lands, even when its expected
+    // version happens to match one another writer made.
+    describe('write fence', () => {
+      it('refuses every later write of a key after its conflict, unapplied, until the key is loaded', async () => {
+        await create('app/a', bytes(1));
+        expect(await store.commit([write('app/a', 0, bytes(9))])).toEqual(['conflict']);
+        // Expects version 1, which the store holds: still refused.
+        expect(await store.commit([write('app/a', 1, bytes(2))])).toEqual(['conflict']);
+        expect(await store.commit([write('app/a', 1, bytes(3))])).toEqual(['conflict']);
+        const loaded = await store.load('app/a');
+        expect(loaded?.version).toBe(1);
+        expectBytes(loaded?.record, bytes(1));
+        expect(await store.commit([write('app/a', 1, bytes(4))])).toEqual(['committed']);
+        expectBytes((await store.load('app/a'))?.record, bytes(4));
+      });
+
+      it('refuses the rest of a batch after a conflict of its key: a pipelined write does not pass on another writer’s version', async () => {
+        await create('app/a', bytes(1));
+        // Another writer made version 2; this writer, still at 1, sends its write and the next one on top.
+        expect(await store.commit([write('app/a', 1, bytes(20))])).toEqual(['committed']);
+        expect(await store.commit([write('app/a', 1, bytes(11)), write('app/a', 2, bytes(12))])).toEqual(['conflict', 'conflict']);
+        const loaded = await store.load('app/a');
+        expect(loaded?.version).toBe(2);
+        expectBytes(loaded?.record, bytes(20));
+      });
+
+      it('fences only the key that conflicted', async () => {
+        await store.commit([write('app/a', 0, bytes(1)), write('app/b', 0, bytes(1))]);
+        expect(await store.commit([write('app/a', 5), write('app/b', 1, bytes(2))])).toEqual(['conflict', 'committed']);
+        expect(await store.commit([write('app/b', 2, bytes(3)), write('app/a', 1), write('app/c', 0)])).toEqual(['committed', 'conflict', 'committed']);
+      });
+
+      it('is lifted by a load that finds the key missing', async () => {
+        expect(await store.commit([write('app/ghost', 2)])).toEqual(['conflict']);
+        expect(await store.commit([write('app/ghost', 0)])).toEqual(['conflict']);
+        expect(await store.load('app/ghost')).toBeUndefined();
+        expect(await store.commit([write('app/ghost', 0)])).toEqual(['committed']);
+      });
+    });
+
     describe('list', () => {
       beforeEach(async () => {
         await store.commit(['toaster/2', 'hello/1', 'toaster/10', 'toaster/1', 'a_b/1', 'axb/1'].map((key) => write(key, 0)));

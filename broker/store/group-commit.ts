@@ -25,7 +25,7 @@ export class GroupCommitter {
   readonly #store: Store;
   readonly #maxBatch: number;
   readonly #onBatch: ((writes: number, seconds: number) => void) | null;
-  #queue: { write: ProxyWrite; done: (error?: SteadError) => void }[] = [];
+  #queue: QueuedWrite[] = [];
   #flushing = false;
   readonly stats: GroupCommitStats = { batches: 0, writes: 0, lastSuccessAt: 0, lastFailureAt: 0 };
 
@@ -72,10 +72,39 @@ export class GroupCommitter {
         this.stats.lastFailureAt = Date.now();
       }
       this.#onBatch?.(batch.length, (performance.now() - started) / 1000);
+      // Taken out before anyone is told: a write submitted from a `done` below is not among them.
+      const fenced = this.#fenceQueued(batch, outcomes, failure);
       for (const [i, entry] of batch.entries()) entry.done(failure ?? outcomeError(entry.write.key, outcomes[i]));
+      for (const entry of fenced) entry.done(fencedError(entry.write.key, failure));
     }
     this.#flushing = false;
   }
+
+  /**
+   * DESIGN §6: every queued write of a key whose write in this batch conflicted or failed was
+   * made before its proxy learned of it, on a record the store refused: it fails without being
+   * sent. The store itself fences writes that come later, until the proxy reloads (write-fence.ts).
+   */
+  #fenceQueued(batch: readonly QueuedWrite[], outcomes: readonly WriteOutcome[], failure: SteadError | null): QueuedWrite[] {
+    if (this.#queue.length === 0) return [];
+    let failed: Set<string> | null = null;
+    for (const [i, entry] of batch.entries()) if (failure || outcomes[i] !== 'committed') (failed ??= new Set()).add(entry.write.key);
+    if (!failed) return [];
+    const keys = failed;
+    const fenced = this.#queue.filter((entry) => keys.has(entry.write.key));
+    if (fenced.length > 0) this.#queue = this.#queue.filter((entry) => !keys.has(entry.write.key));
+    return fenced;
+  }
+}
+
+interface QueuedWrite {
+  write: ProxyWrite;
+  done: (error?: SteadError) => void;
+}
+
+function fencedError(key: string, failure: SteadError | null): SteadError {
+  const message = `an earlier write of ${key} ${failure ? 'failed' : 'lost the version check'}; this one, made on top of it, was not sent`;
+  return new SteadError(failure ? 'STORE_FAILURE' : 'VERSION_CONFLICT', message);
 }
 
 function outcomeError(key: string, outcome: WriteOutcome | undefined): SteadError | undefined {

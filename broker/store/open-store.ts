@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SteadError } from '../../shared/errors.js';
-import { importApp } from '../apps/import-app.js';
+import { importUserModule } from '../../shared/user-module.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import type { Store } from './types.js';
 
@@ -12,7 +12,17 @@ export type StoreOptions = Readonly<Record<string, unknown>>;
 export interface StoreContext {
   /** The folder relative paths in the URL or options resolve against (a config file's folder, else the working directory). */
   readonly baseDir: string;
+  /** Who opens it: its broker (`owner`), or a short-lived tool beside it that edits only the key registry (`registry`). */
+  readonly role: StoreRole;
 }
+
+/**
+ * `owner`: the broker, the store's one writer of proxy records (DESIGN §6; a SQLite file refuses
+ * a second owner with STORE_OWNED). `registry`: `stead keys` or `stead flash` while the broker
+ * may run, touching only the key registry record, whose every change is read, edit and commit
+ * under the version check, so it takes no ownership.
+ */
+export type StoreRole = 'owner' | 'registry';
 
 /**
  * Makes a store for a URL of its scheme. `options` are the config file's `store.options`
@@ -24,12 +34,17 @@ export type StoreFactory = (url: string, options: StoreOptions, context: StoreCo
 const factories = new Map<string, StoreFactory>([
   ['memory:', (_url, options) => (checkOptions(options, []), createMemoryStore())],
   // Loaded on first use, so `memory:` users never load the native addon.
-  ['sqlite:', async (url, options, { baseDir }) => {
+  ['sqlite:', async (url, options, { baseDir, role }) => {
     checkOptions(options, ['worker']);
     if (options.worker !== undefined && typeof options.worker !== 'boolean') throw badOption('worker', 'expected a boolean');
     const { createSqliteStore, sqlitePathFromUrl } = await import('./sqlite/sqlite-store.js');
     const path = sqlitePathFromUrl(url);
-    return createSqliteStore(isAbsolute(path) ? path : resolve(baseDir, path), { worker: options.worker as boolean | undefined });
+    // A registry edit is a few reads and one write: no worker thread to start for it.
+    const registry = role === 'registry';
+    return createSqliteStore(isAbsolute(path) ? path : resolve(baseDir, path), {
+      worker: registry ? false : (options.worker as boolean | undefined),
+      owner: !registry,
+    });
   }],
 ]);
 
@@ -44,9 +59,11 @@ export interface OpenStoreOptions {
   options?: StoreOptions;
   /** Default: the working directory. */
   baseDir?: string;
+  /** Default `owner`: see StoreRole. */
+  role?: StoreRole;
 }
 
-export async function openStore(url: string, { options = {}, baseDir = process.cwd() }: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(url: string, { options = {}, baseDir = process.cwd(), role = 'owner' }: OpenStoreOptions = {}): Promise<Store> {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0]?.toLowerCase();
   const factory = scheme ? factories.get(scheme) : undefined;
   if (!factory) {
@@ -54,7 +71,7 @@ export async function openStore(url: string, { options = {}, baseDir = process.c
   }
   let store: Store;
   try {
-    store = await factory(url, options, { baseDir });
+    store = await factory(url, options, { baseDir, role });
   } catch (error) {
     // A factory's own refusals are typed; anything else is the backend failing to open.
     if (error instanceof SteadError) throw error;
@@ -85,7 +102,7 @@ export async function loadStoreModules(paths: readonly string[], baseDir = proce
   const require = createRequire(join(baseDir, 'stead-store-modules.js'));
   for (const path of paths) {
     try {
-      await importApp(path.startsWith('.') || isAbsolute(path) ? resolve(baseDir, path) : require.resolve(path));
+      await importUserModule(path.startsWith('.') || isAbsolute(path) ? resolve(baseDir, path) : require.resolve(path));
     } catch (error) {
       throw new SteadError('BAD_CONFIG', `store module ${path} did not load: ${(error as Error).message}`, { cause: error });
     }

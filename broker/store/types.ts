@@ -2,6 +2,13 @@
  * The store interface (DESIGN §6): load a proxy's record; commit a batch of records, each atomic
  * and checked against the version it was read at (optimistic concurrency); list; remove; close.
  * Every backend runs the contract suite beside it (contract-suite.ts, public as stead/broker/testing).
+ *
+ * The write fence: once a write of a key conflicts, or a commit carrying it fails, every later
+ * write of that key (later in the same batch, or in a later commit) is answered 'conflict' and
+ * not applied, until the key is loaded again. The proxy reloads after any failed write (DESIGN
+ * §4 rule 9), and that load is how the store learns it; a write it pipelined before learning was
+ * made on a record the store refused, and might otherwise pass the version check by matching a
+ * version another writer made. write-fence.ts implements it for the backends here.
  */
 export interface StoredProxy {
   version: number;
@@ -28,8 +35,12 @@ export interface Store {
    * same turn, so a reply can leave together with the MQTT acknowledgement of its request.
    */
   readonly inline?: boolean;
+  /** The record, or undefined; lifts the key's write fence (see above). */
   load(key: string): Promise<StoredProxy | undefined>;
-  /** Commits the batch in one transaction; a conflicting write does not stop the others. */
+  /**
+   * Commits the batch in one transaction; a conflicting write does not stop the others, but
+   * raises its key's write fence (see above), as a failed commit does for every key it carried.
+   */
   commit(writes: readonly ProxyWrite[]): Promise<WriteOutcome[]>;
   /** Keys of stored proxies, optionally those starting with a prefix (`toaster/`). */
   list(prefix?: string): Promise<string[]>;

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import * as z from 'zod/mini';
 import { SteadError } from '../../shared/errors.js';
+import { isValidName } from '../../shared/names.js';
+import { expected, instance, isObject, nonEmptyString, optionsSchema, parseOptions, positiveInteger, wholeNumber, type OptionsErrorKey } from '../../shared/options.js';
 import type { PinsConfig } from '../../hardware/index.js';
 import type { BackoffOptions } from '../backoff.js';
+import { backoffSchema } from '../device-options.js';
 import type { GadgetDefinition } from './gadget.js';
 
 /** Which GPIO backend drives the pins: the Linux sysfs one under `root`, or the simulator. */
@@ -31,8 +35,46 @@ export interface AgentConfig {
   lateToleranceMs?: number;
 }
 
-const KEYS = new Set(['device', 'broker', 'key', 'dataDir', 'gadget', 'proxy', 'gpio', 'pins', 'audience', 'reconnect', 'lateToleranceMs']);
-const bad = (file: string, message: string): SteadError => new SteadError('BAD_OPTIONS', `${file}: ${message}`);
+const GPIO = expected('{ backend: "linux", root, pollMs } or { backend: "simulated" }');
+
+const gpioSchema = z.discriminatedUnion(
+  'backend',
+  [
+    z.strictObject({ backend: z.literal('linux'), root: z.optional(nonEmptyString('a folder')), pollMs: z.optional(positiveInteger) }, GPIO),
+    z.strictObject({ backend: z.literal('simulated') }, GPIO),
+  ],
+  GPIO,
+);
+
+const name = (what: string): z.ZodMiniString => z.string(expected(what)).check(z.refine(isValidName, expected(`${what}: [a-z0-9][a-z0-9_.-]{0,63}`)));
+const isProxyAddress = (value: string): boolean => value.split('/').length === 2 && value.split('/').every(isValidName);
+
+/**
+ * The agent config's one schema: the file (`stead device --config`, BAD_CONFIG) and `runAgent`'s
+ * options (BAD_OPTIONS) alike. The pins' own fields are the GPIO layer's to check
+ * (BAD_PIN_CONFIG, DUPLICATE_PIN), all of them before any pin is touched.
+ */
+export const agentConfigSchema = optionsSchema<AgentConfig>(
+  {
+    device: name('a device id'),
+    broker: nonEmptyString('a broker URL'),
+    key: nonEmptyString('the key file'),
+    dataDir: nonEmptyString('a folder'),
+    gadget: z.union([nonEmptyString('the gadget module'), instance<GadgetDefinition>('a gadget (defineGadget)', isObject)], expected('the path of the gadget module')),
+    proxy: z.optional(z.string(expected('a proxy <app>/<id>')).check(z.refine(isProxyAddress, expected('a proxy <app>/<id>')))),
+    gpio: z.optional(gpioSchema),
+    pins: z.optional(instance<PinsConfig>('an object of pin name → { line, direction, … }', isObject)),
+    audience: z.optional(nonEmptyString('a name')),
+    reconnect: z.optional(backoffSchema),
+    lateToleranceMs: z.optional(wholeNumber),
+  },
+  'the config: a JSON object',
+);
+
+/** `config` checked as `runAgent`'s options (BAD_OPTIONS) or a file's contents (BAD_CONFIG, `where` its name). */
+export function checkAgentConfig(config: unknown, key: OptionsErrorKey = 'BAD_OPTIONS', where?: string): AgentConfig {
+  return parseOptions(agentConfigSchema, config, key, where);
+}
 
 /**
  * Reads an agent config file. Relative paths (key, dataDir, gadget, gpio.root) are relative to
@@ -44,39 +86,22 @@ export function loadAgentConfig(file: string, builtIn?: GadgetDefinition): Agent
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new SteadError('BAD_OPTIONS', `cannot read the agent config ${file} as JSON`, { cause });
+    throw new SteadError('BAD_CONFIG', `cannot read the agent config ${file} as JSON`, { cause });
   }
   return parseAgentConfig(value, dirname(resolve(file)), file, builtIn);
 }
 
+/** A config file's contents, checked (BAD_CONFIG naming each bad field), with its paths resolved against `base`. */
 export function parseAgentConfig(value: unknown, base: string, file = 'agent config', builtIn?: GadgetDefinition): AgentConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, 'the config is a JSON object');
-  const config = value as Record<string, unknown>;
-  const unknown = Object.keys(config).filter((key) => !KEYS.has(key));
-  if (unknown.length > 0) throw bad(file, `unknown field ${unknown.join(', ')} (a typo?)`);
-  for (const field of ['device', 'broker', 'key', 'dataDir'] as const) {
-    if (typeof config[field] !== 'string' || config[field] === '') throw bad(file, `${field} is a non-empty string`);
-  }
+  const withGadget = isObject(value) && value.gadget === undefined && builtIn ? { ...value, gadget: builtIn } : value;
+  const config = checkAgentConfig(withGadget, 'BAD_CONFIG', file);
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(base, path));
-  const gadget = config.gadget ?? builtIn;
-  if (typeof gadget !== 'string' && (typeof gadget !== 'object' || gadget === null)) throw bad(file, 'gadget is the path of the gadget module');
-  const gpio = parseGpio(file, config.gpio);
+  const gpio = config.gpio ?? { backend: 'linux' };
   return {
-    ...(config as unknown as AgentConfig),
-    key: at(config.key as string),
-    dataDir: at(config.dataDir as string),
-    gadget: typeof gadget === 'string' ? at(gadget) : (gadget as GadgetDefinition),
+    ...config,
+    key: at(config.key),
+    dataDir: at(config.dataDir),
+    gadget: typeof config.gadget === 'string' ? at(config.gadget) : config.gadget,
     gpio: gpio.backend === 'linux' ? { ...gpio, root: at(gpio.root ?? '/') } : gpio,
   };
-}
-
-function parseGpio(file: string, value: unknown): GpioBackendConfig {
-  if (value === undefined) return { backend: 'linux' };
-  const gpio = value as { backend?: unknown; root?: unknown; pollMs?: unknown };
-  if (typeof value !== 'object' || value === null) throw bad(file, 'gpio is { backend: "linux", root } or { backend: "simulated" }');
-  if (gpio.backend === 'simulated') return { backend: 'simulated' };
-  if (gpio.backend !== 'linux') throw bad(file, 'gpio.backend is "linux" or "simulated"');
-  if (gpio.root !== undefined && typeof gpio.root !== 'string') throw bad(file, 'gpio.root is a folder');
-  if (gpio.pollMs !== undefined && !(Number.isInteger(gpio.pollMs) && (gpio.pollMs as number) > 0)) throw bad(file, 'gpio.pollMs is a positive integer');
-  return value as GpioBackendConfig;
 }

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isBundleNotification } from '../../shared/bundle.js';
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import { systemRandom } from '../../shared/random.js';
+import { importUserModule } from '../../shared/user-module.js';
 import { BundleExecutor, LinuxGpio, configurePins, type Gpio } from '../../hardware/index.js';
 import { Backoff } from '../backoff.js';
 import { Device } from '../device.js';
@@ -12,7 +12,7 @@ import { readKeyFile } from '../identity/key-file.js';
 import type { DeviceSession } from '../session/device-session.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import type { BeginResult } from '../session/types.js';
-import type { AgentConfig } from './agent-config.js';
+import { checkAgentConfig, type AgentConfig } from './agent-config.js';
 import { parseGadget, type GadgetDefinition, type GadgetIo } from './gadget.js';
 import { RecordedGpio } from './recorded-gpio.js';
 import { ReportSender } from './report-sender.js';
@@ -45,7 +45,8 @@ const AGENT = 'stead-agent/1';
  * the memento to the gadget, runs bundles from notifications and reports each once, tells
  * systemd it is alive, and on stop drives outputs to their safe values.
  */
-export async function runAgent(config: AgentConfig, options: RunAgentOptions = {}): Promise<RunningAgent> {
+export async function runAgent(given: AgentConfig, options: RunAgentOptions = {}): Promise<RunningAgent> {
+  const config = checkAgentConfig(given);
   const log = options.log ?? jsonLog;
   const gadget = typeof config.gadget === 'string' ? await importGadget(config.gadget) : parseGadget(config.gadget);
   const key = readKeyFile(config.key);
@@ -148,23 +149,13 @@ function openGpio(config: AgentConfig, log: AgentLog): Gpio {
 }
 
 /**
- * Loads a gadget module: JavaScript with Node's import(), TypeScript through tsx's scoped
- * `tsImport` (as the broker loads apps). The specifier is not a literal so that the flashed
- * agent's bundle, whose gadget is built in, does not take tsx in.
+ * Loads a gadget module (TypeScript through tsx, and only then): its default export, else the
+ * first named export that names an `app` (the rule of shared/user-module.ts), checked.
  */
 async function importGadget(path: string): Promise<GadgetDefinition> {
-  const url = pathToFileURL(path).href;
-  let module: { default?: unknown };
-  if (/\.(ts|mts|cts)$/.test(path)) {
-    const tsx = 'tsx/esm/api';
-    const { tsImport } = (await import(tsx)) as { tsImport: (url: string, parent: string) => Promise<unknown> };
-    module = (await tsImport(url, import.meta.url)) as { default?: unknown };
-  } else {
-    module = (await import(url)) as { default?: unknown };
-  }
-  // A TypeScript module compiled to CommonJS puts its default one level down.
-  const value = module.default as { default?: unknown } | undefined;
-  return parseGadget(value && typeof value === 'object' && 'app' in value ? value : value?.default ?? value);
+  const exported = await importUserModule(path);
+  const gadget = exported.find((value) => typeof value === 'object' && value !== null && 'app' in value);
+  return parseGadget(gadget ?? exported[0]);
 }
 
 function runCommand(gadget: GadgetDefinition, method: string, args: unknown[], io: GadgetIo): unknown {

@@ -1,7 +1,7 @@
 import { SteadError, isCachedReply, isErrorCode, isSteadError, type ErrorCode } from '../../shared/errors.js';
 import { assertName, assertRoot, parseProxyAddress } from '../../shared/names.js';
 import { toHex } from '../../shared/bytes.js';
-import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../../shared/defaults.js';
 import { decodeValue, encodeCall, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { isPlainData } from '../../shared/wire/plain-data.js';
@@ -10,6 +10,7 @@ import { connectDevice, type Device } from '../device.js';
 import { readKeyFile } from '../identity/key-file.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import type { DeviceSession } from '../session/device-session.js';
+import type { BeginResult } from '../session/types.js';
 import { CallJournal, defaultJournalDir, type JournalAnswer, type JournalEntry, type JournalKey } from './journal.js';
 import type { CallOnceOptions, CallOutcome } from './types.js';
 
@@ -21,6 +22,8 @@ const NO_ANSWER: ReadonlySet<ErrorCode> = new Set(['STEAD_E_DEADLINE', 'STEAD_E_
 const MAX_DEADLINE_MS = 2 ** 31 - 1;
 
 interface Call extends JournalKey {
+  /** The broker URL as given: where to connect, kept in the entry for the reader. */
+  readonly broker: string;
   readonly method: string;
   readonly args: readonly unknown[];
   /** The arguments as the journal keeps them (CBOR, base64). */
@@ -69,21 +72,28 @@ async function callLocked(call: Call, journal: CallJournal, fresh: boolean): Pro
   if (entry && isSameCall(entry, call)) return resume(call, journal, entry);
   if (entry && !entry.answer) {
     const pending = `${entry.method} ${JSON.stringify(decodeValue(Buffer.from(entry.args, 'base64')))}`;
-    const error = new SteadError('CALL_PENDING', `the outcome of an earlier call on ${call.proxy} session ${call.session} (${pending}) is unknown`);
+    const error = new SteadError('CALL_PENDING', `the outcome of an earlier call on ${call.proxy} session ${call.session} (${pending}, via ${entry.broker}) is unknown`);
     return { status: 'refused', error };
   }
-  return firstRun(call, journal);
+  // With an entry, the instance it names is why the previous one did not end; with --new, the
+  // caller has chosen to go on whatever an earlier run left.
+  return firstRun(call, journal, fresh || entry !== null);
 }
 
-async function firstRun(call: Call, journal: CallJournal): Promise<CallOutcome> {
+async function firstRun(call: Call, journal: CallJournal, crashExplained: boolean): Promise<CallOutcome> {
   return withSession(call, (error) => ({ status: 'unsent', error }), async (session) => {
+    let begun: BeginResult;
     try {
-      await session.begin({ agent: call.agent });
+      begun = await session.begin({ agent: call.agent });
     } catch (thrown) {
       // A begin the proxy refused (UNKNOWN_APP, SESSION_LIMIT…) is an answer; one lost is not.
       const error = asSteadError(thrown);
       return NO_ANSWER.has(error.code) ? { status: 'unsent', error } : { status: 'failed', error, resumed: false, warning: null };
     }
+    // The previous instance did not end and no entry here says why: an earlier call, journalled
+    // in another folder, by another user, or by a run that lost its journal, may be unresolved.
+    // The new instance is left open, not ended, so that every run refuses until --new.
+    if (begun.crashed && !crashExplained) return { status: 'refused', error: unresolved(call, begun.memento) };
     const entry: JournalEntry = {
       version: 1,
       broker: call.broker,
@@ -218,7 +228,7 @@ function resolveCall(options: CallOnceOptions): Call {
   if (!Array.isArray(options.args) || !isPlainData(options.args, LIMITS.maxValueDepth)) {
     throw new SteadError('BAD_ARGUMENTS', 'arguments must be an array of plain data');
   }
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) {
     throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   }
@@ -252,14 +262,21 @@ function assertDecodes(entry: JournalEntry, path: string): void {
 }
 
 function isSameCall(entry: JournalEntry, call: Call): boolean {
+  // Not the broker URL: the journal is the session's, however the broker is reached (JournalKey).
   return (
-    entry.broker === call.broker &&
     entry.root === call.root &&
     entry.proxy === call.proxy &&
     entry.session === call.session &&
     entry.method === call.method &&
     entry.args === call.encodedArgs
   );
+}
+
+function unresolved(call: Call, memento: unknown): SteadError {
+  const message =
+    `the previous instance of ${call.proxy} session ${call.session} did not end, and no journal entry in this folder explains it: ` +
+    'an earlier call may be unresolved (its journal is elsewhere, or gone); nothing was called';
+  return new SteadError('CALL_UNRESOLVED', message, { data: { memento } });
 }
 
 function unknownOutcome(call: Call, cause: SteadError): SteadError {

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { syncFolder, writeFileAtomic } from '../../shared/atomic-write.js';
 import { SteadError } from '../../shared/errors.js';
 
 /** Where a call of one session was, between its send and its end. */
@@ -26,9 +27,13 @@ export interface JournalEntry {
 /** The proxy's answer: the value as CBOR base64, or the error it sent. */
 export type JournalAnswer = { readonly value: string } | { readonly error: { readonly code: string; readonly message: string } };
 
-/** The session a journal file belongs to. */
+/**
+ * The session a journal file belongs to: what names it to the broker (topic root, proxy,
+ * session), not how this run reached the broker. The broker URL as typed is no part of it:
+ * `localhost` and `127.0.0.1`, or a DNS name, reach one broker, and a rerun spelled another way
+ * must find the entry. (Brokers report no identity of their own to add.)
+ */
 export interface JournalKey {
-  readonly broker: string;
   readonly root: string;
   readonly proxy: string;
   readonly session: string;
@@ -40,7 +45,7 @@ export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
- * One JSON file per broker, proxy and session (issue 6, hole 8). Every write goes to a temp
+ * One JSON file per topic root, proxy and session (JournalKey). Every write goes to a temp
  * file that is synced, renamed over the journal and followed by a sync of the folder, so after
  * a crash the file holds either the old entry or the new one, and a call is never sent before
  * its entry is on disk.
@@ -51,7 +56,7 @@ export class CallJournal {
 
   constructor(dir: string, key: JournalKey) {
     this.dir = dir;
-    const hash = createHash('sha256').update(JSON.stringify([key.broker, key.root, key.proxy, key.session])).digest('hex');
+    const hash = createHash('sha256').update(JSON.stringify([key.root, key.proxy, key.session])).digest('hex');
     this.path = join(dir, `${key.proxy.replace('/', '+')}+${key.session}-${hash.slice(0, 16)}.json`);
   }
 
@@ -73,16 +78,7 @@ export class CallJournal {
   async write(entry: JournalEntry): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      const file = await open(temp, 'w', 0o600);
-      try {
-        await file.writeFile(`${JSON.stringify(entry, null, 2)}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, this.path);
-      await this.#syncDir();
+      await writeFileAtomic(this.path, `${JSON.stringify(entry, null, 2)}\n`);
     } catch (error) {
       throw new SteadError('JOURNAL', `cannot write the call journal ${this.path}`, { cause: error });
     }
@@ -91,20 +87,10 @@ export class CallJournal {
   async remove(): Promise<void> {
     try {
       await unlink(this.path);
-      await this.#syncDir();
+      await syncFolder(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new SteadError('JOURNAL', `cannot remove the call journal ${this.path}`, { cause: error });
-    }
-  }
-
-  /** A rename or unlink is durable only once the folder itself is synced. */
-  async #syncDir(): Promise<void> {
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
     }
   }
 }

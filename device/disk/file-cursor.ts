@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { SteadError } from '../../shared/errors.js';
 import { toHex } from '../../shared/bytes.js';
 import { isPosition, type NotificationCursor, type NotificationPosition } from '../session/notification-cursor.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 
 /**
  * A notification cursor in a small JSON file (`{"epoch":"<hex>","seq":12}`), replaced

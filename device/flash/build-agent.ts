@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -9,16 +9,25 @@ import { SteadError } from '../../shared/errors.js';
 import { parseGadget } from '../agent/gadget.js';
 
 /**
- * This package's root: the folder of its package.json, found upwards from this module (which may
- * be device/flash/, dist/device/flash/, or dist/cli/'s one-file bundle of the command).
+ * This package's root: the folder of the package.json named `stead`, found upwards from this
+ * module (device/flash/ in a checkout, dist/device/flash/ or dist/cli/'s one-file bundle of the
+ * command in an installed package, which ships dist/ and no sources).
  */
 function packageRoot(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'package.json')) || !existsSync(join(folder, 'device'))) {
+  while (!isSteadPackage(folder)) {
     if (dirname(folder) === folder) throw new SteadError('BAD_OPTIONS', 'cannot find the stead package the agent is built from');
     folder = dirname(folder);
   }
   return folder;
+}
+
+function isSteadPackage(folder: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: unknown }).name === 'stead';
+  } catch {
+    return false;
+  }
 }
 
 /** A module of the device side as a file: the `.ts` source in a checkout, else the built `dist/…js`. */

@@ -1,5 +1,5 @@
 import { encodeDeviceKey, type DeviceKey } from '../../shared/identity/key-pair.js';
-import type { GpioBackendConfig } from '../agent/agent-config.js';
+import type { AgentConfig, GpioBackendConfig } from '../agent/agent-config.js';
 
 /** Where a flash puts things, inside the target's root (a mounted root folder or a host over ssh). */
 export const AGENT_DIR = 'opt/stead';
@@ -24,11 +24,11 @@ export interface FlashContents {
 }
 
 /**
- * The files of a flashed gadget: the agent (one file), its config (paths relative to its folder,
- * so the folder runs wherever it is), its key (0600: the secret) and a systemd unit.
+ * The flashed agent's config (paths relative to its folder, so the folder runs wherever it is);
+ * its gadget is built into the agent, so the file names none.
  */
-export function flashFiles(contents: FlashContents): FlashFile[] {
-  const config = {
+export function flashedAgentConfig(contents: Pick<FlashContents, 'device' | 'broker' | 'proxy' | 'audience' | 'gpio'>): Omit<AgentConfig, 'gadget'> {
+  return {
     device: contents.device,
     broker: contents.broker,
     key: `keys/${contents.device}.key`,
@@ -37,6 +37,11 @@ export function flashFiles(contents: FlashContents): FlashFile[] {
     ...(contents.audience ? { audience: contents.audience } : {}),
     gpio: contents.gpio,
   };
+}
+
+/** The files of a flashed gadget: the agent (one file), its config, its key (0600: the secret) and a systemd unit. */
+export function flashFiles(contents: FlashContents): FlashFile[] {
+  const config = flashedAgentConfig(contents);
   const text = (value: string): Uint8Array => new TextEncoder().encode(value);
   return [
     { path: `${AGENT_DIR}/agent.mjs`, data: contents.agent, mode: 0o644 },

@@ -4,14 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_KEY_DIR } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 import { newDeviceKey, type DeviceKey } from '../../shared/identity/key-pair.js';
 import { toBase64Url } from '../../shared/identity/base64url.js';
 import { assertName, parseProxyAddress } from '../../shared/names.js';
 import { readKeyFile, writeKeyFile } from '../identity/key-file.js';
-import type { GpioBackendConfig } from '../agent/agent-config.js';
+import { checkAgentConfig, type GpioBackendConfig } from '../agent/agent-config.js';
 import { buildAgent, gadgetApp } from './build-agent.js';
-import { flashFiles } from './flash-files.js';
+import { flashedAgentConfig, flashFiles } from './flash-files.js';
 import { parseTarget, sshCommands, writeIntoFolder, type FileOutcome } from './targets.js';
 
 export interface FlashOptions {
@@ -64,14 +65,19 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   assertName('id', options.device);
   const progress = options.onProgress ?? (() => {});
   const target = parseTarget(options.target);
+  const gpio = options.gpio ?? { backend: 'linux', root: '/' };
+  // The config the gadget will read, checked with the agent's own schema before anything is built or written.
+  checkAgentConfig({ ...flashedAgentConfig({ ...options, gpio }), gadget: options.gadget });
 
-  const key = await deviceKey(options, progress);
-  const publicKey = toBase64Url(key.publicKey);
-
+  // Every check that can fail (the gadget builds, its app names a proxy) comes before the first
+  // write: a failed flash leaves no key behind.
   const agent = await buildAgent(options.gadget);
   const proxy = options.proxy ?? `${await gadgetApp(options.gadget)}/${options.device}`;
   parseProxyAddress(proxy);
   progress({ step: 'build', message: `agent built for Node 18: ${(agent.length / 1024).toFixed(0)} KiB, one file, pure JavaScript`, detail: { bytes: agent.length } });
+
+  const key = await deviceKey(options, progress);
+  const publicKey = toBase64Url(key.publicKey);
 
   const grantCommand = `stead keys grant ${options.device} --public-key ${publicKey} --proxy ${proxy}`;
   const registered = options.dryRun || !options.register ? false : await options.register(options.device, publicKey, proxy);
@@ -86,7 +92,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
     broker: options.broker,
     proxy: options.proxy,
     audience: options.audience,
-    gpio: options.gpio ?? { backend: 'linux', root: '/' },
+    gpio,
     key,
     agent,
     watchdogSec: options.watchdogSec ?? 30,
@@ -118,7 +124,7 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
 }
 
 async function deviceKey(options: FlashOptions, progress: (step: FlashStep) => void): Promise<DeviceKey> {
-  const file = options.keyFile ?? `./data/keys/${options.device}.key`;
+  const file = options.keyFile ?? `${DEFAULT_KEY_DIR}/${options.device}.key`;
   if (existsSync(file)) {
     const key = readKeyFile(file);
     if (key.device !== options.device) throw new SteadError('BAD_KEY', `${file} is device ${key.device}'s key, not ${options.device}'s`);

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SteadError } from '../../shared/errors.js';
-import { writeFileAtomic } from '../disk/atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { AGENT_DIR, type FlashFile } from './flash-files.js';
 
 export type FlashTarget = { kind: 'folder'; root: string } | { kind: 'ssh'; user: string | null; host: string; port: number | null; root: string };

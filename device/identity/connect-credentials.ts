@@ -3,8 +3,8 @@ import { signConnectToken, TOKEN_NONCE_BYTES } from '../../shared/identity/conne
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import { randomBytes } from 'node:crypto';
 
-/** The broker's audience name when none is given (the broker's `auth.audience` default). */
-export const DEFAULT_AUDIENCE = 'stead';
+/** Part of `stead/device` as before; the one definition is shared/defaults.ts's. */
+export { DEFAULT_AUDIENCE } from '../../shared/defaults.js';
 
 /**
  * MQTT credentials proving a key (DESIGN §7): username the device id, password a token signed

@@ -5,7 +5,7 @@ import { toHex } from '../../shared/bytes.js';
 import { SteadError } from '../../shared/errors.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import { lockJournalFile, readJournalEntry } from '../call-once/journal.js';
-import { writeFileAtomic } from '../disk/atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 
 /** A `stead session get` that was sent and not answered yet: the request to send again. */
 export interface GetEntry {
@@ -20,15 +20,16 @@ export interface GetEntry {
  * killed after the proxy answered and before the answer was printed would lose the value. The
  * request is written down (atomically) before it is sent; the same command again sends the very
  * same request, which the proxy answers from the answer it kept (DESIGN §6); an answer removes
- * the entry. One JSON file per broker, topic root and address, beside `stead call`'s entries.
+ * the entry. One JSON file per topic root and address, beside `stead call`'s entries: not per
+ * broker URL as typed, which a rerun may spell another way (journal.ts, JournalKey).
  */
 export class GetJournal {
   readonly dir: string;
   readonly path: string;
 
-  constructor(dir: string, broker: string, root: string, address: string) {
+  constructor(dir: string, root: string, address: string) {
     this.dir = dir;
-    const hash = createHash('sha256').update(JSON.stringify(['session get', broker, root, address])).digest('hex');
+    const hash = createHash('sha256').update(JSON.stringify(['session get', root, address])).digest('hex');
     this.path = join(dir, `get-${hash.slice(0, 32)}.json`);
   }
 

@@ -1,7 +1,7 @@
 import { SteadError, isSteadError } from '../../shared/errors.js';
 import { assertRoot } from '../../shared/names.js';
 import { formatSessionAddress, parseSessionAddress, type SessionAddress, type SessionInfo } from '../../shared/session-address.js';
-import { DEFAULT_ROOT } from '../../shared/topics.js';
+import { DEFAULT_COMMAND_DEADLINE_MS, DEFAULT_ROOT } from '../../shared/defaults.js';
 import type { DeviceKey } from '../../shared/identity/key-pair.js';
 import { systemRandom } from '../../shared/random.js';
 import { defaultJournalDir } from '../call-once/journal.js';
@@ -37,6 +37,8 @@ export interface SessionCommandOptions {
   deadlineMs?: number;
   /** get: the folder of its journal (docs/cli.md); default as `stead call`'s (defaultJournalDir). */
   journalDir?: string;
+  /** get: abandon a journalled get of the address and send a new one (`--new`). */
+  fresh?: boolean;
 }
 
 export type SessionCommandResult =
@@ -47,8 +49,12 @@ export type SessionCommandResult =
   | { readonly status: 'ok'; readonly value: unknown }
   /** get of an absent (or expired, or consumed) resource; exists or delete of one. */
   | { readonly status: 'absent' }
-  /** The broker or the proxy answered with an error: nothing changed. */
-  | { readonly status: 'failed'; readonly error: SteadError }
+  /**
+   * The broker or the proxy answered with an error: nothing changed. `journal` is set when the
+   * error answered a get sent again (an earlier run's), which stays journalled: the earlier send
+   * may have consumed the value, and only its kept answer can tell.
+   */
+  | { readonly status: 'failed'; readonly error: SteadError; readonly journal?: string }
   /** Bad input (address, options): nothing was sent. */
   | { readonly status: 'refused'; readonly error: SteadError }
   /** Sent, and no answer came in time (or none is kept any more): a write may or may not have happened. */
@@ -82,16 +88,16 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
   } catch (error) {
     return { status: 'refused', error: asSteadError(error) };
   }
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   // A get consumes a once-only value: it is journalled before it is sent, and a get left
   // unanswered by an earlier run is sent again as it was (get-journal.ts).
-  const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.broker, options.root ?? DEFAULT_ROOT, options.address) : null;
+  const journal = options.verb === 'get' ? new GetJournal(options.journalDir ?? defaultJournalDir(), options.root ?? DEFAULT_ROOT, options.address) : null;
   let pending: { entry: GetEntry; sentBefore: boolean } | null = null;
   let unlock: (() => Promise<void>) | null = null;
   if (journal) {
     try {
       unlock = await journal.lock();
-      const earlier = await journal.read();
+      const earlier = options.fresh === true ? null : await journal.read();
       pending = earlier ? { entry: earlier, sentBefore: true } : { entry: newGetEntry(() => systemRandom.nonce()), sentBefore: false };
       if (!earlier) await journal.write(pending.entry);
     } catch (error) {
@@ -108,12 +114,30 @@ export async function sessionCommand(options: SessionCommandOptions): Promise<Se
 
 /** The result, with the journal entry removed unless an answer may still come. */
 async function answered(journal: GetJournal | null, result: SessionCommandResult, pending: { sentBefore: boolean } | null): Promise<SessionCommandResult> {
-  // Kept only while an answer may still come: no answer in time, or an earlier run's request
-  // could not be sent again now. Any answer (OUTCOME_UNKNOWN too: no later run could learn more)
-  // ends it, and so does a first request that was never sent.
-  const open = (result.status === 'unknown' && isSteadError(result.error, 'DEADLINE')) || (result.status === 'unsent' && pending?.sentBefore === true);
-  if (journal && !open) await journal.remove().catch(() => undefined);
+  if (!journal) return result;
+  if (!(pending?.sentBefore === true ? settlesEarlier(result) : settlesFirst(result))) {
+    return result.status === 'failed' ? { ...result, journal: journal.path } : result;
+  }
+  await journal.remove().catch(() => undefined);
   return result;
+}
+
+/**
+ * A first request is settled by any answer, and by never having been sent: only a request that
+ * got no answer in time may still be answered.
+ */
+function settlesFirst(result: SessionCommandResult): boolean {
+  return !(result.status === 'unknown' && isSteadError(result.error, 'DEADLINE'));
+}
+
+/**
+ * An earlier run's request, sent again, is settled only by the proxy's answer to it: a value,
+ * absent, or OUTCOME_UNKNOWN (its answer is no longer kept: no later run could learn more). A
+ * refusal of the resend itself (UNKNOWN_APP from a broker restarted without the app, a revoked
+ * key…) says nothing of what the first send did, so the entry stays for a later run.
+ */
+function settlesEarlier(result: SessionCommandResult): boolean {
+  return result.status === 'ok' || result.status === 'absent' || ('error' in result && isSteadError(result.error, 'OUTCOME_UNKNOWN'));
 }
 
 async function request(
@@ -184,7 +208,7 @@ function resolve(options: SessionCommandOptions): SessionAddress {
   }
   if (options.verb === 'put' && options.value === undefined) throw new SteadError('BAD_OPTIONS', 'put needs a value');
   // Node's timers take at most 2^31 - 1 ms; a longer deadline would fire at once.
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) throw new SteadError('BAD_OPTIONS', `deadline must be from 1 to ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`);
   return address;
 }

@@ -2,16 +2,19 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesEqual } from '../../shared/bytes.js';
-import type { SteadError } from '../../shared/errors.js';
+import { isSteadError, type SteadError } from '../../shared/errors.js';
 import type { Random } from '../../shared/random.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind, type BlobFrame, type ReplyFrame } from '../../shared/wire/frames.js';
-import { writeFileAtomic } from '../disk/atomic-write.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 
-/** What the proxy said of the last blob request: restored, current, kept (no blob), or refused. */
+/**
+ * What the proxy said of the last blob request: restored, current, kept (no blob), partial
+ * (restored, but newer records were never sent: BLOB_PARTIAL), or refused.
+ */
 export interface BlobOutcome {
-  readonly status: 'restored' | 'current' | 'kept' | 'refused';
-  /** The refusal (BLOB_TAMPERED, BLOB_FOREIGN, BLOB_EXPIRED, BLOB_STALE, BLOB_CONFLICT). */
+  readonly status: 'restored' | 'current' | 'kept' | 'partial' | 'refused';
+  /** The refusal (BLOB_TAMPERED, BLOB_FOREIGN, BLOB_EXPIRED, BLOB_STALE, BLOB_CONFLICT) or BLOB_PARTIAL. */
   readonly error: SteadError | null;
 }
 
@@ -19,22 +22,32 @@ export interface BlobOutcome {
  * The device's copy of its session's sealed blob (DESIGN §7, §9): the newest the proxy sent, on
  * disk with atomic writes (temp file, fsync, rename), one write at a time and only the newest
  * waiting. Presented to the proxy at every connect and before every begin, so a broker that lost
- * its copy restores from it before the session's requests are handled.
+ * its copy restores from it before the session's requests are handled. A blob is never deleted:
+ * only a newer one replaces it (a refused blob may still be the only copy there is). When the
+ * newest record did not fit in a frame, the proxy sends a marker instead; it is kept beside the
+ * blob until a newer blob comes, and presented with it, so a restore from the older blob is
+ * reported as partial.
  */
 export class BlobKeeping {
   readonly #path: string;
+  readonly #markerPath: string;
   #blob: Uint8Array | null;
+  #marker: Uint8Array | null;
+  /** What is on disk (or being written): a write that failed leaves these, and the next save tries again. */
+  #savedBlob: Uint8Array | null;
+  #savedMarker: Uint8Array | null;
   #ref: Uint8Array | null = null;
-  /** The blob the last request presented: a refusal discards it, not a newer one. */
-  #presented: Uint8Array | null = null;
   #writing: Promise<void> | null = null;
-  #next: Uint8Array | null = null;
+  #dirty = false;
   last: BlobOutcome | null = null;
 
   constructor(dir: string, proxy: string, session: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.#path = join(dir, `${proxy.replace('/', '~')}~${session}.blob`);
-    this.#blob = readIfThere(this.#path);
+    const base = join(dir, `${proxy.replace('/', '~')}~${session}`);
+    this.#path = `${base}.blob`;
+    this.#markerPath = `${base}.marker`;
+    this.#blob = this.#savedBlob = readIfThere(this.#path);
+    this.#marker = this.#savedMarker = readIfThere(this.#markerPath);
   }
 
   get blob(): Uint8Array | null {
@@ -46,18 +59,23 @@ export class BlobKeeping {
     return this.#ref;
   }
 
-  /** `[9, ref, blob]`: "I keep blobs; restore from this one if you lost yours". */
+  /** `[9, ref, blob, marker?]`: "I keep blobs; restore from this one if you lost yours". */
   request(random: Random): Uint8Array {
     this.#ref = random.nonce();
-    this.#presented = this.#blob;
-    return encodeFrame({ kind: Kind.blob, ref: this.#ref, blob: this.#blob });
+    const frame: BlobFrame = { kind: Kind.blob, ref: this.#ref, blob: this.#blob };
+    if (this.#marker) frame.marker = this.#marker;
+    return encodeFrame(frame);
   }
 
-  /** A blob from the proxy: the newest replaces the one kept. */
+  /** From the proxy: a blob replaces the one kept (and any marker); a marker is kept beside it. */
   receive(frame: BlobFrame): void {
-    if (frame.ref !== null || !frame.blob) return;
-    this.#blob = frame.blob;
-    this.#save(frame.blob);
+    if (frame.ref !== null) return;
+    if (frame.blob) {
+      this.#blob = frame.blob;
+      this.#marker = null;
+    } else if (frame.marker) this.#marker = frame.marker;
+    else return;
+    this.#save();
   }
 
   /** Whether a reply answers the last request (then it is taken here). */
@@ -69,45 +87,47 @@ export class BlobKeeping {
   }
 
   /**
-   * Whether an error refuses the last request. The refused blob is discarded (a stale one is
-   * covered by the proxy's copy, which sends a newer blob with its next commit; a tampered,
-   * foreign or expired one can never restore); the session goes on from the proxy's copy.
+   * Whether an error answers the last request: a refusal, or BLOB_PARTIAL (a restore that is not
+   * complete). The blob is kept either way: the proxy sends its current blob with the answer when
+   * it has one, and a refused blob may be the only copy of the session there is.
    */
   refused(ref: Uint8Array | null, error: SteadError): boolean {
     if (!bytesEqual(ref, this.#ref)) return false;
-    this.last = { status: 'refused', error };
-    if (this.#presented && this.#blob === this.#presented) {
-      this.#blob = null;
-      this.#next = null;
-      void this.#queue(() => rm(this.#path, { force: true }));
-    }
+    this.last = { status: isSteadError(error, 'BLOB_PARTIAL') ? 'partial' : 'refused', error };
     return true;
   }
 
-  /** Resolves once every blob received so far is on disk. */
+  /** Resolves once every blob and marker received so far is on disk. */
   async flushed(): Promise<void> {
     while (this.#writing) await this.#writing;
   }
 
-  #save(blob: Uint8Array): void {
+  #save(): void {
     if (this.#writing) {
-      this.#next = blob;
+      this.#dirty = true;
       return;
     }
-    void this.#queue(() => writeFileAtomic(this.#path, blob));
-  }
-
-  #queue(write: () => Promise<void>): Promise<void> {
-    const previous = this.#writing ?? Promise.resolve();
-    const writing = previous.then(write).catch(() => undefined).then(() => {
-      if (this.#writing !== writing) return;
-      this.#writing = null;
-      const next = this.#next;
-      this.#next = null;
-      if (next) this.#save(next);
+    const writing = this.#persist().finally(() => {
+      if (this.#writing === writing) this.#writing = null;
     });
     this.#writing = writing;
-    return writing;
+  }
+
+  /** Writes what changed, the blob before the marker goes, until nothing newer waits. */
+  async #persist(): Promise<void> {
+    do {
+      this.#dirty = false;
+      const blob = this.#blob;
+      const marker = this.#marker;
+      try {
+        if (blob && blob !== this.#savedBlob) await writeFileAtomic(this.#path, blob);
+        this.#savedBlob = blob;
+        if (marker !== this.#savedMarker) await (marker ? writeFileAtomic(this.#markerPath, marker) : rm(this.#markerPath, { force: true }));
+        this.#savedMarker = marker;
+      } catch {
+        // The disk refused: what is kept in memory is still presented; the next blob tries again.
+      }
+    } while (this.#dirty);
   }
 }
 

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
+import { DEFAULT_MQTT_PORT } from '../../shared/defaults.js';
 import { SteadError } from '../../shared/errors.js';
 import { FaultPipe, emptyFaultCounts, type FaultCounts } from './fault-pipe.js';
 import { hasFaults, resolveFaults, type FaultPlan, type FaultSettings, type ResolvedFaults } from './fault-settings.js';
@@ -126,5 +127,5 @@ function plainTcpTarget(url: string): { host: string; port: number } {
   if ((parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') || parsed.hostname === '') {
     throw new SteadError('BAD_OPTIONS', `faults need a plain TCP broker URL (mqtt://host:port), got ${url}`);
   }
-  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port ? Number(parsed.port) : 1883 };
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port ? Number(parsed.port) : DEFAULT_MQTT_PORT };
 }

@@ -1,29 +1,20 @@
-import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SteadError } from '../../shared/errors.js';
+import { importUserModule } from '../../shared/user-module.js';
 import type { Scenario } from './types.js';
 
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
-
 /**
- * Loads a scenario module for `stead simulate`: its default export, or an export named
- * `scenario`, with a `step` function. TypeScript loads through tsx's scoped `tsImport`, as the
- * broker loads apps (broker/apps/import-app.ts), and only then: plain JavaScript needs no tsx.
+ * Loads a scenario module for `stead simulate`: its default export, else the first named export
+ * (`scenario`, say) that is a scenario, an object with a `step` function (the rule of
+ * shared/user-module.ts). TypeScript loads through tsx, and only then.
  */
 export async function loadScenario(file: string): Promise<Scenario> {
-  let module: Record<string, unknown>;
+  let exported: unknown[];
   try {
-    const url = pathToFileURL(resolve(file)).href;
-    if (TYPESCRIPT.has(extname(file))) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-    } else {
-      module = (await import(url)) as Record<string, unknown>;
-    }
+    exported = await importUserModule(file);
   } catch (error) {
     throw new SteadError('SCENARIO_LOAD', `scenario ${file} did not load`, { cause: error });
   }
-  const scenario = [module.default, module.scenario, (module.default as { default?: unknown } | undefined)?.default].find(isScenario);
+  const scenario = exported.find(isScenario);
   if (!scenario) throw new SteadError('SCENARIO_LOAD', `scenario ${file} exports no scenario (a default export with a step function)`);
   return scenario;
 }

@@ -1,18 +1,22 @@
+import { MqttFixedHeaderReader } from '../../shared/wire/mqtt-fixed-header.js';
+
 /** MQTT control packet types the fault proxy tells apart (MQTT 3.1.1 §2.2.1, 5.0 §2.1.2). */
 export const PacketType = { connect: 1, publish: 3 } as const;
 
 export type PacketHandler = (type: number, packet: Buffer) => void;
 
 /**
- * Cuts a TCP byte stream into whole MQTT control packets: the fixed header's first byte, the
- * Remaining Length varint (1 to 4 bytes, [MQTT-2.2.3]), then that many bytes. Nothing past the
- * fixed header is decoded, so a packet passes through byte for byte; a packet split across
- * chunks waits for its tail. A stream that breaks the framing (a fifth length byte) is reported
- * once and the rest passed on unframed, so a hostile peer cannot make the proxy buffer forever.
+ * Cuts a TCP byte stream into whole MQTT control packets, at the boundaries their fixed headers
+ * give (shared/wire/mqtt-fixed-header.ts). Nothing past the fixed header is decoded, so a packet
+ * passes through byte for byte; a packet split across chunks waits for its tail. A stream that
+ * breaks the framing (a fifth length byte) is reported once and the rest passed on unframed, so
+ * a hostile peer cannot make the proxy buffer forever.
  */
 export class MqttFramer {
   readonly #onPacket: PacketHandler;
-  #pending: Buffer | null = null;
+  readonly #header = new MqttFixedHeaderReader();
+  /** The bytes of the packet under way that came in earlier chunks (copies). */
+  #pending: Buffer[] = [];
   #broken = false;
 
   constructor(onPacket: PacketHandler) {
@@ -26,37 +30,30 @@ export class MqttFramer {
 
   push(chunk: Buffer): void {
     if (this.#broken) return this.#onPacket(0, chunk);
-    const bytes = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
-    this.#pending = null;
-    let at = 0;
-    while (at < bytes.length) {
-      const size = packetSize(bytes, at);
-      if (size === BROKEN) {
+    const header = this.#header;
+    let start = 0;
+    for (let at = 0; at < chunk.length; ) {
+      at = header.read(chunk, at);
+      if (at < 0) {
         this.#broken = true;
-        return this.#onPacket(0, bytes.subarray(at));
+        return this.#onPacket(0, this.#joined(chunk.subarray(start)));
       }
-      if (size === INCOMPLETE || at + size > bytes.length) break;
-      this.#onPacket((bytes[at] ?? 0) >> 4, bytes.subarray(at, at + size));
-      at += size;
+      if (header.ended) {
+        this.#onPacket(header.type, this.#joined(chunk.subarray(start, at)));
+        start = at;
+      }
     }
     // Keep the tail only: a copy, so the chunk it came from can be collected.
-    if (at < bytes.length) this.#pending = Buffer.from(bytes.subarray(at));
+    if (start < chunk.length) this.#pending.push(Buffer.from(chunk.subarray(start)));
   }
-}
 
-const INCOMPLETE = -1;
-const BROKEN = -2;
-
-/** The whole size of the packet starting at `at`, or INCOMPLETE / BROKEN. */
-function packetSize(bytes: Buffer, at: number): number {
-  let length = 0;
-  for (let i = 1; i <= 4; i++) {
-    const byte = bytes[at + i];
-    if (byte === undefined) return INCOMPLETE;
-    length += (byte & 0x7f) * 128 ** (i - 1);
-    if ((byte & 0x80) === 0) return 1 + i + length;
+  /** `last` after the pending bytes of its packet, which are then let go. */
+  #joined(last: Buffer): Buffer {
+    if (this.#pending.length === 0) return last;
+    const whole = Buffer.concat([...this.#pending, last]);
+    this.#pending = [];
+    return whole;
   }
-  return BROKEN;
 }
 
 /**

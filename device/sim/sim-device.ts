@@ -119,6 +119,7 @@ export class SimDevice<M extends object> {
       return device;
     } catch (error) {
       run.stats.error(error);
+      run.stats.connectError ??= describe(error);
       await device?.close();
       this.#onDisconnect();
       return null;
@@ -143,4 +144,10 @@ export class SimDevice<M extends object> {
     this.#connected = false;
     this.#run.stats.connected--;
   }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `${code}: ${message}` : message;
 }

@@ -15,6 +15,8 @@ export class SimStats {
   readonly #startCpu = process.cpuUsage();
   #tick = { at: this.#startedAt, calls: 0, cpu: this.#startCpu };
   readonly #devices: number;
+  /** Why the first device that could not connect failed (`CODE: message`); null while none failed. */
+  connectError: string | null = null;
   /** When every device had connected once; null until then. */
   connectMs: number | null = null;
   connected = 0;

@@ -8,6 +8,7 @@ import { Semaphore } from './semaphore.js';
 import { SimDevice, type SimRun } from './sim-device.js';
 import { SimStats } from './sim-stats.js';
 import type { SimFaults, SimResult, SimulateOptions } from './types.js';
+import { runProblems } from './verdict.js';
 
 /**
  * Runs `devices` simulated gadgets in this process, each a real device (its own MQTT connection
@@ -58,6 +59,17 @@ export async function simulateDevices<M extends object>(options: SimulateOptions
     devices: sims.map((sim) => ({ ...sim.info, memory: sim.memory })),
     device: options.device ?? {},
   });
+  const problems = runProblems({
+    devices,
+    started: total.started,
+    steps,
+    calls: total.calls,
+    errors: total.errors,
+    invariants,
+    faulty: proxy !== null || restart > 0,
+    errorBudget: options.errorBudget ?? 0,
+    connectError: stats.connectError,
+  });
   return {
     ...total,
     scenario: options.scenario.name ?? 'scenario',
@@ -67,17 +79,19 @@ export async function simulateDevices<M extends object>(options: SimulateOptions
     connectMs: stats.connectMs,
     faults: proxy ? { ...proxy.counts } : null,
     invariants,
-    ok: invariants.every((i) => i.ok),
+    problems,
+    ok: problems.length === 0,
   };
 }
 
-function counts(options: Pick<SimulateOptions, 'devices' | 'steps' | 'connectBatch'>): { devices: number; steps: number; connectBatch: number } {
+function counts(options: Pick<SimulateOptions, 'devices' | 'steps' | 'connectBatch' | 'errorBudget'>): { devices: number; steps: number; connectBatch: number } {
   const devices = options.devices;
   const steps = options.steps ?? 10;
   const connectBatch = options.connectBatch ?? 100;
   if (!Number.isSafeInteger(devices) || devices < 1) throw new SteadError('BAD_OPTIONS', 'devices must be a positive integer');
   if (!Number.isSafeInteger(steps) || steps < 0) throw new SteadError('BAD_OPTIONS', 'steps must be a non-negative integer');
   if (!Number.isSafeInteger(connectBatch) || connectBatch < 1) throw new SteadError('BAD_OPTIONS', 'connectBatch must be a positive integer');
+  if (options.errorBudget !== undefined && !(Number.isSafeInteger(options.errorBudget) && options.errorBudget >= 0)) throw new SteadError('BAD_OPTIONS', 'errorBudget must be a non-negative integer');
   return { devices, steps, connectBatch };
 }
 

@@ -88,6 +88,8 @@ export interface SimulateOptions<M extends object = Record<string, unknown>> {
   device?: Omit<DeviceOptions, 'url' | 'clientId'>;
   /** Per-device identity: connect options (keys) for each device. */
   keys?: DeviceKeyProvider;
+  /** Failed calls allowed whose codes no injected fault explains (bad arguments, app errors, refusals); default 0. */
+  errorBudget?: number;
   /** Progress every `progressMs` (default 1000) while the run lasts. */
   onProgress?: (progress: SimProgress) => void;
   progressMs?: number;
@@ -127,7 +129,12 @@ export interface SimResult extends SimProgress {
   connectMs: number | null;
   faults: FaultCounts | null;
   invariants: InvariantResult[];
-  /** True when every invariant held. */
+  /**
+   * Why the run did not pass, one line each: an invariant failed, devices never connected, no call
+   * succeeded, or more calls failed than faults explain and the error budget allows. Empty: ok.
+   */
+  problems: string[];
+  /** True when the run passed: no problems. */
   ok: boolean;
 }
 

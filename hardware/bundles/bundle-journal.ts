@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { parseBundle, parseBundleReport, type Bundle, type BundleReport, type CommandOutcome } from '../../shared/bundle.js';
 import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
-import { readIfExists, writeAtomic } from './atomic-file.js';
 
 /** A command's place in a running bundle: waiting, started (not known to be over), or its outcome. */
 export type Step = { status: 'pending'; due: number } | { status: 'running'; due: number; ranAt: number } | CommandOutcome;
@@ -51,7 +52,7 @@ export async function loadJournal(dataDir: string): Promise<Journal> {
 export async function saveJournal(dataDir: string, journal: Journal): Promise<void> {
   const path = join(dataDir, JOURNAL_FILE);
   try {
-    await writeAtomic(path, encodeValue(journal));
+    await writeFileAtomic(path, encodeValue(journal));
   } catch (cause) {
     throw new SteadError('BUNDLE_STORE', `could not write ${path}`, { cause, data: { path } });
   }
@@ -72,4 +73,14 @@ function checkJournal(path: string, value: unknown): Journal {
     throw corrupt(path, cause);
   }
   return journal;
+}
+
+/** The file's bytes, or null when there is none. */
+async function readIfExists(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

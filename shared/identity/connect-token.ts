@@ -37,9 +37,8 @@ export function signConnectToken(key: DeviceKey, clientId: string, audience: str
 
 export interface ParsedToken {
   timestamp: number;
+  /** Decoded canonically (base64url.ts): one nonce has one spelling, so the replay cache keys on these bytes. */
   nonce: Uint8Array;
-  /** The nonce as sent, the replay cache's key. */
-  nonceText: string;
   signature: Uint8Array;
 }
 
@@ -56,5 +55,5 @@ export function parseConnectToken(password: string): ParsedToken | null {
   const nonce = fromBase64Url(nonceText, TOKEN_NONCE_BYTES);
   const signature = fromBase64Url(signatureText, SIGNATURE_BYTES);
   if (!Number.isSafeInteger(timestamp) || !nonce || !signature) return null;
-  return { timestamp, nonce, nonceText, signature };
+  return { timestamp, nonce, signature };
 }

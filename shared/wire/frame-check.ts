@@ -74,9 +74,12 @@ function toFrame(raw: unknown[]): Frame {
         value: plain(raw[5]),
         options: resourceOptions(raw[6]),
       };
-    case Kind.blob:
-      expectLength(raw, 3);
-      return { kind, ref: nonceOrNull(raw[1]), blob: bytesOrNull(raw[2]) };
+    case Kind.blob: {
+      // The marker is a fourth element, absent where there is none (the older spelling).
+      if (raw.length !== 4) expectLength(raw, 3);
+      const marker = raw.length === 4 ? bytesOrNull(raw[3]) : null;
+      return marker ? { kind, ref: nonceOrNull(raw[1]), blob: bytesOrNull(raw[2]), marker } : { kind, ref: nonceOrNull(raw[1]), blob: bytesOrNull(raw[2]) };
+    }
     default:
       throw malformed(`unknown frame kind ${String(kind)}`);
   }

@@ -9,78 +9,82 @@ import { LIMITS } from '../limits.js';
 import { decodeSlice } from './cbor.js';
 import { Kind, PROTOCOL_VERSION, type Frame } from './frames.js';
 import { isPlainData } from './plain-data.js';
-import { NO, ascii, atEnd, byte, close, nonce, open, peek, position, uint, value } from './reader.js';
+import { NO, releaseReader, takeReader, type CborReader } from './reader.js';
 
 export function readFrame(bytes: Uint8Array): Frame | null {
-  open(bytes);
-  const frame = fields(bytes);
-  close();
-  return frame;
+  const r = takeReader();
+  r.open(bytes);
+  try {
+    return fields(r, bytes);
+  } finally {
+    r.close();
+    releaseReader(r);
+  }
 }
 
-function fields(bytes: Uint8Array): Frame | null {
-  const head = byte();
-  const kind = byte();
+function fields(r: CborReader, bytes: Uint8Array): Frame | null {
+  const head = r.byte();
+  const kind = r.byte();
   switch (kind) {
     case Kind.hello: {
-      if (head !== 0x86 || byte() !== PROTOCOL_VERSION) return null;
-      const acked = uint();
-      const agent = ascii(256);
+      if (head !== 0x86 || r.byte() !== PROTOCOL_VERSION) return null;
+      const acked = r.uint();
+      const agent = r.ascii(256);
       if (acked < 0 || agent === null) return null;
-      const ref = nonceOrNull();
-      const epoch = ref === NO ? NO : nonceOrNull();
-      return ref !== NO && epoch !== NO && atEnd() ? { kind, version: PROTOCOL_VERSION, acked, agent, nonce: ref, epoch } : null;
+      const ref = nonceOrNull(r);
+      const epoch = ref === NO ? NO : nonceOrNull(r);
+      return ref !== NO && epoch !== NO && r.atEnd() ? { kind, version: PROTOCOL_VERSION, acked, agent, nonce: ref, epoch } : null;
     }
     case Kind.call: {
-      const ref = nonce();
-      const seq = uint();
-      const answered = uint();
-      const method = ascii(128);
+      const ref = r.nonce();
+      const seq = r.uint();
+      const answered = r.uint();
+      const method = r.ascii(128);
       if (head !== 0x86 || ref === null || seq < 1 || answered < 0 || answered >= seq || method === null) return null;
-      const args = lastValue(bytes);
+      const args = lastValue(r, bytes);
       return Array.isArray(args) ? { kind, nonce: ref, seq, answered, method, args } : null;
     }
     case Kind.reply: {
-      const ref = nonce();
-      const seq = uint();
+      const ref = r.nonce();
+      const seq = r.uint();
       if (head !== 0x84 || ref === null || seq < 0) return null;
-      const result = lastValue(bytes);
+      const result = lastValue(r, bytes);
       return result === NO ? null : { kind, ref, seq, value: result };
     }
     case Kind.notify:
-      return head === 0x84 ? notify(bytes) : null;
+      return head === 0x84 ? notify(r, bytes) : null;
     case Kind.ack: {
-      const ref = nonce();
-      const seq = uint();
-      return head === 0x83 && ref !== null && seq >= 0 && atEnd() ? { kind, nonce: ref, seq } : null;
+      const ref = r.nonce();
+      const seq = r.uint();
+      return head === 0x83 && ref !== null && seq >= 0 && r.atEnd() ? { kind, nonce: ref, seq } : null;
     }
     case Kind.begin: {
-      if (head !== 0x84 || byte() !== PROTOCOL_VERSION) return null;
-      const token = nonce();
-      const info = token === null ? NO : lastValue(bytes);
+      if (head !== 0x84 || r.byte() !== PROTOCOL_VERSION) return null;
+      const token = r.nonce();
+      const info = token === null ? NO : lastValue(r, bytes);
       return token === null || info === NO ? null : { kind, version: PROTOCOL_VERSION, token, info };
     }
     case Kind.end: {
-      const ref = nonce();
-      const seq = uint();
-      return head === 0x83 && ref !== null && seq >= 0 && atEnd() ? { kind, nonce: ref, seq } : null;
+      const ref = r.nonce();
+      const seq = r.uint();
+      return head === 0x83 && ref !== null && seq >= 0 && r.atEnd() ? { kind, nonce: ref, seq } : null;
     }
     case Kind.error:
-      return head === 0x86 ? error(bytes) : null;
+      return head === 0x86 ? error(r, bytes) : null;
     default:
       return null;
   }
 }
 
 /** `[3, seq, payload, dropped]` */
-function notify(bytes: Uint8Array): Frame | null {
-  const seq = uint();
+function notify(r: CborReader, bytes: Uint8Array): Frame | null {
+  const seq = r.uint();
   if (seq < 0) return null;
-  const from = position();
-  const payload = value();
+  const from = r.position();
+  const payload = r.value();
   if (payload !== NO) {
-    const dropped = uint();
-    return dropped >= 0 && atEnd() ? { kind: Kind.notify, seq, payload, dropped } : null;
+    const dropped = r.uint();
+    return dropped >= 0 && r.atEnd() ? { kind: Kind.notify, seq, payload, dropped } : null;
   }
   // cbor-x then, but the payload is not the last item and its end is unknown. When the last
   // byte is a one-byte uint (dropped < 24, the usual case) and everything before it decodes as
@@ -92,29 +96,29 @@ function notify(bytes: Uint8Array): Frame | null {
 }
 
 /** An 8-byte string or null; NO for anything else. */
-function nonceOrNull(): Uint8Array | null | typeof NO {
-  if (peek() !== 0xf6) return nonce() ?? NO;
-  byte();
+function nonceOrNull(r: CborReader): Uint8Array | null | typeof NO {
+  if (r.peek() !== 0xf6) return r.nonce() ?? NO;
+  r.byte();
   return null;
 }
 
 /** `[7, ref, seq, code, message, data]`, ref null when the error answers nothing. */
-function error(bytes: Uint8Array): Frame | null {
-  const ref = nonceOrNull();
+function error(r: CborReader, bytes: Uint8Array): Frame | null {
+  const ref = nonceOrNull(r);
   if (ref === NO) return null;
-  const seq = uint();
-  const code = ascii(128);
-  const message = ascii(4096);
+  const seq = r.uint();
+  const code = r.ascii(128);
+  const message = r.ascii(4096);
   if (seq < 0 || code === null || message === null) return null;
-  const data = lastValue(bytes);
+  const data = lastValue(r, bytes);
   return data === NO ? null : { kind: Kind.error, ref, seq, code, message, data };
 }
 
 /** The app value that ends the frame, by hand or else by cbor-x; NO if neither reads it. */
-function lastValue(bytes: Uint8Array): unknown {
-  const from = position();
-  const item = value();
-  if (item !== NO) return atEnd() ? item : NO;
+function lastValue(r: CborReader, bytes: Uint8Array): unknown {
+  const from = r.position();
+  const item = r.value();
+  if (item !== NO) return r.atEnd() ? item : NO;
   return valueOf(bytes, from, bytes.length);
 }
 

@@ -1,50 +1,61 @@
 /**
  * Frames to bytes, one writer call per field in wire order (DESIGN §5), through the hand-written
- * writer (writer.ts). A field of the wrong type (from untyped code) makes the frame fall back to
- * cbor-x as a whole array, which writes the same bytes for well-typed frames.
+ * writer (writer.ts), a writer of its own per frame. A field of the wrong type (from untyped
+ * code) makes the frame fall back to cbor-x as a whole array, which writes the same bytes for
+ * well-typed frames.
  */
 import { encoder } from './cbor.js';
 import { Kind, type Frame } from './frames.js';
-import { bytes, bytesOrNull, done, number, start, text, value } from './writer.js';
+import { releaseWriter, takeWriter, type CborWriter } from './writer.js';
 
 export function writeFrame(frame: Frame): Buffer {
-  return byHand(frame) ?? encoder.encode(frameArray(frame));
+  const w = takeWriter();
+  try {
+    return byHand(w, frame) ?? encoder.encode(frameArray(frame));
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 export function writeCall(nonce: Uint8Array, seq: number, answered: number, method: string, args: unknown[]): Buffer {
-  return callByHand(nonce, seq, answered, method, args) ?? encoder.encode([Kind.call, nonce, seq, answered, method, args]);
+  const w = takeWriter();
+  try {
+    return callByHand(w, nonce, seq, answered, method, args) ?? encoder.encode([Kind.call, nonce, seq, answered, method, args]);
+  } finally {
+    releaseWriter(w);
+  }
 }
 
-function byHand(frame: Frame): Buffer | null {
+function byHand(w: CborWriter, frame: Frame): Buffer | null {
   switch (frame.kind) {
     case Kind.hello:
-      start(6, Kind.hello);
-      return number(frame.version) && number(frame.acked) && text(frame.agent) && bytesOrNull(frame.nonce) && bytesOrNull(frame.epoch)
-        ? done()
+      w.start(6, Kind.hello);
+      return w.number(frame.version) && w.number(frame.acked) && w.text(frame.agent) && w.bytesOrNull(frame.nonce) && w.bytesOrNull(frame.epoch)
+        ? w.done()
         : null;
     case Kind.call:
-      return callByHand(frame.nonce, frame.seq, frame.answered, frame.method, frame.args);
+      return callByHand(w, frame.nonce, frame.seq, frame.answered, frame.method, frame.args);
     case Kind.reply:
-      start(4, Kind.reply);
-      return bytes(frame.ref) && number(frame.seq) ? withValue(frame.value) : null;
+      w.start(4, Kind.reply);
+      return w.bytes(frame.ref) && w.number(frame.seq) ? withValue(w, frame.value) : null;
     case Kind.notify:
-      start(4, Kind.notify);
-      if (!number(frame.seq)) return null;
-      value(frame.payload);
-      return number(frame.dropped) ? done() : null;
+      w.start(4, Kind.notify);
+      if (!w.number(frame.seq)) return null;
+      w.value(frame.payload);
+      return w.number(frame.dropped) ? w.done() : null;
     case Kind.ack:
-      start(3, Kind.ack);
-      return bytes(frame.nonce) && number(frame.seq) ? done() : null;
+      w.start(3, Kind.ack);
+      return w.bytes(frame.nonce) && w.number(frame.seq) ? w.done() : null;
     case Kind.begin:
-      start(4, Kind.begin);
-      return number(frame.version) && bytes(frame.token) ? withValue(frame.info) : null;
+      w.start(4, Kind.begin);
+      return w.number(frame.version) && w.bytes(frame.token) ? withValue(w, frame.info) : null;
     case Kind.end:
-      start(3, Kind.end);
-      return bytes(frame.nonce) && number(frame.seq) ? done() : null;
+      w.start(3, Kind.end);
+      return w.bytes(frame.nonce) && w.number(frame.seq) ? w.done() : null;
     case Kind.error:
-      start(6, Kind.error);
-      return bytesOrNull(frame.ref) && number(frame.seq) && text(frame.code) && text(frame.message)
-        ? withValue(frame.data)
+      w.start(6, Kind.error);
+      return w.bytesOrNull(frame.ref) && w.number(frame.seq) && w.text(frame.code) && w.text(frame.message)
+        ? withValue(w, frame.data)
         : null;
     case Kind.resource:
     case Kind.blob:
@@ -53,15 +64,15 @@ function byHand(frame: Frame): Buffer | null {
   }
 }
 
-function callByHand(nonce: Uint8Array, seq: number, answered: number, method: string, args: unknown[]): Buffer | null {
-  start(6, Kind.call);
-  return bytes(nonce) && number(seq) && number(answered) && text(method) ? withValue(args) : null;
+function callByHand(w: CborWriter, nonce: Uint8Array, seq: number, answered: number, method: string, args: unknown[]): Buffer | null {
+  w.start(6, Kind.call);
+  return w.bytes(nonce) && w.number(seq) && w.number(answered) && w.text(method) ? withValue(w, args) : null;
 }
 
 /** The app value that ends a frame. */
-function withValue(item: unknown): Buffer {
-  value(item);
-  return done();
+function withValue(w: CborWriter, item: unknown): Buffer {
+  w.value(item);
+  return w.done();
 }
 
 /** The frame as the array cbor-x writes: the fields in order, no names. */
@@ -86,6 +97,6 @@ function frameArray(frame: Frame): unknown[] {
     case Kind.resource:
       return [Kind.resource, frame.ref, frame.verb, frame.session, frame.key, frame.value, frame.options];
     case Kind.blob:
-      return [Kind.blob, frame.ref, frame.blob];
+      return frame.marker ? [Kind.blob, frame.ref, frame.blob, frame.marker] : [Kind.blob, frame.ref, frame.blob];
   }
 }

@@ -159,15 +159,19 @@ export interface ResourceFrame {
 }
 
 /**
- * `[9, ref, blob]` (DESIGN §7, docs/sessions.md "Sealed session blobs"). Proxy → device, ref
- * null: keep this sealed copy of the session's record, the newest replaces any older. Device →
- * proxy, ref 8 bytes: "I keep blobs" and, when `blob` is not null, "restore from it if your copy
- * is missing or older"; answered by a reply `[2, ref, 0, status]` or an error `[7, ref, 0, …]`.
+ * `[9, ref, blob]` or `[9, ref, blob, marker]` (DESIGN §7, docs/sessions.md "Sealed session
+ * blobs"). Proxy → device, ref null: keep this sealed copy of the session's record, the newest
+ * replaces any older (and any marker); or, `blob` null, a sealed `marker`: "the newest record did
+ * not fit in a frame: keep your blob, and this with it". Device → proxy, ref 8 bytes: "I keep
+ * blobs" and, when `blob` is not null, "restore from it if your copy is missing or older", with
+ * the marker it holds; answered by a reply `[2, ref, 0, status]` or an error `[7, ref, 0, …]`.
  */
 export interface BlobFrame {
   kind: typeof Kind.blob;
   ref: Uint8Array | null;
   blob: Uint8Array | null;
+  /** Absent in the three-element spelling. */
+  marker?: Uint8Array;
 }
 
 export type Frame =

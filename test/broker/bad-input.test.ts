@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { subscribeOutcome } from '../helpers/keys.js';
@@ -8,7 +8,7 @@ import { encodeFrame, encodeValue } from '../../shared/wire/codec.js';
 import { Kind, NONCE_BYTES, PROTOCOL_VERSION, type ErrorFrame } from '../../shared/wire/frames.js';
 import { helloApp } from '../helpers/apps/hello.js';
 import toaster from '../helpers/apps/toaster.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { asError, asReply, beginBytes, connectRaw, RawSession, token, type RawClient } from '../helpers/raw-session.js';
 
 // DESIGN §5: anything that does not decode, or decodes to the wrong shape, is answered with a
@@ -55,14 +55,13 @@ describe('bad input (DESIGN §5)', () => {
     expect(asReply(await session.call(nonce, 1, 'buy', ['after'])).value).toBe(1);
   }
 
-  beforeEach(async () => {
-    broker = await startBroker();
+  test.beforeEach(({ broker: started }) => {
+    broker = started;
   });
 
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
     await Promise.all(raws.splice(0).map((r) => r.close()));
-    await broker.close();
   });
 
   describe('frames that do not decode answer MALFORMED_FRAME with ref null', () => {
@@ -242,10 +241,7 @@ describe('bad input (DESIGN §5)', () => {
       },
     });
 
-    beforeEach(async () => {
-      await broker.close();
-      broker = await startBroker({ apps: [toaster, helloApp(40), flaky] });
-    });
+    test.override('brokerOptions', { apps: [toaster, helloApp(40), flaky] });
 
     it('answers APP_ERROR with the app’s message and rolls the state back', async () => {
       const s1 = await rawOn('flaky/one', 's1');

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { connectDevice } from '../../device/index.js';
-import { startBroker, withBrokerAndDevice } from '../helpers/broker.js';
+import { withBrokerAndDevice } from '../helpers/broker.js';
+import { it } from '../helpers/fixtures.js';
 
 describe('calls and replies through a proxy', () => {
   const env = withBrokerAndDevice();
@@ -66,17 +67,10 @@ describe('calls and replies through a proxy', () => {
 });
 
 describe('arguments the wire cannot carry', () => {
-  it('are refused on the device with BAD_ARGUMENTS before anything is sent', async () => {
-    const broker = await startBroker();
-    const device = await connectDevice({ url: broker.url });
-    try {
-      const shop = device.session('toaster/shapes', 'kitchen');
-      await expect(shop.call('buy', new Map([['a', 1]]))).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
-      await expect(shop.call('buy', new Date())).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
-      expect(await shop.call('buy', 'bread')).toBe(1);
-    } finally {
-      await device.close();
-      await broker.close();
-    }
+  it('are refused on the device with BAD_ARGUMENTS before anything is sent', async ({ device }) => {
+    const shop = device.session('toaster/shapes', 'kitchen');
+    await expect(shop.call('buy', new Map([['a', 1]]))).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
+    await expect(shop.call('buy', new Date())).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
+    expect(await shop.call('buy', 'bread')).toBe(1);
   });
 });

@@ -102,9 +102,9 @@ describe('commit events', () => {
 
   it('are published by the broker alone: a client may not publish under $events', () => {
     const policy = new TopicPolicy(createTopics());
-    expect(policy.publish(OPEN_ACCESS, 'stead/$events/commit/life/in')).toBe('refuse');
-    expect(policy.publish(OPEN_ACCESS, 'stead/$events/commit/life/x')).toBe('refuse');
-    expect(policy.publish(OPEN_ACCESS, 'stead/life/x/main/in')).toBe('allow');
+    expect(policy.publish(OPEN_ACCESS, 'stead/$events/commit/life/in', false)).toBe('refuse');
+    expect(policy.publish(OPEN_ACCESS, 'stead/$events/commit/life/x', false)).toBe('refuse');
+    expect(policy.publish(OPEN_ACCESS, 'stead/life/x/main/in', false)).toBe('allow');
     // An event of a proxy whose id is `in` is still an event, readable on an open broker.
     expect(policy.read(OPEN_ACCESS, 'stead/$events/commit/life/in')).toBe(true);
   });

@@ -1,26 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
+import { afterEach, describe, expect } from 'vitest';
 import { encodeCall } from '../../shared/wire/codec.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { asError, asReply, RawSession } from '../helpers/raw-session.js';
 
 // DESIGN §4 rule 4: a request after a gap (seq > lastSeq + 1) is held until the gap fills, or
 // answered OUT_OF_ORDER once it has waited the hold limit; never held for ever.
 describe('held requests', () => {
-  let broker: SteadBroker;
+  test.override('brokerOptions', { limits: { outOfOrderHoldMs: 400 } });
   let till: RawSession;
 
   afterEach(async () => {
     await till.close();
-    await broker.close();
   });
 
   // Regression: holding the same seq again restarted its hold timer. A device retries every
   // retryMs (shorter than the hold: 1 s against 5 s by default), so a request after a gap that
   // never fills was never answered OUT_OF_ORDER: it hung until the device's deadline (DEADLINE,
   // "outcome unknown").
-  it('fail with OUT_OF_ORDER after the hold limit, although the device keeps retrying', async () => {
-    broker = await startBroker({ limits: { outOfOrderHoldMs: 400 } });
+  it('fail with OUT_OF_ORDER after the hold limit, although the device keeps retrying', async ({ broker }) => {
     till = await RawSession.open(broker.url, 'toaster/shop', 'till');
     const { nonce } = await till.begin();
     // seq 2 with seq 1 missing, resent every 150 ms like a device retrying.

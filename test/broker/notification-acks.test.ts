@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
+import { afterEach, describe, expect } from 'vitest';
+import type { DeviceSession } from '../../device/index.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeFrame, helloFrame, parseBegun } from '../../shared/wire/codec.js';
 import { Kind, PROTOCOL_VERSION, type Frame, type HelloFrame } from '../../shared/wire/frames.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { asError, asReply, connectRaw, isAnswer, token, type RawClient } from '../helpers/raw-session.js';
 
 const topics = createTopics();
@@ -24,23 +23,18 @@ function asHello(frame: Frame): HelloFrame {
  * the proxy forget notifications the current one has not handled. Refusals name the nonce, seq 0.
  */
 describe('only the current instance acknowledges notifications', () => {
-  let broker: SteadBroker;
+  test.override('brokerOptions', { apps: [notes] });
   let raw: RawClient;
-  let device: Device;
   let control: DeviceSession;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
+  test.beforeEach(async ({ broker, device }) => {
     raw = await connectRaw(broker.url);
     await raw.subscribe(OUT);
-    device = await connectDevice({ url: broker.url });
     control = device.session('notes/n', 'control');
   });
 
   afterEach(async () => {
     await raw.close();
-    await device.close();
-    await broker.close();
   });
 
   async function begin(): Promise<Uint8Array> {

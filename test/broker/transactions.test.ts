@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { defineProxy } from '../../broker/index.js';
 import toaster from '../helpers/apps/toaster.js';
 import { connectDevice } from '../../device/index.js';
 import { startBroker, withBrokerAndDevice } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 
 const lab = defineProxy({
   name: 'lab',
@@ -64,77 +63,63 @@ describe('transactions', () => {
     expect(await session.call('echo', 3)).toBe('yyy');
   });
 
-  it('persists every session of a shared proxy exactly, after interleaved writes, reads and acks', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-sessions-'));
-    try {
-      const store = `sqlite:${join(dir, 'stead.db')}`;
-      const first = await startBroker({ apps: [toaster], store });
-      const d1 = await connectDevice({ url: first.url });
-      const names = ['a', 'b', 'c', 'd'];
-      const sessions = names.map((name) => d1.session('toaster/shared', name));
-      await Promise.all(sessions.map((s) => s.begin()));
-      for (let round = 0; round < 5; round++) {
-        for (const [i, s] of sessions.entries()) {
-          await s.call('buy', names[i] as string, round * 10 + i);
-          if (round % 2 === 0) await s.call('counters');
-        }
+  it('persists every session of a shared proxy exactly, after interleaved writes, reads and acks', async ({ tempDir }) => {
+    const store = `sqlite:${join(tempDir, 'stead.db')}`;
+    const first = await startBroker({ apps: [toaster], store });
+    const d1 = await connectDevice({ url: first.url });
+    const names = ['a', 'b', 'c', 'd'];
+    const sessions = names.map((name) => d1.session('toaster/shared', name));
+    await Promise.all(sessions.map((s) => s.begin()));
+    for (let round = 0; round < 5; round++) {
+      for (const [i, s] of sessions.entries()) {
+        await s.call('buy', names[i] as string, round * 10 + i);
+        if (round % 2 === 0) await s.call('counters');
       }
-      await d1.close();
-      await first.close();
-      const second = await startBroker({ apps: [toaster], store });
-      const d2 = await connectDevice({ url: second.url });
-      const again = names.map((name) => d2.session('toaster/shared', name));
-      for (const [i, s] of again.entries()) expect(await s.begin()).toEqual({ memento: 40 + i, crashed: true });
-      expect(await again[0]?.call('counters')).toEqual({ a: 5, b: 5, c: 5, d: 5 });
-      await d2.close();
-      await second.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
+    await d1.close();
+    await first.close();
+    const second = await startBroker({ apps: [toaster], store });
+    const d2 = await connectDevice({ url: second.url });
+    const again = names.map((name) => d2.session('toaster/shared', name));
+    for (const [i, s] of again.entries()) expect(await s.begin()).toEqual({ memento: 40 + i, crashed: true });
+    expect(await again[0]?.call('counters')).toEqual({ a: 5, b: 5, c: 5, d: 5 });
+    await d2.close();
+    await second.close();
   });
 
-  it('keeps state, sessions and mementos across a broker restart on the same SQLite file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-restart-'));
-    try {
-      const store = `sqlite:${join(dir, 'stead.db')}`;
-      const first = await startBroker({ apps: [toaster], store });
-      const d1 = await connectDevice({ url: first.url });
-      const shop = d1.session('toaster/durable', 'kitchen');
-      await shop.begin();
-      await shop.call('buy', 'bread', 0);
-      await shop.call('buy', 'bread', 1);
-      await d1.close();
-      await first.close();
-      const second = await startBroker({ apps: [toaster], store });
-      const d2 = await connectDevice({ url: second.url });
-      const again = d2.session('toaster/durable', 'kitchen');
-      expect(await again.begin()).toEqual({ memento: 1, crashed: true });
-      expect(await again.call('counters')).toEqual({ bread: 2 });
-      await d2.close();
-      await second.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  it('keeps state, sessions and mementos across a broker restart on the same SQLite file', async ({ tempDir }) => {
+    const store = `sqlite:${join(tempDir, 'stead.db')}`;
+    const first = await startBroker({ apps: [toaster], store });
+    const d1 = await connectDevice({ url: first.url });
+    const shop = d1.session('toaster/durable', 'kitchen');
+    await shop.begin();
+    await shop.call('buy', 'bread', 0);
+    await shop.call('buy', 'bread', 1);
+    await d1.close();
+    await first.close();
+    const second = await startBroker({ apps: [toaster], store });
+    const d2 = await connectDevice({ url: second.url });
+    const again = d2.session('toaster/durable', 'kitchen');
+    expect(await again.begin()).toEqual({ memento: 1, crashed: true });
+    expect(await again.call('counters')).toEqual({ bread: 2 });
+    await d2.close();
+    await second.close();
   });
 });
 
 describe('a full inbox', () => {
-  it('refuses with INBOX_FULL, and the device retries the same seq until it is taken', async () => {
-    const broker = await startBroker({ apps: [lab], limits: { maxInbox: 1 } });
-    const device = await connectDevice({ url: broker.url, session: { retryMs: 50 } });
-    try {
-      const busy = device.session('lab/full', 'busy');
-      const others = ['a', 'b', 'c'].map((name) => device.session('lab/full', name));
-      await busy.call('pulses');
-      const waiting = busy.call('wait', 300);
-      // Three more requests while the proxy waits: at most one fits in its inbox.
-      const notes = others.map((s, i) => s.call('note', `n${i}`));
-      await expect(Promise.all([waiting, ...notes])).resolves.toHaveLength(4);
-      expect(broker.metrics.get('STEAD_E_INBOX_FULL')).toBeGreaterThan(0);
-      expect(((await busy.call('log')) as string[]).sort()).toEqual(['n0', 'n1', 'n2']);
-    } finally {
-      await device.close();
-      await broker.close();
-    }
+  test.override('brokerOptions', { apps: [lab], limits: { maxInbox: 1 } });
+  test.override('deviceOptions', { session: { retryMs: 50 } });
+
+  it('refuses with INBOX_FULL, and the device retries the same seq until it is taken', async ({ broker, device }) => {
+    const busy = device.session('lab/full', 'busy');
+    const others = ['a', 'b', 'c'].map((name) => device.session('lab/full', name));
+    await busy.call('pulses');
+    const waiting = busy.call('wait', 300);
+    // Three more requests while the proxy waits: at most one fits in its inbox.
+    const notes = others.map((s, i) => s.call('note', `n${i}`));
+    await expect(Promise.all([waiting, ...notes])).resolves.toHaveLength(4);
+    expect(broker.metrics.get('STEAD_E_INBOX_FULL')).toBeGreaterThan(0);
+    expect(((await busy.call('log')) as string[]).sort()).toEqual(['n0', 'n1', 'n2']);
   });
 });

@@ -100,6 +100,13 @@ describe('stead broker --config', () => {
     expect(fatal).toMatchObject({ code: 'STEAD_E_BAD_CONFIG', err: { data: { fields: ['limits.maxInbox'] } } });
   });
 
+  it('checks flags with the options’ schema: a port out of range exits 1 with BAD_OPTIONS naming the option', async () => {
+    const result = await runStead(['broker', '--store', 'memory:', '--port', '70000']);
+    expect(result.code).toBe(1);
+    const fatal = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { code?: string; err?: { data?: unknown } }).find((l) => l.code);
+    expect(fatal).toMatchObject({ code: 'STEAD_E_BAD_OPTIONS', err: { data: { fields: ['listeners.0.port'] } } });
+  });
+
   it('opens TLS, WebSocket and secure WebSocket listeners from flags, each serving the proxies', async () => {
     const files = ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
     const broker = await spawnBroker(['--store', 'memory:', '--app', 'examples/toaster/app.ts', '--tls-port', '0', '--ws-port', '0', '--wss-port', '0', ...files]);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { cliEnv } from '../helpers/cli-env.js';
 import { STEAD_BIN } from '../helpers/processes.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -10,7 +11,7 @@ describe('stead broker logs (issue 10)', () => {
   // util-linux `script` runs the broker on a pseudo-terminal, as an operator's shell would.
   it.skipIf(!hasScript)('prints one readable line per entry, with the same fields, on a terminal', async () => {
     const command = `"${process.execPath}" "${STEAD_BIN}" broker --port 0 --store memory:`;
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: cliEnv() });
     let out = '';
     try {
       await new Promise<void>((resolve, reject) => {

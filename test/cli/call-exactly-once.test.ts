@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { hasPublish } from '../helpers/mqtt-packets.js';
 import { runStead, type RunResult } from '../helpers/processes.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -24,16 +23,14 @@ describe('stead call is exactly-once across reruns', () => {
   let tcp: TcpProxy;
   let journal: string;
 
-  beforeEach(async () => {
-    broker = await startBroker();
+  test.beforeEach(async ({ broker: started, tempDir }) => {
+    broker = started;
     tcp = await startTcpProxy(broker.port);
-    journal = await mkdtemp(join(tmpdir(), 'stead-journal-'));
+    journal = tempDir;
   });
 
   afterEach(async () => {
     await tcp.close();
-    await broker.close();
-    await rm(journal, { recursive: true, force: true });
   });
 
   const stead = (args: string[], extra: string[] = []): Promise<RunResult> =>

@@ -63,6 +63,6 @@ describe('stead CLI', () => {
   });
 
   it('stead broker refuses to start with an app module that declares no proxy', async () => {
-    await expect(spawnBroker(['--app', 'shared/limits.ts'], 10_000)).rejects.toThrow(/exited with 1/);
+    await expect(spawnBroker(['--store', 'memory:', '--app', 'shared/limits.ts'], 10_000)).rejects.toThrow(/exited with 1/);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { writeKeyFile } from '../../device/index.js';
 import { grantNewKey } from '../helpers/keys.js';
+import { cliEnv } from '../helpers/cli-env.js';
 import { STEAD_BIN } from '../helpers/processes.js';
 import { agentProcess, agentWorld, DEVICE, GADGET, gpioHistory, type AgentProcess, type AgentWorld } from '../device/agent/agent-harness.js';
 
@@ -24,7 +25,7 @@ describe('stead device --config (the compiled command)', () => {
     await writeKeyFile(join(world.dir, 'keys', `${DEVICE}.key`), await grantNewKey(world.broker, DEVICE, { proxies: [`lamp/${DEVICE}`] }));
     const config = join(world.dir, 'agent.json');
     await writeFile(config, JSON.stringify({ device: DEVICE, broker: world.broker.url, key: `keys/${DEVICE}.key`, dataDir: 'data', gadget: GADGET, gpio: { backend: 'simulated' } }));
-    agent = agentProcess(spawn(process.execPath, [STEAD_BIN, 'device', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    agent = agentProcess(spawn(process.execPath, [STEAD_BIN, 'device', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() }));
     await expect.poll(async () => (await world!.status()).hellos.length, { timeout: 10_000 }).toBe(1);
     await world.session.call('send', 'b1', 100, [{ after: 0, method: 'on', args: [] }]);
     await expect.poll(async () => (await world!.status()).reports.length, { timeout: 10_000 }).toBe(1);
@@ -37,12 +38,12 @@ describe('stead device --config (the compiled command)', () => {
     ]);
   });
 
-  test('a config with an unknown field exits 1 with STEAD_E_BAD_OPTIONS', async () => {
+  test('a config file with an unknown field exits 1 with STEAD_E_BAD_CONFIG', async () => {
     world = await agentWorld();
     const config = join(world.dir, 'agent.json');
     await writeFile(config, JSON.stringify({ device: DEVICE, broker: world.broker.url, key: 'k', dataDir: 'data', gadget: GADGET, pinz: {} }));
-    agent = agentProcess(spawn(process.execPath, [STEAD_BIN, 'device', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    agent = agentProcess(spawn(process.execPath, [STEAD_BIN, 'device', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() }));
     expect((await agent.exited)[0]).toBe(1);
-    expect(agent.output()).toMatch(/^STEAD_E_BAD_OPTIONS: /m);
+    expect(agent.output()).toMatch(/^STEAD_E_BAD_CONFIG: /m);
   });
 });

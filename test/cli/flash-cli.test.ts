@@ -1,20 +1,20 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
-import { runStead } from '../helpers/processes.js';
+import { describe, expect } from 'vitest';
+import { test } from '../helpers/fixtures.js';
+import { runStead, spawnBroker } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 const GADGET = fileURLToPath(new URL('../device/agent/fixtures/lamp-gadget.ts', import.meta.url));
 
 describe('stead flash (the compiled command)', () => {
   let dir = '';
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
 
   test('into a folder: makes the key, registers it in the store, writes the files; again: reuses the key and writes nothing', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-flash-cli-'));
     const args = ['flash', '--device', 'lamp-1', '--broker', 'mqtt://127.0.0.1:1883', '--target', join(dir, 'root'), '--gadget', GADGET];
     const flags = ['--key', join(dir, 'lamp-1.key'), '--store', `sqlite:${join(dir, 'stead.db')}`];
     const first = await runStead([...args, ...flags]);
@@ -33,8 +33,26 @@ describe('stead flash (the compiled command)', () => {
     expect(second.stdout.match(/^file +unchanged /gm)).toHaveLength(4);
   });
 
+  test('with --store of a running broker: registers the key beside it, and the broker lets the device in', async () => {
+    const store = `sqlite:${join(dir, 'stead.db')}`;
+    const broker = await spawnBroker(['--store', store, '--app', 'examples/toaster/app.ts']);
+    try {
+      const reads = (): number => broker.logs.filter((l) => l.msg === 'key registry changed').length;
+      const before = reads();
+      const keyFile = join(dir, 'lamp-1.key');
+      const args = ['flash', '--device', 'lamp-1', '--broker', broker.url, '--target', join(dir, 'root'), '--gadget', GADGET, '--proxy', 'toaster/lamp-1'];
+      const flashed = await runStead([...args, '--key', keyFile, '--store', store]);
+      expect(flashed.stderr).toBe('');
+      expect(flashed.stdout).toMatch(/^register +public key registered with the broker for toaster\/lamp-1$/m);
+      await until(() => reads() > before, 5000, 'the broker to read the registry');
+      const call = ['call', '--broker', broker.url, '--journal', join(dir, 'journal'), 'toaster/lamp-1', 'cli', 'buy', '["bread"]'];
+      expect(await runStead(call, { STEAD_KEY: keyFile })).toMatchObject({ code: 0, stdout: '1\n' });
+    } finally {
+      expect(await broker.stop()).toBe(0);
+    }
+  });
+
   test('over ssh, --dry-run: prints the ssh and scp commands and the grant to run on the broker host, writes nothing', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-flash-cli-'));
     const result = await runStead([
       'flash', '--device', 'lamp-1', '--broker', 'mqtts://gadgets.example:8883', '--target', 'ssh://pi@lamp-1.local:2222/',
       '--gadget', GADGET, '--key', join(dir, 'lamp-1.key'), '--dry-run',
@@ -51,7 +69,6 @@ describe('stead flash (the compiled command)', () => {
   });
 
   test('over ssh: the printed commands, run by stand-ins for ssh, scp, sudo and systemctl, install the files; a second flash changes none', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-flash-cli-'));
     const bin = join(dir, 'bin');
     const home = join(dir, 'home');
     await mkdir(bin);

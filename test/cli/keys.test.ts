@@ -87,6 +87,33 @@ describe('stead keys', () => {
     expect(refused.stderr.split(':')[0]).toBe('STEAD_E_NOT_AUTHORIZED');
   });
 
+  it('a revoked key stays revoked: granting it again is BAD_KEY, and it still cannot call', async () => {
+    const again = await runStead(['keys', 'grant', 'shop-1', '--key', keyFile, '--store', store]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.split(':')[0]).toBe('STEAD_E_BAD_KEY');
+    // Not under another device's name either.
+    const elsewhere = await runStead(['keys', 'grant', 'shop-9', '--key', keyFile, '--store', store]);
+    expect(elsewhere.stderr.split(':')[0]).toBe('STEAD_E_BAD_KEY');
+    const listed = await runStead(['keys', 'ls', '--store', store]);
+    const shop = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { device: string; revokedAt: number | null }).find((e) => e.device === 'shop-1');
+    expect(shop?.revokedAt).not.toBeNull();
+    expect((await call(keyFile, 'toaster/shop-1', 'cli', 'counters')).code).toBe(EXIT.unsent);
+  });
+
+  it('a new key for a revoked device is granted afresh (no old grants); grant --replace narrows grants', async () => {
+    const newFile = join(dir, 'keys', 'shop-1-new.key');
+    expect((await runStead(['keys', 'new', 'shop-1', '--out', newFile])).code).toBe(0);
+    const wide = await runStead(['keys', 'grant', 'shop-1', '--key', newFile, '--proxy', 'toaster/*', '--store', store]);
+    expect(JSON.parse(wide.stdout)).toMatchObject({ proxies: ['toaster/*'], revokedAt: null });
+    const before = reads();
+    const narrow = await runStead(['keys', 'grant', 'shop-1', '--proxy', 'toaster/shop-1', '--replace', '--store', store]);
+    expect(JSON.parse(narrow.stdout)).toMatchObject({ role: 'device', proxies: ['toaster/shop-1'], topics: [] });
+    await reread(before);
+    expect((await call(newFile, 'toaster/shop-1', 'cli', 'counters')).code).toBe(EXIT.answered);
+    const foreign = await call(newFile, 'toaster/shop-2', 'cli', 'counters');
+    expect(foreign.stderr.split(':')[0]).toBe('STEAD_E_REFUSED');
+  });
+
   it('grant refuses a bad proxy pattern and a key file that is not one', async () => {
     const pattern = await runStead(['keys', 'grant', 'shop-1', '--proxy', 'Toaster/x', '--store', store]);
     expect(pattern.stderr.split(':')[0]).toBe('STEAD_E_BAD_OPTIONS');
@@ -98,6 +125,30 @@ describe('stead keys', () => {
     const result = await runStead(['keys', 'ls', '--store', 'memory:']);
     expect(result.code).toBe(1);
     expect(result.stderr.split(':')[0]).toBe('STEAD_E_BAD_OPTIONS');
+  });
+});
+
+describe('stead broker --admin-key with a revoked key', () => {
+  it('refuses to grant it again, logs that, and runs on without it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stead-admin-revoked-'));
+    const store = `sqlite:${join(dir, 'stead.db')}`;
+    const adminFile = join(dir, 'ops.key');
+    try {
+      const first = await spawnBroker(['--store', store, '--admin-key', adminFile]);
+      expect(await first.stop()).toBe(0);
+      expect((await runStead(['keys', 'revoke', 'ops', '--store', store])).code).toBe(0);
+      const second = await spawnBroker(['--store', store, '--admin-key', adminFile]);
+      try {
+        expect(second.logs.some((l) => l.level === 50 && l.code === 'STEAD_E_BAD_KEY' && l.device === 'ops')).toBe(true);
+        const listed = await runStead(['keys', 'ls', '--store', store]);
+        const ops = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { device: string; revokedAt: number | null }).find((e) => e.device === 'ops');
+        expect(ops?.revokedAt).not.toBeNull();
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

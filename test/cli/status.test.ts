@@ -3,7 +3,8 @@ import { connectDevice } from '../../device/index.js';
 import { runStead, spawnBroker, type BrokerProcess } from '../helpers/processes.js';
 import { TEST_KEY } from '../helpers/test-key.js';
 
-const TOKEN = 'cli-admin-token';
+// An admin token is at least 32 characters (the broker's options schema).
+const TOKEN = 'cli-admin-token-0123456789abcdef-0123';
 
 describe('stead status and stead proxy inspect against a running stead broker --http', () => {
   let broker: BrokerProcess;
@@ -11,14 +12,7 @@ describe('stead status and stead proxy inspect against a running stead broker --
   const env = { STEAD_ADMIN_TOKEN: TOKEN };
 
   beforeAll(async () => {
-    const before = process.env.STEAD_ADMIN_TOKEN;
-    process.env.STEAD_ADMIN_TOKEN = TOKEN;
-    try {
-      broker = await spawnBroker(['--store', 'memory:', '--app', 'examples/toaster/app.ts', '--http', '127.0.0.1:0']);
-    } finally {
-      if (before === undefined) delete process.env.STEAD_ADMIN_TOKEN;
-      else process.env.STEAD_ADMIN_TOKEN = before;
-    }
+    broker = await spawnBroker(['--store', 'memory:', '--app', 'examples/toaster/app.ts', '--http', '127.0.0.1:0'], undefined, env);
     http = String(broker.logs.find((l) => typeof l.http === 'string')?.http);
     const device = await connectDevice({ url: broker.url, key: TEST_KEY });
     try {

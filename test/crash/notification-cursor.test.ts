@@ -1,12 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
+import type { Device, DeviceSession } from '../../device/index.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { spawnScript, type ScriptProcess } from '../helpers/processes.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -59,20 +58,19 @@ describe('notifications across device kill -9', () => {
   let dir: string;
   const children: ScriptProcess[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
+  test.override('brokerOptions', { apps: [notes] });
+
+  test.beforeEach(async ({ broker: started, device: connected, tempDir }) => {
+    broker = started;
     tcp = await startTcpProxy(broker.port);
-    device = await connectDevice({ url: broker.url });
+    device = connected;
     control = device.session(PROXY, 'control');
-    dir = await mkdtemp(join(tmpdir(), 'stead-cursor-'));
+    dir = tempDir;
   });
 
   afterEach(async () => {
     await Promise.all(children.splice(0).map((child) => child.kill()));
-    await device.close();
     await tcp.close();
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const send = (from: number, to: number): Promise<unknown> =>

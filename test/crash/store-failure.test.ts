@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { openStore, type SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
 import { Kind } from '../../shared/wire/frames.js';
 import { startBroker } from '../helpers/broker.js';
 import { failingStore, type FailMode, type FailingStore } from '../helpers/failing-store.js';
+import { it, test } from '../helpers/fixtures.js';
 import { connectRaw, type RawClient } from '../helpers/raw-session.js';
 
 const DEVICE_OPTIONS = { reconnect: { initialMs: 20, maxMs: 200 }, session: { deadlineMs: 20_000, retryMs: 100 } };
@@ -23,8 +22,8 @@ describe('store failures', () => {
   let spy: RawClient;
   const devices: Device[] = [];
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-store-failure-'));
+  test.beforeEach(async ({ tempDir }) => {
+    dir = tempDir;
     store = failingStore(await openStore(`sqlite:${join(dir, 'stead.db')}`));
     broker = await startBroker({ store });
     spy = await connectRaw(broker.url);
@@ -34,7 +33,6 @@ describe('store failures', () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
     await spy.close();
     await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function kitchen(): Promise<{ shop: DeviceSession; out: string }> {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../broker/index.js';
+import { createSqliteStore } from '../../broker/store/sqlite/sqlite-store.js';
 import { decodeRecord } from '../../broker/record/record-codec.js';
 import { connectDevice, type Device } from '../../device/index.js';
 import { decodeValue } from '../../shared/wire/codec.js';
@@ -46,8 +46,8 @@ describe('durable timers across kill -9', () => {
 
     const all = Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i), 1]));
     await expect.poll(() => session.call('read'), { timeout: 15_000, interval: 50 }).toEqual(all);
-    // No timer is left in the store to fire again.
-    const store = await openStore(`sqlite:${broker.file}`);
+    // No timer is left in the store to fire again (read beside the broker, which owns the file).
+    const store = await createSqliteStore(broker.file, { owner: false, worker: false });
     try {
       expect(await store.listWaking(Number.MAX_SAFE_INTEGER)).toEqual([]);
     } finally {
@@ -68,7 +68,7 @@ describe('durable timers across kill -9', () => {
     await broker.start();
 
     // Watch the store itself: touching the proxy from a device would wake it the other way.
-    const store = await openStore(`sqlite:${broker.file}`);
+    const store = await createSqliteStore(broker.file, { owner: false, worker: false });
     try {
       await until(async () => (await store.listWaking(Number.MAX_SAFE_INTEGER)).length === 0, 10_000, 'the late timer to fire');
       const stored = await store.load('timers/late');

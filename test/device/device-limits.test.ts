@@ -1,22 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
-import { connectDevice, type Device } from '../../device/index.js';
+import { connectDevice, Device, type DeviceOptions } from '../../device/index.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 
 /** The wire limits a device enforces come from `connectDevice({ limits })`, merged with LIMITS. */
 describe('device limits', () => {
+  test.override('brokerOptions', { apps: [notes] });
   let broker: SteadBroker;
   let device: Device | undefined;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
+  test.beforeEach(({ broker: started }) => {
+    broker = started;
   });
 
   afterEach(async () => {
     await device?.close();
     device = undefined;
-    await broker.close();
   });
 
   it('maxFrameBytes: a call whose frame would exceed it is refused before it is sent', async () => {
@@ -34,6 +34,13 @@ describe('device limits', () => {
     // The arguments, the payload list and one payload array: three levels; a fourth is too deep.
     expect(await session.call('send', [['ok']], 'log')).toBeUndefined();
     await expect(session.call('send', [[['too deep']]], 'log')).rejects.toMatchObject({ code: 'STEAD_E_BAD_ARGUMENTS' });
+  });
+
+  it('options that break the device’s schema are BAD_OPTIONS naming each field, before any connection', () => {
+    const options = { url: broker.url, keepaliveSec: -1, reconnect: { initialMs: 0 }, sesion: {} };
+    expect(() => new Device(options as unknown as DeviceOptions)).toThrow(
+      expect.objectContaining({ code: 'STEAD_E_BAD_OPTIONS', data: { fields: ['reconnect.initialMs', 'keepaliveSec', 'sesion'] } }),
+    );
   });
 
   it('an unknown limit, or one that is not a positive integer, is refused with BAD_OPTIONS', async () => {

@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { connectDevice, fileCursor, type Device, type DeviceSession, type NotificationOptions } from '../../device/index.js';
 import notes from '../helpers/apps/notes-app.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 
 const PROXY = 'notes/n';
 
@@ -22,21 +21,20 @@ interface Seen {
  * queue made anew) the position says nothing and delivery starts from the queue's start.
  */
 describe('notification cursors', () => {
+  test.override('brokerOptions', { apps: [notes] });
   let broker: SteadBroker;
   const devices: Device[] = [];
   let control: DeviceSession;
   let dir: string;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
+  test.beforeEach(async ({ broker: started, tempDir }) => {
+    broker = started;
     control = (await open()).session(PROXY, 'control');
-    dir = await mkdtemp(join(tmpdir(), 'stead-cursor-'));
+    dir = tempDir;
   });
 
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((device) => device.close()));
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function open(): Promise<Device> {
@@ -122,17 +120,13 @@ describe('notification cursors', () => {
 
 /** Acks need an instance: a handler begins one by itself (autoBegin), or the app does. */
 describe('notification handlers and instances', () => {
+  test.override('brokerOptions', { apps: [notes] });
   let broker: SteadBroker;
   let device: Device;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [notes] });
-    device = await connectDevice({ url: broker.url });
-  });
-
-  afterEach(async () => {
-    await device.close();
-    await broker.close();
+  test.beforeEach(({ broker: startedBroker, device: connected }) => {
+    broker = startedBroker;
+    device = connected;
   });
 
   it('with autoBegin, registering a handler begins an instance, and what it handles is acknowledged', async () => {

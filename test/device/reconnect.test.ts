@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { defineProxy, type SteadBroker } from '../../broker/index.js';
 import toaster from '../helpers/apps/toaster.js';
 import { connectDevice, type Device } from '../../device/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const isPublish = (chunk: Buffer): boolean => chunk[0] !== undefined && chunk[0] >> 4 === 3;
@@ -23,12 +23,13 @@ const ticker = defineProxy({
 });
 
 describe('reconnects', () => {
+  test.override('brokerOptions', { apps: [toaster, ticker] });
   let broker: SteadBroker;
   let proxy: TcpProxy;
   let device: Device;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [toaster, ticker] });
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     proxy = await startTcpProxy(broker.port);
     device = await connectDevice({ url: proxy.url, reconnect: { initialMs: 20, maxMs: 200 } });
   });
@@ -36,7 +37,6 @@ describe('reconnects', () => {
   afterEach(async () => {
     await device.close();
     await proxy.close();
-    await broker.close();
   });
 
   it('a call whose reply was lost is retried with the same seq and answered from the reply cache', async () => {

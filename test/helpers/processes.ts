@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cliEnv } from './cli-env.js';
 import { TEST_KEY_FILE } from './test-key.js';
 
 /** The compiled `stead`, as users run it (test/helpers/build-dist.ts keeps it built). */
@@ -22,11 +24,11 @@ export interface BrokerProcess {
 /**
  * Runs `stead broker --port 0 …` as a real child process and waits until it listens. It requires
  * keys, as users run it: the test process's admin key (test-key.ts) is granted unless `args`
- * name an `--admin-key` of their own.
+ * name an `--admin-key` of their own. Its environment is cliEnv(`env`).
  */
-export async function spawnBroker(args: string[], timeoutMs = 20_000): Promise<BrokerProcess> {
+export async function spawnBroker(args: string[], timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<BrokerProcess> {
   const keyArgs = args.includes('--admin-key') ? [] : ['--admin-key', TEST_KEY_FILE];
-  const child = spawn(process.execPath, [STEAD_BIN, 'broker', '--port', '0', ...keyArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [STEAD_BIN, 'broker', '--port', '0', ...keyArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: cliEnv(env) });
   const logs: Record<string, unknown>[] = [];
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const url = await new Promise<string>((resolve, reject) => {
@@ -70,15 +72,20 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a `stead` subcommand to completion with the test key as `$STEAD_KEY`; `env` adds to this process's environment. */
-export async function runStead(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEAD_KEY: TEST_KEY_FILE, ...env } });
+/** Runs a `stead` subcommand to completion with the test key as `$STEAD_KEY`, in cliEnv(`env`) (and `cwd`, if given). */
+export async function runStead(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
+  const child = spawnStead(args, env, cwd);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+/** Starts `stead …` with the test key as `$STEAD_KEY`, in cliEnv(`env`), stdout and stderr piped. */
+export function spawnStead(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [STEAD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv({ STEAD_KEY: TEST_KEY_FILE, ...env }), cwd });
 }
 
 export interface ScriptProcess {
@@ -100,7 +107,7 @@ export interface ScriptProcess {
 export function spawnScript(script: string, args: readonly string[]): ScriptProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, STEAD_KEY: TEST_KEY_FILE },
+    env: cliEnv({ STEAD_KEY: TEST_KEY_FILE }),
   });
   const lines: string[] = [];
   const waiters: { predicate: (line: string) => boolean; resolve: (line: string) => void }[] = [];

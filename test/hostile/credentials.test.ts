@@ -1,8 +1,8 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { fromBase64Url, newDeviceKey, SIGNATURE_BYTES, toBase64Url, type DeviceKey } from '../../shared/identity/index.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { HonestDevice } from '../helpers/honest-device.js';
 import { attempt, grantNewKey, keyed, tokenFor } from '../helpers/keys.js';
 
@@ -34,8 +34,10 @@ describe('forged, replayed and foreign credentials (issue 8)', () => {
   let mallory: DeviceKey;
   const clients: MqttClient[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.override('brokerOptions', { auth: {} });
+
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     honest = await HonestDevice.start(broker);
     mallory = await grantNewKey(broker, 'mallory');
   });
@@ -43,7 +45,6 @@ describe('forged, replayed and foreign credentials (issue 8)', () => {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
     await honest.device.close();
-    await broker.close();
   });
 
   /** One CONNECT: its CONNACK code (the client kept for cleanup when accepted). */

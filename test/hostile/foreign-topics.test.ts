@@ -1,10 +1,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { createTopics } from '../../shared/topics.js';
 import { encodeFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { HonestDevice } from '../helpers/honest-device.js';
 import { grantNewKey, keyed, publishOutcome, subscribeOutcome } from '../helpers/keys.js';
 import { beginBytes, token } from '../helpers/raw-session.js';
@@ -25,8 +25,10 @@ describe('foreign topics (issue 8)', () => {
   let honest: HonestDevice;
   let mallory: MqttClient;
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.override('brokerOptions', { auth: {} });
+
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     honest = await HonestDevice.start(broker);
     mallory = await mqtt.connectAsync(broker.url, { ...keyed(await grantNewKey(broker, 'mallory')), reconnectPeriod: 0 });
   });
@@ -34,7 +36,6 @@ describe('foreign topics (issue 8)', () => {
   afterEach(async () => {
     await mallory.endAsync(true);
     await honest.device.close();
-    await broker.close();
   });
 
   it.each([

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { isErrorCode, isSteadError } from '../../shared/errors.js';
 import { createTopics } from '../../shared/topics.js';
 import { decodeFrame } from '../../shared/wire/codec.js';
 import { Kind, type Frame } from '../../shared/wire/frames.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { HonestDevice } from '../helpers/honest-device.js';
 import { grantNewKey, keyed } from '../helpers/keys.js';
 import { beginBytes, token } from '../helpers/raw-session.js';
@@ -51,8 +51,10 @@ describe(`${FRAMES} generated hostile frames (issue 8; seed ${SEED}, STEAD_HOSTI
   let honest: HonestDevice;
   let mallory: MqttClient;
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.override('brokerOptions', { auth: {} });
+
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     honest = await HonestDevice.start(broker);
     mallory = await mqtt.connectAsync(broker.url, { ...keyed(await grantNewKey(broker, 'mallory')), reconnectPeriod: 0 });
     await mallory.subscribeAsync([OUT, SENTINEL_OUT], { qos: 1 });
@@ -61,7 +63,6 @@ describe(`${FRAMES} generated hostile frames (issue 8; seed ${SEED}, STEAD_HOSTI
   afterEach(async () => {
     await mallory.endAsync(true);
     await honest.device.close();
-    await broker.close();
   });
 
   it('each is refused with its code or dropped and counted; the broker stays up; the honest device is unharmed', async () => {

@@ -2,13 +2,13 @@ import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import { WebSocket } from 'ws';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { SteadBroker } from '../../broker/index.js';
 import { newDeviceKey, type DeviceKey } from '../../shared/identity/index.js';
 import { LIMITS } from '../../shared/limits.js';
 import { createTopics } from '../../shared/topics.js';
 import { decodeFrame } from '../../shared/wire/codec.js';
-import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { HonestDevice } from '../helpers/honest-device.js';
 import { grantNewKey, tokenFor } from '../helpers/keys.js';
 
@@ -78,7 +78,7 @@ async function openSocket(port: number): Promise<Socket> {
 async function authenticated(port: number, key: DeviceKey): Promise<Socket> {
   const socket = await openSocket(port);
   const clientId = `${key.device}/raw`;
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, username: key.device, password: Buffer.from(tokenFor(key, clientId)) }));
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60, username: key.device, password: Buffer.from(tokenFor(key, clientId)) }));
   const [connack] = (await once(socket, 'data')) as [Buffer];
   expect([...connack.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
   return socket;
@@ -89,15 +89,16 @@ describe('oversize MQTT packets (issue 8)', () => {
   let honest: HonestDevice;
   const sockets: Socket[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.override('brokerOptions', { auth: {} });
+
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     honest = await HonestDevice.start(broker);
   });
 
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
     await honest.device.close();
-    await broker.close();
   });
 
   it('an authenticated PUBLISH announcing 255 MB on its own topic closes the connection at once, counted, memory flat', async () => {
@@ -158,7 +159,7 @@ describe('oversize MQTT packets (issue 8)', () => {
     const stranger = newDeviceKey('stranger');
     const socket = await openSocket(broker.port);
     sockets.push(socket);
-    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'stranger/x', keepalive: 0, username: 'stranger', password: Buffer.from(tokenFor(stranger, 'stranger/x')) });
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'stranger/x', keepalive: 60, username: 'stranger', password: Buffer.from(tokenFor(stranger, 'stranger/x')) });
     const result = await flood(socket, Buffer.concat([connect, fixedHeader(3, 0, CLAIMED)]));
     expect(result.closed).toBe(true);
     expect(broker.metrics.get('dropped.oversize')).toBe(1);
@@ -167,8 +168,9 @@ describe('oversize MQTT packets (issue 8)', () => {
 });
 
 describe('oversize MQTT packets over WebSocket (issue 8)', () => {
-  it('a CONNECT announcing 255 MB over a ws listener closes the WebSocket, counted', async () => {
-    const broker = await startBroker({ auth: {}, listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'ws', port: 0 }] });
+  test.override('brokerOptions', { auth: {}, listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'ws', port: 0 }] });
+
+  it('a CONNECT announcing 255 MB over a ws listener closes the WebSocket, counted', async ({ broker }) => {
     const honest = await HonestDevice.start(broker);
     try {
       const ws = broker.listeners[1];
@@ -182,7 +184,6 @@ describe('oversize MQTT packets over WebSocket (issue 8)', () => {
       await honest.stop(5);
     } finally {
       await honest.device.close();
-      await broker.close();
     }
   });
 });

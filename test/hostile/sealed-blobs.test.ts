@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { BrokerOptions, SteadBroker } from '../../broker/index.js';
 import { connectDevice, type Device, type DeviceSession } from '../../device/index.js';
 import type { DeviceKey } from '../../shared/identity/index.js';
@@ -13,6 +12,7 @@ import { Kind } from '../../shared/wire/frames.js';
 import { blobCounter } from '../helpers/apps/blob-counter.js';
 import toaster from '../helpers/apps/toaster.js';
 import { startBroker } from '../helpers/broker.js';
+import { it, test } from '../helpers/fixtures.js';
 import { HonestDevice } from '../helpers/honest-device.js';
 import { grantNewKey, keyed } from '../helpers/keys.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -33,12 +33,11 @@ describe('sealed blobs (issue 8): refused with their codes while an honest devic
   let key: DeviceKey;
   const closers: (() => Promise<unknown>)[] = [];
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-hostile-blobs-'));
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function start(options: BrokerOptions = {}): Promise<void> {

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserProject, packRepo, REPO } from '../helpers/user-project.js';
+import { cliEnv } from '../helpers/cli-env.js';
 
 /** A proxy app as a user writes it, in a project without `"type": "module"`. */
 const APP_TS = `import { defineProxy } from 'stead/broker';
@@ -22,6 +24,16 @@ export default defineProxy({
       },
     },
   },
+});
+`;
+
+/** A gadget as a user writes one in their own project: it imports the installed package's agent entry. */
+const GADGET_TS = `import { defineGadget } from 'stead/agent';
+
+export default defineGadget({
+  app: 'lamp',
+  pins: { lamp: { line: 18, direction: 'out', initial: false, safe: false } },
+  commands: { on: (_args, io) => io.pins.write('lamp', true), off: (_args, io) => io.pins.write('lamp', false) },
 });
 `;
 
@@ -100,6 +112,7 @@ describe('the package as a user installs it', () => {
     await writeFile(join(project, 'check.mjs'), CHECK_MJS);
     await writeFile(join(project, 'check.cjs'), CHECK_CJS);
     await writeFile(join(project, 'check.mts'), CHECK_MTS);
+    await writeFile(join(project, 'gadget.ts'), GADGET_TS);
   }, 300_000);
 
   afterAll(async () => {
@@ -116,7 +129,7 @@ describe('the package as a user installs it', () => {
   });
 
   function start(command: string, args: string[]): ChildProcess {
-    const child = spawn(command, args, { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() });
     children.add(child);
     return child;
   }
@@ -159,6 +172,23 @@ describe('the package as a user installs it', () => {
     broker.kill('SIGTERM');
     const [code] = (await once(broker, 'close')) as [number | null];
     expect(code).toBe(0);
+  });
+
+  it('npx stead flash builds the agent from the installed package into a folder; a gadget that does not build leaves no key', async () => {
+    const flash = ['--no', 'stead', 'flash', '--device', 'lamp-1', '--broker', 'mqtt://127.0.0.1:1883', '--target', './root'];
+    const broken = await finish('npx', [...flash, '--gadget', './missing.ts', '--key', './data/keys/broken.key']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/STEAD_E_BAD_OPTIONS/);
+    expect(existsSync(join(project, 'data/keys/broken.key'))).toBe(false);
+
+    const result = await finish('npx', [...flash, '--gadget', './gadget.ts', '--key', './data/keys/lamp-1.key']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^key +made /m);
+    const agent = await readFile(join(project, 'root/opt/stead/agent.mjs'), 'utf8');
+    // One file, pure JavaScript: the gadget and the agent in it, never the native codec addon.
+    expect(agent).toContain('lamp');
+    expect(agent).not.toContain('cbor-extract');
   });
 
   it('plain Node ESM imports every entry', async () => {

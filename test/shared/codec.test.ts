@@ -163,6 +163,16 @@ const FRAMES: readonly { name: string; frame: Frame; hex: string }[] = [
     frame: { kind: Kind.blob, ref: NONCE, blob: null },
     hex: `8309${N}f6`,
   },
+  {
+    name: 'marker for a blob too large, proxy to device (a fourth element)',
+    frame: { kind: Kind.blob, ref: null, blob: null, marker: Uint8Array.of(7, 8) },
+    hex: '8409f6f6420708',
+  },
+  {
+    name: 'blob request with its blob and marker, device to proxy',
+    frame: { kind: Kind.blob, ref: NONCE, blob: Uint8Array.of(1), marker: Uint8Array.of(2) },
+    hex: `8409${N}41014102`,
+  },
 ];
 
 describe('frame table', () => {

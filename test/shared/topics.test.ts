@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assertName, assertRoot, isValidName, parseProxyAddress } from '../../shared/names.js';
-import { DEFAULT_ROOT, createTopics } from '../../shared/topics.js';
+import { DEFAULT_ROOT } from '../../shared/defaults.js';
+import { createTopics } from '../../shared/topics.js';
 import { codeOf } from '../helpers/errors.js';
 
 

@@ -1,43 +1,37 @@
-import { encodeFrame } from '../../../shared/wire/codec.js';
-import { Kind } from '../../../shared/wire/frames.js';
-import type { BlobContents, BlobSeal } from '../../record/blob-seal.js';
+import type { ProxyRecord } from '../../record/record.js';
 import type { Release } from '../../transaction/transaction.js';
+
+/** Seals a record for a session: the blob frame, or the marker frame when the blob does not fit (blob-delivery.ts). */
+export interface BlobSource {
+  frame(record: ProxyRecord, session: string): Uint8Array;
+}
 
 /**
  * A sealed blob for one session, released with the commit it copies (docs/sessions.md). Sealed
- * only when it leaves, and only the newest per session among the commits the gate releases at
+ * only when it leaves, and only the newest per session among the outputs the gate releases at
  * once (one group commit), so fast calls do not pay for a blob each.
  */
 export class BlobRelease implements Release {
   readonly session: string;
-  readonly #seal: BlobSeal;
-  readonly #contents: () => BlobContents;
-  readonly #maxBytes: number;
-  readonly #tooLarge: () => void;
+  readonly #source: BlobSource;
+  readonly #record: ProxyRecord;
 
-  constructor(session: string, seal: BlobSeal, contents: () => BlobContents, maxBytes: number, tooLarge: () => void) {
+  constructor(session: string, source: BlobSource, record: ProxyRecord) {
     this.session = session;
-    this.#seal = seal;
-    this.#contents = contents;
-    this.#maxBytes = maxBytes;
-    this.#tooLarge = tooLarge;
+    this.#source = source;
+    this.#record = record;
   }
 
-  /** The sealed frame; empty when it would not fit in a frame (then it is not sent). */
+  /** The sealed frame (a marker, "no blob after this generation", when the blob does not fit). */
   get bytes(): Uint8Array {
-    const bytes = encodeFrame({ kind: Kind.blob, ref: null, blob: this.#seal.seal(this.#contents()) });
-    if (bytes.length <= this.#maxBytes) return bytes;
-    this.#tooLarge();
-    return NOTHING;
+    return this.#source.frame(this.#record, this.session);
   }
 }
 
-const NOTHING = new Uint8Array(0);
-
 /**
- * The releases of commits leaving together, each session's blobs reduced to its newest, sent
- * where its first one stood: before any reply of those commits, so a device holds a blob that
- * covers every write whose reply it has (DESIGN §4 rule 7 extended to blobs).
+ * The releases of outputs leaving together, each session's blobs reduced to its newest, sent
+ * where its first one stood: before any reply of those commits, so a device holds a blob (or a
+ * marker) that covers every write whose reply it has (DESIGN §4 rule 7 extended to blobs).
  */
 export function coalesced(releases: readonly Release[]): readonly Release[] {
   let newest: Map<string, BlobRelease> | null = null;
@@ -49,9 +43,8 @@ export function coalesced(releases: readonly Release[]): readonly Release[] {
     else {
       const blob = newest.get(r.session);
       newest.delete(r.session);
-      // Sealed once, here; a blob too large for a frame is left out.
-      const bytes = blob?.bytes;
-      if (bytes?.length) out.push({ session: r.session, bytes });
+      // Sealed once, here.
+      if (blob) out.push({ session: r.session, bytes: blob.bytes });
     }
   }
   return out;

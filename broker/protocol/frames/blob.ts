@@ -10,5 +10,5 @@ import type { ProtocolView } from '../view.js';
  */
 export function blobStep(view: ProtocolView, session: string, frame: BlobFrame, now: number): Step {
   if (!frame.ref) return refuse(session, null, 0, new SteadError('MALFORMED_FRAME', 'a blob frame without a ref only goes from proxy to device'));
-  return blobRequestStep(view, session, frame.ref, frame.blob, now);
+  return blobRequestStep(view, session, { ref: frame.ref, blob: frame.blob, marker: frame.marker ?? null }, now);
 }

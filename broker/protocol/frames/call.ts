@@ -17,6 +17,8 @@ export function callStep(view: ProtocolView, session: string, frame: CallFrame):
   }
   // Rule 2: only the current instance may act.
   if (!bytesEqual(s.nonce, frame.nonce)) return refuse(session, frame.nonce, frame.seq, new SteadError('STALE_INSTANCE', 'a newer begin fenced this instance'));
+  // DESIGN §7: replies the device holds past a restored copy may be writes its blob missed: never skipped.
+  if (s.restored && frame.answered > s.lastSeq) return refuse(session, frame.nonce, frame.seq, new SteadError('OUTCOME_LOST', `the proxy was restored from a blob that ends at seq ${s.lastSeq}; the device holds replies up to ${frame.answered}`));
   // Seqs the device holds replies for are done (see session-steps `skipped`).
   const last = Math.max(s.lastSeq, frame.answered);
   // Rule 3: a duplicate gets the cached reply; the method does not run again.

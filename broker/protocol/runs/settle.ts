@@ -46,9 +46,11 @@ function settleCall(view: ProtocolView, session: string, frame: CallFrame, outco
   }
   const changed = result.ok ? result.record : null;
   const base = changed ?? view.record;
-  let s = answered(base.sessions.get(session) as SessionRecord, frame.seq, reply as Uint8Array, frame.answered, view.limits.replyCacheSize);
-  // A call is activity (record/idle.ts): written with a commit, or when the sweep must learn of it.
-  const durable = changed !== null || seenIsStale(s, now, view.idleTtlMs);
+  const before = base.sessions.get(session) as SessionRecord;
+  let s = answered(before, frame.seq, reply as Uint8Array, frame.answered, view.limits.replyCacheSize);
+  // A call is activity (record/idle.ts): written with a commit, or when the sweep must learn of it;
+  // the first answer after a restore is written too, so a reload does not bring the mark back.
+  const durable = changed !== null || seenIsStale(s, now, view.idleTtlMs) || before.restored === true;
   if (durable) s = seenAt(s, now);
   const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
   if (result.ok) releases.push(...result.notifications);

@@ -5,11 +5,11 @@
  * nothing, and one on the main thread for the operations that are cheaper done at once (see
  * sqlite-store.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SteadError } from '../../../shared/errors.js';
+import { applyInOrder } from '../write-fence.js';
 import { decodeBatch } from './sqlite-batch.js';
+import { preparePrivateDatabase } from './private-files.js';
 import type { ProxyWrite, StoredProxy, WriteOutcome } from '../types.js';
 
 export interface SqliteStoreOptions {
@@ -20,6 +20,13 @@ export interface SqliteStoreOptions {
    * operation runs on the main thread, and each batch's fsync blocks the event loop.
    */
   worker?: boolean;
+  /**
+   * Take the store's owner lock (default true): one broker per store file (sqlite-owner-lock.ts).
+   * False only for a short-lived access beside the running owner that writes nothing but the key
+   * registry, whose every write is read, edit, commit under the version check (`stead keys`).
+   * Reads beside the owner are safe too.
+   */
+  owner?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -70,7 +77,7 @@ function applyWrite(statements: Statements, write: ProxyWrite): WriteOutcome {
 function openDatabase(path: string, options: SqliteStoreOptions): Database.Database {
   let db: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') preparePrivateDatabase(path);
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     db.pragma('journal_mode = WAL');
     // FULL syncs the WAL on every commit: a reported commit survives power loss, not only a crash.
@@ -99,8 +106,9 @@ export class SqliteConnection {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.#db = openDatabase(path, options);
     this.#statements = prepare(this.#db);
-    // One transaction, hence one sync, for the whole batch (DESIGN §6 group commit).
-    this.#commitBatch = this.#db.transaction((writes: readonly ProxyWrite[]) => writes.map((w) => applyWrite(this.#statements, w)));
+    // One transaction, hence one sync, for the whole batch (DESIGN §6 group commit); a key that
+    // conflicts is fenced for the rest of the batch (write-fence.ts).
+    this.#commitBatch = this.#db.transaction((writes: readonly ProxyWrite[]) => applyInOrder(writes, (w) => applyWrite(this.#statements, w)));
   }
 
   load(key: string): StoredProxy | undefined {

@@ -11,16 +11,16 @@
  *   worker's round trip (two thread wake-ups, ~150 µs on a 2-core VM) cost as much as the fsync
  *   itself; a lone write means nothing else is waiting to run during its fsync.
  */
+import { DEFAULT_STORE_PATH } from '../../../shared/defaults.js';
 import { SteadError, isSteadError } from '../../../shared/errors.js';
 import { encodeBatch } from './sqlite-batch.js';
 import { SqliteConnection, type SqliteStoreOptions } from './sqlite-connection.js';
+import { SqliteOwnerLock } from './sqlite-owner-lock.js';
 import { SqliteWorkerLink } from './sqlite-worker-link.js';
 import type { ProxyWrite, Store, StoredProxy, WriteOutcome } from '../types.js';
+import { WriteFence } from '../write-fence.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
-
-/** Where the broker CLI keeps its store unless told otherwise. */
-export const DEFAULT_SQLITE_PATH = './data/stead.db';
 
 /** Largest batch committed on the main thread while the worker is idle; larger ones go to it. */
 const MAIN_THREAD_BATCH = 1;
@@ -33,15 +33,27 @@ export interface SqliteStore extends Store {
   readonly workerReady: Promise<boolean>;
 }
 
-/** Opens (creating it and its parent directories if needed) a SQLite store at `path`. */
-export async function createSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+/**
+ * Opens (creating it and its parent directories if needed) a SQLite store at `path`, owned by
+ * this process until it closes: STORE_OWNED while another broker has it open (unless `owner` is false).
+ */
+export async function createSqliteStore(path: string = DEFAULT_STORE_PATH, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const url = `sqlite:${path}`;
-  // The main thread's connection creates the file and schema and serves at once; the worker
-  // starts meanwhile (~0.3 s: a thread, the TypeScript loader, the addon), off a restart's path.
-  const main = new SqliteConnection(path, options);
+  // Before anything touches the file: a second broker changes nothing on its way out.
+  const lock = options.owner === false || path === ':memory:' ? null : SqliteOwnerLock.take(path);
+  let main: SqliteConnection;
+  try {
+    // The main thread's connection creates the file and schema and serves at once; the worker
+    // starts meanwhile (~0.3 s: a thread, the TypeScript loader, the addon), off a restart's path.
+    main = new SqliteConnection(path, options);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // With a worker to wait on locks for it, the main thread never blocks on one.
   if (options.worker !== false) main.failFastOnBusy();
   const threads = { main: 0, worker: 0 };
+  const fence = new WriteFence();
   let worker: SqliteWorkerLink | null = null;
   let closed = false;
   /** Operations waiting for the worker to start, having met another process's lock: see `run`. */
@@ -110,20 +122,24 @@ export async function createSqliteStore(path: string = DEFAULT_SQLITE_PATH, opti
     await workerReady;
     await (worker as SqliteWorkerLink | null)?.close();
     main.close();
+    lock?.release();
   };
 
   return {
     url,
     threads,
     workerReady,
-    load: (key) => run(true, (c) => c.load(key), (w) => w.call<StoredProxy | undefined>('load', key)),
+    // A load lifts the key's write fence: its writer has the store's copy again (DESIGN §6).
+    load: (key) => run(true, (c) => c.load(key), (w) => w.call<StoredProxy | undefined>('load', key)).then((stored) => (fence.lift(key), stored)),
     commit: (writes: readonly ProxyWrite[]) =>
-      run(
-        writes.length <= MAIN_THREAD_BATCH,
-        (c) => c.commit(writes),
-        // One encoded buffer per batch: cloning an array of objects across threads cost more
-        // than the main thread's whole share of a commit.
-        (w) => w.call<WriteOutcome[]>('commitEncoded', encodeBatch(writes)),
+      fence.commitThrough(writes, (sent) =>
+        run(
+          sent.length <= MAIN_THREAD_BATCH,
+          (c) => c.commit(sent),
+          // One encoded buffer per batch: cloning an array of objects across threads cost more
+          // than the main thread's whole share of a commit.
+          (w) => w.call<WriteOutcome[]>('commitEncoded', encodeBatch(sent)),
+        ),
       ),
     list: (prefix) => run(true, (c) => c.list(prefix), (w) => w.call<string[]>('list', prefix)),
     listWaking: (time) => run(true, (c) => c.listWaking(time), (w) => w.call<string[]>('listWaking', time)),
@@ -148,6 +164,6 @@ export function sqlitePathFromUrl(url: URL | string): string {
   const text = typeof url === 'string' ? url : url.href;
   const rest = text.replace(/^sqlite:/i, '');
   const path = rest.startsWith('///') ? rest.slice(2) : rest;
-  if (path === '') return DEFAULT_SQLITE_PATH;
+  if (path === '') return DEFAULT_STORE_PATH;
   return path;
 }

@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
+import { afterEach, describe, expect } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { SteadBroker } from '../../../broker/index.js';
 import { connectDevice } from '../../../device/index.js';
 import { newDeviceKey, type DeviceKey } from '../../../shared/identity/index.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { attempt, grantNewKey, keyed, rawConnack, tokenFor } from '../../helpers/keys.js';
 import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 
@@ -12,18 +14,18 @@ const IDENTIFIER_REJECTED = 2;
 
 /** DESIGN §7: CONNECT proves a key; every other CONNECT is refused with CONNACK 5, counted, and touches no session. */
 describe('CONNECT authentication', () => {
+  test.override('brokerOptions', { auth: {} });
   let broker: SteadBroker;
   let key: DeviceKey;
   const clients: MqttClient[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     key = await grantNewKey(broker, 'dev1');
   });
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker.close();
   });
 
   const tryConnect = async (options: Parameters<typeof attempt>[1]): Promise<number> => {
@@ -109,40 +111,41 @@ describe('CONNECT authentication', () => {
   });
 
   it('refuses a zero-length client id with clean session false with CONNACK 2 [MQTT-3.1.3-8]', async () => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 0 })).toBe(IDENTIFIER_REJECTED);
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 60 })).toBe(IDENTIFIER_REJECTED);
   });
 });
 
 describe('the clock window is configurable', () => {
-  it('auth.clockWindowMs 1000 refuses a token 2 s old and takes one 0.5 s old', async () => {
-    const broker = await startBroker({ auth: { clockWindowMs: 1000 } });
-    try {
-      const key = await grantNewKey(broker, 'dev1');
-      const at = (ageMs: number) => ({ clientId: 'dev1/a', username: 'dev1', password: Buffer.from(tokenFor(key, 'dev1/a', { timestamp: Date.now() - ageMs })) });
-      expect((await attempt(broker.url, at(2000))).code).toBe(NOT_AUTHORIZED);
-      const fresh = await attempt(broker.url, at(500));
-      expect(fresh.code).toBe(0);
-      await fresh.client?.endAsync(true);
-    } finally {
-      await broker.close();
-    }
+  test.override('brokerOptions', { auth: { clockWindowMs: 1000 } });
+
+  it('auth.clockWindowMs 1000 refuses a token 2 s old and takes one 0.5 s old', async ({ broker }) => {
+    const key = await grantNewKey(broker, 'dev1');
+    const at = (ageMs: number) => ({ clientId: 'dev1/a', username: 'dev1', password: Buffer.from(tokenFor(key, 'dev1/a', { timestamp: Date.now() - ageMs })) });
+    expect((await attempt(broker.url, at(2000))).code).toBe(NOT_AUTHORIZED);
+    const fresh = await attempt(broker.url, at(500));
+    expect(fresh.code).toBe(0);
+    await fresh.client?.endAsync(true);
   });
 });
 
 describe('an open broker (the library default)', () => {
-  let broker: SteadBroker;
-  beforeEach(async () => {
-    broker = await startBroker();
-  });
-  afterEach(async () => {
-    await broker.close();
+  it('refuses a zero-length client id with clean session false with CONNACK 2 [MQTT-3.1.3-8]', async ({ broker }) => {
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 60 })).toBe(IDENTIFIER_REJECTED);
   });
 
-  it('refuses a zero-length client id with clean session false with CONNACK 2 [MQTT-3.1.3-8]', async () => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 0 })).toBe(IDENTIFIER_REJECTED);
+  it('accepts a zero-length client id with clean session true', async ({ broker }) => {
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: '', keepalive: 60 })).toBe(0);
   });
 
-  it('accepts a zero-length client id with clean session true', async () => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: '', keepalive: 0 })).toBe(0);
+  it('refuses a password without a user name [MQTT-3.1.2-22]', async ({ broker }) => {
+    // mqtt-packet will not write one: connect flags 0x42 (password, clean session), no user name.
+    const socket = connectTcp({ host: '127.0.0.1', port: broker.port });
+    await once(socket, 'connect');
+    const body = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x42, 0, 60, 0, 1, 0x78, 0, 2, 0x70, 0x77]);
+    socket.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
+    const [connack] = (await once(socket, 'data')) as [Buffer];
+    socket.destroy();
+    expect([...connack]).toEqual([0x20, 2, 0, 5]);
+    expect(broker.metrics.get('auth.refused.malformed')).toBe(1);
   });
 });

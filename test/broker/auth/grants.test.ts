@@ -42,20 +42,39 @@ describe('grants (docs/identity.md)', () => {
 });
 
 describe('the replay cache', () => {
+  const nonce = (n: number): Uint8Array => new Uint8Array(16).fill(n);
+
   it('remembers a nonce for two windows, then forgets it', () => {
-    const cache = new ReplayCache(1000, 10);
-    expect(cache.add('a', 0)).toBe(true);
-    expect(cache.has('a', 1999)).toBe(true);
-    expect(cache.has('a', 2000)).toBe(false);
+    const cache = new ReplayCache({ windowMs: 1000, capacity: 10, perKey: 10 });
+    expect(cache.claim('d', nonce(1), 0, false)).toBe('fresh');
+    expect(cache.seen('d', nonce(1), 1999)).toBe(true);
+    expect(cache.claim('d', nonce(1), 1999, false)).toBe('replayed');
+    expect(cache.seen('d', nonce(1), 2000)).toBe(false);
     expect(cache.size).toBe(0);
   });
 
-  it('is bounded: full of live nonces, it refuses to add (fail closed)', () => {
-    const cache = new ReplayCache(1000, 2);
-    expect(cache.add('a', 0)).toBe(true);
-    expect(cache.add('b', 1)).toBe(true);
-    expect(cache.add('c', 2)).toBe(false);
-    expect(cache.add('c', 2001)).toBe(true);
-    expect(cache.size).toBe(1);
+  it('keys on the device and the nonce bytes: the same nonce of another device is its own', () => {
+    const cache = new ReplayCache({ windowMs: 1000, capacity: 10, perKey: 10 });
+    expect(cache.claim('a', nonce(1), 0, false)).toBe('fresh');
+    expect(cache.claim('b', nonce(1), 0, false)).toBe('fresh');
+  });
+
+  it('is bounded: full of live nonces, it refuses to add (fail closed), except for a reserved key', () => {
+    const cache = new ReplayCache({ windowMs: 1000, capacity: 2, perKey: 10 });
+    expect(cache.claim('a', nonce(1), 0, false)).toBe('fresh');
+    expect(cache.claim('b', nonce(2), 1, false)).toBe('fresh');
+    expect(cache.claim('c', nonce(3), 2, false)).toBe('full');
+    expect(cache.claim('admin', nonce(3), 2, true)).toBe('fresh');
+    expect(cache.claim('c', nonce(3), 2001, false)).toBe('fresh');
+    expect(cache.size).toBe(2);
+  });
+
+  it('gives each key a bounded share: past it that key alone is refused, until its nonces expire', () => {
+    const cache = new ReplayCache({ windowMs: 1000, capacity: 100, perKey: 2 });
+    expect(cache.claim('a', nonce(1), 0, false)).toBe('fresh');
+    expect(cache.claim('a', nonce(2), 0, false)).toBe('fresh');
+    expect(cache.claim('a', nonce(3), 0, false)).toBe('key_full');
+    expect(cache.claim('b', nonce(3), 0, false)).toBe('fresh');
+    expect(cache.claim('a', nonce(3), 2000, false)).toBe('fresh');
   });
 });

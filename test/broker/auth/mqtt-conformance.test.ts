@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { BrokerOptions, SteadBroker } from '../../../broker/index.js';
 import type { DeviceKey } from '../../../shared/identity/index.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { attempt, grantNewKey, keyed, rawConnack, type Attempt } from '../../helpers/keys.js';
 
 /**
@@ -13,6 +13,8 @@ import { attempt, grantNewKey, keyed, rawConnack, type Attempt } from '../../hel
 interface Mode {
   name: string;
   broker: BrokerOptions;
+  /** Whether clean-session-false sessions are offered (never to anonymous clients). */
+  persistent: boolean;
   /** Connection options for a client id (the key's space in keyed mode). */
   options(id: string, extra: IClientOptions): IClientOptions;
   setup(broker: SteadBroker): Promise<void>;
@@ -21,14 +23,23 @@ interface Mode {
 let key: DeviceKey | null = null;
 const MODES: Mode[] = [
   {
+    name: 'open (no auth)',
+    broker: {},
+    persistent: true,
+    options: (id, extra) => ({ clientId: id, ...extra }),
+    setup: async () => {},
+  },
+  {
     name: 'anonymous',
     broker: { auth: { allowAnonymous: true } },
+    persistent: false,
     options: (id, extra) => ({ clientId: id, ...extra }),
     setup: async () => {},
   },
   {
     name: 'with keys',
     broker: { auth: {} },
+    persistent: true,
     options: (id, extra) => {
       if (!key) throw new Error('no key');
       return keyed(key, `${key.device}/${id}`, extra);
@@ -40,17 +51,17 @@ const MODES: Mode[] = [
 ];
 
 describe.each(MODES)('MQTT 3.1.1 conformance, $name', (mode) => {
+  test.override('brokerOptions', mode.broker);
   let broker: SteadBroker;
   const clients: MqttClient[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker(mode.broker);
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     await mode.setup(broker);
   });
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker.close();
   });
 
   const open = async (id: string, extra: IClientOptions = {}): Promise<MqttClient & { attempt: Attempt }> => {
@@ -106,7 +117,7 @@ describe.each(MODES)('MQTT 3.1.1 conformance, $name', (mode) => {
     expect(await will).toBe('gone');
   });
 
-  it('a clean-session-false client gets its queued messages and session present on reconnect; unacknowledged ones are redelivered', async () => {
+  it.runIf(mode.persistent)('a clean-session-false client gets its queued messages and session present on reconnect; unacknowledged ones are redelivered', async () => {
     const id = `q-${uid()}`;
     const first = await open(id, { clean: false });
     expect(first.attempt.sessionPresent).toBe(false);
@@ -160,6 +171,6 @@ describe.each(MODES)('MQTT 3.1.1 conformance, $name', (mode) => {
   });
 
   it('a zero-length client id with clean session false is refused with CONNACK 2 [MQTT-3.1.3-8]', async () => {
-    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 0 })).toBe(2);
+    expect(await rawConnack(broker.port, { protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: '', keepalive: 60 })).toBe(2);
   });
 });

@@ -1,31 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { KeyRegistry, openStore, type SteadBroker, type Store } from '../../../broker/index.js';
 import { connectDevice } from '../../../device/index.js';
 import type { DeviceKey } from '../../../shared/identity/index.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { attempt, closed, grantNewKey, keyed } from '../../helpers/keys.js';
 
 /** DESIGN §7: revoking a key closes its live connections within 1 s, wherever the revoke was made. */
 describe('revoking a key', () => {
+  test.override('brokerOptions', ({ tempDir }) => ({ store: `sqlite:${join(tempDir, 'stead.db')}`, auth: {} }));
   let dir: string;
   let broker: SteadBroker;
   let key: DeviceKey;
   let second: Store | null = null;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-revoke-'));
-    broker = await startBroker({ store: `sqlite:${join(dir, 'stead.db')}`, auth: {} });
+  test.beforeEach(async ({ tempDir, broker: started }) => {
+    dir = tempDir;
+    broker = started;
     key = await grantNewKey(broker, 'dev1');
   });
 
   afterEach(async () => {
     await second?.close();
     second = null;
-    await broker.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const connected = async () => {
@@ -53,7 +50,7 @@ describe('revoking a key', () => {
     try {
       const raw = await connected();
       const gone = Promise.all([closed(raw), new Promise<void>((resolve) => device.once('disconnect', () => resolve()))]);
-      second = await openStore(`sqlite:${join(dir, 'stead.db')}`);
+      second = await openStore(`sqlite:${join(dir, 'stead.db')}`, { role: 'registry' });
       const started = Date.now();
       expect(await new KeyRegistry(second).revoke('dev1')).toBe(true);
       await gone;

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { SteadBroker } from '../../../broker/index.js';
 import { connectDevice } from '../../../device/index.js';
 import type { DeviceKey } from '../../../shared/identity/index.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { attempt, closed, grantNewKey, keyed, publishOutcome, subscribeOutcome } from '../../helpers/keys.js';
 
 /**
@@ -12,14 +12,15 @@ import { attempt, closed, grantNewKey, keyed, publishOutcome, subscribeOutcome }
  * and other proxies' topics are refused; the admin role observes.
  */
 describe('topic authorization', () => {
+  test.override('brokerOptions', { auth: {} });
   let broker: SteadBroker;
   let owner: DeviceKey;
   let other: DeviceKey;
   let admin: DeviceKey;
   const clients: MqttClient[] = [];
 
-  beforeEach(async () => {
-    broker = await startBroker({ auth: {} });
+  test.beforeEach(async ({ broker: started }) => {
+    broker = started;
     owner = await grantNewKey(broker, 'shop-1', { proxies: ['toaster/shop-1'], topics: ['telemetry/shop-1/#'] });
     other = await grantNewKey(broker, 'shop-2');
     admin = await grantNewKey(broker, 'ops', { role: 'admin' });
@@ -27,7 +28,6 @@ describe('topic authorization', () => {
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker.close();
   });
 
   const client = async (key: DeviceKey): Promise<MqttClient> => {
@@ -142,15 +142,13 @@ async function grantPlain(broker: SteadBroker, device: string, topic: string): P
 }
 
 describe('topics under the root that name no session', () => {
-  let broker: SteadBroker;
+  test.override('brokerOptions', { auth: {} });
   const clients: MqttClient[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await broker.close();
   });
 
-  it('are the admin role’s to read (the broker’s own events live there)', async () => {
-    broker = await startBroker({ auth: {} });
+  it('are the admin role’s to read (the broker’s own events live there)', async ({ broker }) => {
     const device = await grantNewKey(broker, 'shop-1');
     const admin = await grantNewKey(broker, 'ops', { role: 'admin' });
     const d = await attempt(broker.url, keyed(device));
@@ -162,13 +160,9 @@ describe('topics under the root that name no session', () => {
 });
 
 describe('grants checked away from the topic hooks (session resource verbs)', () => {
-  let broker: SteadBroker;
-  afterEach(async () => {
-    await broker.close();
-  });
+  test.override('brokerOptions', { auth: {} });
 
-  it('broker.auth.mayUseProxy answers for a connected client id, and no for one not connected', async () => {
-    broker = await startBroker({ auth: {} });
+  it('broker.auth.mayUseProxy answers for a connected client id, and no for one not connected', async ({ broker }) => {
     const key = await grantNewKey(broker, 'shop-1');
     const options = keyed(key);
     const connection = await attempt(broker.url, options);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import type { BrokerOptions, SteadBroker } from '../../../broker/index.js';
 import { BlobSeal } from '../../../broker/record/blob-seal.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
@@ -12,6 +11,7 @@ import { decodeFrame, decodeValue, encodeCall, encodeFrame } from '../../../shar
 import { Kind } from '../../../shared/wire/frames.js';
 import { blobCounter } from '../../helpers/apps/blob-counter.js';
 import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
@@ -63,15 +63,14 @@ describe('sealed session blobs', () => {
   const brokers: SteadBroker[] = [];
   const devices: Device[] = [];
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-blobs-'));
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
     for (const broker of brokers.splice(0)) await broker.close();
     await tcp?.close();
     tcp = null;
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function broker(options: BrokerOptions = {}): Promise<SteadBroker> {
@@ -229,7 +228,7 @@ describe('sealed session blobs', () => {
     });
   });
 
-  it('a device whose kept blob is refused discards it, tells onError, and goes on from the broker’s copy', async () => {
+  it('a device whose kept blob is refused tells onError, goes on from the broker’s copy, and keeps the blob until the proxy’s current one replaces it', async () => {
     const b = await broker();
     const first = await device(b.url);
     await first.session.call('inc');
@@ -247,7 +246,7 @@ describe('sealed session blobs', () => {
     expect(await session.call('inc')).toBe(2);
     expect(session.blobOutcome?.error?.code).toBe('STEAD_E_BLOB_TAMPERED');
     expect(errors).toEqual([expect.objectContaining({ code: 'STEAD_E_BLOB_TAMPERED' })]);
-    // The begin and the call committed: the device keeps the proxy's new blob instead.
+    // The refusal came after the proxy's current blob, and the begin and the call committed: the device keeps the newest.
     const kept = await keptBlob(session);
     expect(Buffer.from(kept).equals(blob)).toBe(false);
     const raw = await rawSession(b.url, PROXY, 'kitchen');
@@ -279,8 +278,27 @@ describe('sealed session blobs', () => {
     await expect(startBroker({ apps: [blobCounter()] })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
   });
 
-  it('a device that keeps no blobs gets none', async () => {
+  it('a device whose blob no broker can take keeps it: a refusal never deletes a blob', async () => {
     const b = await broker();
+    const first = await device(b.url);
+    await first.session.call('inc');
+    const blob = await keptBlob(first.session);
+    await first.device.close();
+    devices.splice(devices.indexOf(first.device), 1);
+    // A broker of another key, whose proxy never commits: nothing newer comes to replace the blob.
+    const other = await broker({ blobKey: new Uint8Array(randomBytes(32)) });
+    const d = await connectDevice({ url: other.url, session: { blobDir: join(dir, 'device'), autoBegin: false } });
+    devices.push(d);
+    const session = d.session(PROXY, 'kitchen');
+    const errors: unknown[] = [];
+    session.onError((error) => errors.push(error));
+    await vi.waitFor(() => expect(session.blobOutcome?.error?.code).toBe('STEAD_E_BLOB_FOREIGN'), { timeout: 5000, interval: 5 });
+    expect(errors).toEqual([expect.objectContaining({ code: 'STEAD_E_BLOB_FOREIGN' })]);
+    expect(Buffer.from(await keptBlob(session)).equals(blob)).toBe(true);
+  });
+
+  it('a device that keeps no blobs gets none (on a new proxy, after the keepers’ grace)', async () => {
+    const b = await broker({ apps: [blobCounter('counter', undefined, 50)] });
     const d = await connectDevice({ url: b.url });
     devices.push(d);
     const plain = d.session(PROXY, 'kitchen');

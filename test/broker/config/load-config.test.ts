@@ -2,13 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBrokerConfig, parseBrokerConfig, withOverrides } from '../../../broker/index.js';
+import { loadBrokerConfig, parseBrokerConfig, startBroker, withOverrides } from '../../../broker/index.js';
 
 const BASE = '/etc/stead';
 
 describe('parseBrokerConfig', () => {
   it.each<[string, unknown, string[]]>([
     ['a limit of 0', { limits: { maxInbox: 0 } }, ['limits.maxInbox']],
+    ['a reply cache smaller than the window', { limits: { replyCacheSize: 4, maxWindow: 8 } }, ['limits.replyCacheSize']],
+    ['an HTTP address that is not host:port', { http: { listen: 'nonsense' } }, ['http.listen']],
+    ['an admin token under 16 characters', { http: { listen: ':0', adminToken: 'short' } }, ['http.adminToken']],
     ['a limit as a string', { limits: { maxInbox: '5' } }, ['limits.maxInbox']],
     ['a limit that is not whole', { limits: { methodTimeoutMs: 1.5 } }, ['limits.methodTimeoutMs']],
     ['a misspelt limit', { limits: { maxInbx: 5 } }, ['limits.maxInbx']],
@@ -28,6 +31,22 @@ describe('parseBrokerConfig', () => {
     ['not an object', [], ['(top level)']],
   ])('refuses %s with BAD_CONFIG naming the field', (_name, data, fields) => {
     expect(() => parseBrokerConfig(data, BASE)).toThrow(expect.objectContaining({ code: 'STEAD_E_BAD_CONFIG', data: { fields } }));
+  });
+
+  it('checks a file with the options’ own schema: the same values given to startBroker are BAD_OPTIONS naming the same fields', async () => {
+    const bad = { limits: { maxInbox: 0, replyCacheSize: 4, maxWindow: 8 }, root: 'a/#', auth: { clockWindowMs: -1 } };
+    const fields = ['auth.clockWindowMs', 'limits.maxInbox', 'limits.replyCacheSize', 'root'];
+    const refusal = async (attempt: () => unknown): Promise<{ code: unknown; fields: string[] }> => {
+      try {
+        await attempt();
+      } catch (error) {
+        const { code, data } = error as { code: unknown; data: { fields: string[] } };
+        return { code, fields: [...data.fields].sort() };
+      }
+      throw new Error('not refused');
+    };
+    expect(await refusal(() => parseBrokerConfig(bad, BASE))).toEqual({ code: 'STEAD_E_BAD_CONFIG', fields });
+    expect(await refusal(() => startBroker(bad))).toEqual({ code: 'STEAD_E_BAD_OPTIONS', fields });
   });
 
   it('names every bad field at once', () => {

@@ -6,7 +6,7 @@ import type { SteadBroker } from '../../../broker/index.js';
 import { connectDevice, type Device } from '../../../device/index.js';
 import { startBroker } from '../../helpers/broker.js';
 
-const TOKEN = 'dashboard-test-token';
+const TOKEN = 'dashboard-test-token-0123456789abcdef';
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url);
 /** Debian's chromium package (.ci/run installs it); CHROMIUM_PATH names another. */
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => path && existsSync(path));

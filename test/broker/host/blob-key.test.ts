@@ -1,18 +1,15 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { resolveBlobSeal } from '../../../broker/host/blob-key.js';
 import { blobCounter } from '../../helpers/apps/blob-counter.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { runStead } from '../../helpers/processes.js';
 
 describe('the broker’s blob key (docs/sessions.md)', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-blob-key-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
 
   it('`stead blob-key new <file>` writes 32 random bytes, owner-only, and never overwrites', async () => {

@@ -75,19 +75,23 @@ describe('listeners', () => {
     await expect(connectDevice({ url: tlsUrl, connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'STEAD_E_UNREACHABLE' });
   });
 
-  it.each<[string, { cert?: string; key?: string }, string[]]>([
-    ['a missing key file', { cert: 'cert.pem', key: 'no-such-key.pem' }, ['listeners.1.key']],
-    ['no cert at all', { key: 'key.pem' }, ['listeners.1.cert']],
-    ['files that are not PEM', { cert: 'key.pem', key: 'cert.pem' }, ['listeners.1.cert', 'listeners.1.key']],
-  ])('refuses to start a TLS listener with %s (BAD_CONFIG naming the field)', async (_name, files, fields) => {
+  // A file the options name that cannot be used is BAD_CONFIG; options without a file it needs break their schema (BAD_OPTIONS).
+  it.each<[string, { cert?: string; key?: string }, string, string[]]>([
+    ['a missing key file', { cert: 'cert.pem', key: 'no-such-key.pem' }, 'STEAD_E_BAD_CONFIG', ['listeners.1.key']],
+    ['no cert at all', { key: 'key.pem' }, 'STEAD_E_BAD_OPTIONS', ['listeners.1.cert']],
+    ['files that are not PEM', { cert: 'key.pem', key: 'cert.pem' }, 'STEAD_E_BAD_CONFIG', ['listeners.1.cert', 'listeners.1.key']],
+  ])('refuses to start a TLS listener with %s (%s naming the field)', async (_name, files, code, fields) => {
     const at = (file: string | undefined) => file && join(dir, file);
     await expect(
       startBroker({ listeners: [{ protocol: 'mqtt', port: 0 }, { protocol: 'mqtts', port: 0, cert: at(files.cert), key: at(files.key) }] }),
-    ).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG', data: { fields } });
+    ).rejects.toMatchObject({ code, data: { fields } });
   });
 
   it('refuses to start when a later listener\'s port is in use', async () => {
     const taken = broker.listeners[2]?.port;
-    await expect(startBroker({ listeners: [{ port: 0 }, { protocol: 'ws', port: taken }] })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startBroker({ listeners: [{ port: 0 }, { protocol: 'ws', port: taken }] })).rejects.toMatchObject({
+      code: 'STEAD_E_START_FAILED',
+      data: { step: 'listeners', system: 'EADDRINUSE' },
+    });
   });
 });

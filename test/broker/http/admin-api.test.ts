@@ -1,14 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { brokerStatus, inspectProxy, openStore, type SteadBroker } from '../../../broker/index.js';
 import { AdminCredential } from '../../../broker/http/admin-credential.js';
 import { connectDevice, type Device } from '../../../device/index.js';
 import timers from '../../helpers/apps/timers.js';
+import { codeOf } from '../../helpers/errors.js';
 import { startBroker } from '../../helpers/broker.js';
+import { it } from '../../helpers/fixtures.js';
 
-const TOKEN = 'admin-token-for-tests';
+const TOKEN = 'admin-token-for-tests-0123456789abcdef';
 
 describe('admin API: stead status and stead proxy inspect as functions', () => {
   const open: { close(): Promise<void> }[] = [];
@@ -78,10 +78,8 @@ describe('admin API: stead status and stead proxy inspect as functions', () => {
     expect(k?.nonce).not.toBe(w?.nonce);
   });
 
-  it('inspects a proxy that is not live from the store', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-inspect-'));
-    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
-    const url = `sqlite:${join(dir, 'stead.db')}`;
+  it('inspects a proxy that is not live from the store', async ({ tempDir }) => {
+    const url = `sqlite:${join(tempDir, 'stead.db')}`;
     const first = await startBroker({ store: url });
     const d = await connectDevice({ url: first.url });
     await d.session('toaster/stored', 'kitchen').call('buy', 'bread');
@@ -122,20 +120,33 @@ describe('admin API: stead status and stead proxy inspect as functions', () => {
 });
 
 describe('AdminCredential', () => {
+  const SECRET = 's'.repeat(32);
+
   it('matches only the configured token, whatever the length of the guess', () => {
-    const admin = new AdminCredential('secret');
-    expect(admin.matches('secret')).toBe(true);
-    for (const guess of ['', 's', 'secreT', 'secret ', 'x'.repeat(1000)]) expect(admin.matches(guess)).toBe(false);
+    const admin = new AdminCredential(SECRET);
+    expect(admin.matches(SECRET)).toBe(true);
+    for (const guess of ['', 's', `${SECRET} `, 'S'.repeat(32), 'x'.repeat(1000)]) expect(admin.matches(guess)).toBe(false);
     expect(new AdminCredential(undefined).matches('')).toBe(false);
   });
 
-  it('gives a session cookie for the right token, and stops sign-ins for a minute after ten wrong ones', () => {
+  it('refuses a token shorter than 32 characters (BAD_OPTIONS)', () => {
+    expect(codeOf(() => new AdminCredential('s'.repeat(31)))).toBe('STEAD_E_BAD_OPTIONS');
+  });
+
+  it('gives a session cookie for the right token; an address past five wrong ones waits, with backoff; others do not', () => {
     let now = 1_000_000;
-    const admin = new AdminCredential('secret', () => now);
-    expect(admin.login('secret')).toMatch(/^stead_admin=[0-9a-f]{48}; HttpOnly; SameSite=Strict; Path=\//);
-    for (let i = 0; i < 10; i++) expect(admin.login(`guess-${i}`)).toBeNull();
-    expect(admin.login('secret')).toBe('throttled');
-    now += 60_000;
-    expect(admin.login('secret')).toMatch(/^stead_admin=/);
+    const admin = new AdminCredential(SECRET, () => now);
+    expect(admin.login(SECRET, 'a')).toMatch(/^stead_admin=[0-9a-f]{48}; HttpOnly; SameSite=Strict; Path=\//);
+    for (let i = 0; i < 6; i++) expect(admin.login(`guess-${i}`, 'a')).toBeNull();
+    expect(admin.login(SECRET, 'a')).toBe('throttled');
+    // Another address (the admin's own browser) is not held up by this one's guesses.
+    expect(admin.login(SECRET, 'b')).toMatch(/^stead_admin=/);
+    now += 1000;
+    expect(admin.login('guess-7', 'a')).toBeNull();
+    now += 1000;
+    // The second wait is twice the first.
+    expect(admin.login(SECRET, 'a')).toBe('throttled');
+    now += 1000;
+    expect(admin.login(SECRET, 'a')).toMatch(/^stead_admin=/);
   });
 });

@@ -117,7 +117,7 @@ describe('/metrics in Prometheus text format (DESIGN §10)', () => {
   it('fails start-up on a taken HTTP port and closes what it opened', async () => {
     const first = await broker();
     const store = failingStore(createMemoryStore());
-    await expect(startBroker({ http: `127.0.0.1:${first.http?.port}`, store })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startBroker({ http: `127.0.0.1:${first.http?.port}`, store })).rejects.toMatchObject({ code: 'STEAD_E_START_FAILED', data: { step: 'http', system: 'EADDRINUSE' } });
     await store.close();
     await expect(startBroker({ http: 'nonsense' })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
   });

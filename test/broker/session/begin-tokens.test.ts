@@ -1,24 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SteadBroker } from '../../../broker/index.js';
+import { afterEach, describe, expect } from 'vitest';
 import { Kind, PROTOCOL_VERSION } from '../../../shared/wire/frames.js';
 import { hostileApp } from '../../helpers/apps/hostile-app.js';
-import { startBroker } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { asError, asReply, RawSession, token } from '../../helpers/raw-session.js';
 
 // Issue 6, hole 5: MQTT redelivers QoS 1, so a begin can arrive twice, late. A late duplicate
 // (after a newer begin, or after end) must not start an instance nobody holds.
 
 describe('a late duplicate begin starts nothing', () => {
-  let broker: SteadBroker;
+  test.override('brokerOptions', { apps: [hostileApp] });
   let till: RawSession;
 
-  beforeEach(async () => {
-    broker = await startBroker({ apps: [hostileApp] });
+  test.beforeEach(async ({ broker }) => {
     till = await RawSession.open(broker.url, 'hostile/begins', 'till');
   });
   afterEach(async () => {
     await till.close();
-    await broker.close();
   });
 
   it('a begin repeated while its instance is current gets the same answer', async () => {

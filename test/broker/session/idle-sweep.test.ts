@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { openStore, type CommitEvent, type SteadBroker } from '../../../broker/index.js';
 import { decodeRecord } from '../../../broker/record/record-codec.js';
 import { WAKE_SCAN_MS } from '../../../broker/runtime/wake-scan.js';
 import { lifecycleApp } from '../../helpers/apps/lifecycle-app.js';
 import { brokerOnDemand } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { until } from '../../helpers/wait.js';
 
@@ -89,12 +88,11 @@ describe('idle sessions', () => {
 
   describe('across a broker restart on SQLite (proxies that are not loaded)', () => {
     let dir = '';
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
+    test.beforeEach(({ tempDir }) => {
+      dir = tempDir;
     });
 
     async function sessionThenRestart(downMs: number): Promise<{ clock: ManualClock }> {
-      dir = await mkdtemp(join(tmpdir(), 'stead-sweep-'));
       const store = `sqlite:${join(dir, 'stead.db')}`;
       const clock = new ManualClock();
       const device = await env.start({ apps: [lifecycleApp], clock, store, sessionIdleTtlMs: TTL });
@@ -127,7 +125,6 @@ describe('idle sessions', () => {
     });
 
     it('load a stored proxy only shortly before its sessions go idle (a scan of the store on the clock)', async () => {
-      dir = await mkdtemp(join(tmpdir(), 'stead-sweep-'));
       const store = `sqlite:${join(dir, 'stead.db')}`;
       const ttl = 10 * WAKE_SCAN_MS;
       const clock = new ManualClock();

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { LIMITS } from '../../../shared/limits.js';
 import { lifecycleApp } from '../../helpers/apps/lifecycle-app.js';
 import { brokerOnDemand } from '../../helpers/broker.js';
+import { it } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { asError, beginBytes, RawSession, token } from '../../helpers/raw-session.js';
 import { PROTOCOL_VERSION } from '../../../shared/wire/frames.js';
@@ -13,16 +12,6 @@ import { PROTOCOL_VERSION } from '../../../shared/wire/frames.js';
 // declared at begin), readable from app code (docs/sessions.md, visits).
 describe('visits', () => {
   const env = brokerOnDemand();
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-
-  async function tempFile(): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-visits-'));
-    dirs.push(dir);
-    return join(dir, 'stead.db');
-  }
 
   it('record the first, previous and latest begin and the info of the latest, readable by app code', async () => {
     const clock = new ManualClock();
@@ -46,9 +35,9 @@ describe('visits', () => {
     expect(await kitchen.call('visits', 'nobody')).toBeNull();
   });
 
-  it('survive a restart of the broker on its store', async () => {
+  it('survive a restart of the broker on its store', async ({ tempDir }) => {
     const clock = new ManualClock();
-    const store = `sqlite:${await tempFile()}`;
+    const store = `sqlite:${join(tempDir, 'stead.db')}`;
     let device = await env.start({ apps: [lifecycleApp], clock, store });
     await device.session('life/home', 'phone').begin({ agent: 'a' });
     device = await env.start({ apps: [lifecycleApp], clock, store });

@@ -1,27 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createMemoryStore, openStore, registerStore, type StoreContext, type StoreOptions } from '../../../broker/index.js';
+import { it, test } from '../../helpers/fixtures.js';
 
 /** Stores by URL and by name (DESIGN §6, issue 7): what openStore hands a factory, and what ours accept. */
 describe('openStore', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-open-store-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
 
-  it('hands a registered factory the URL as written, the options and the base folder', async () => {
+  it('hands a registered factory the URL as written, the options, the base folder and the role', async () => {
     const seen: [string, StoreOptions, StoreContext][] = [];
     registerStore('Seen', (url, options, context) => (seen.push([url, options, context]), createMemoryStore()));
     const store = await openStore('seen:./here?x=1', { options: { depth: 3 }, baseDir: dir });
     await store.close();
-    expect(seen).toEqual([['seen:./here?x=1', { depth: 3 }, { baseDir: dir }]]);
-    await (await openStore('SEEN:')).close();
-    expect(seen[1]?.slice(1)).toEqual([{}, { baseDir: process.cwd() }]);
+    expect(seen).toEqual([['seen:./here?x=1', { depth: 3 }, { baseDir: dir, role: 'owner' }]]);
+    await (await openStore('SEEN:', { role: 'registry' })).close();
+    expect(seen[1]?.slice(1)).toEqual([{}, { baseDir: process.cwd(), role: 'registry' }]);
   });
 
   it.each(['', '1abc', 'a b', 'x:y'])('refuses to register the scheme %j (BAD_OPTIONS)', (scheme) => {

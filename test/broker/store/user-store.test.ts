@@ -2,10 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type * as Broker from '../../../broker/index.js';
 import type * as OpenStore from '../../../broker/store/open-store.js';
 import { runStoreContract } from '../../../broker/testing.js';
+import { it } from '../../helpers/fixtures.js';
 
 /**
  * Issue 7, "Stores by URL and by name": a backend a user wrote (test/helpers/user-store, plain
@@ -56,9 +57,7 @@ describe('a user-registered store from stead.json', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a store module that does not load with BAD_CONFIG', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stead-user-store-'));
-    await expect(loadStoreModules(['./no-such-store.mjs'], dir)).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG' });
-    await rm(dir, { recursive: true, force: true });
+  it('refuses a store module that does not load with BAD_CONFIG', async ({ tempDir }) => {
+    await expect(loadStoreModules(['./no-such-store.mjs'], tempDir)).rejects.toMatchObject({ code: 'STEAD_E_BAD_CONFIG' });
   });
 });

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Device } from '../../../device/index.js';
 import { hostileApp } from '../../helpers/apps/hostile-app.js';
 import { brokerOnDemand } from '../../helpers/broker.js';
+import { it, test } from '../../helpers/fixtures.js';
 import { asError, asReply, RawSession } from '../../helpers/raw-session.js';
 
 // Issue 6, hole 1: a transaction is all or nothing. Whatever fails after the method returned
@@ -14,13 +13,9 @@ import { asError, asReply, RawSession } from '../../helpers/raw-session.js';
 describe('a transaction commits all or nothing', () => {
   let dir: string;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stead-atomic-'));
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  // Registered after the folder's clean-up, so it runs before it (after-hooks run in reverse).
   const env = brokerOnDemand();
 
   /** A broker on the SQLite file of this test; a second call is a restart on the same file. */

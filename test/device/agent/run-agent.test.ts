@@ -73,8 +73,14 @@ describe('runAgent', () => {
 
   test('a bad config is refused before any pin is touched', async () => {
     world = await agentWorld();
-    expect(codeOf(() => parseAgentConfig({ device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', pinz: {} }, '/'))).toBe('STEAD_E_BAD_OPTIONS');
-    expect(codeOf(() => parseAgentConfig({ device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', gpio: { backend: 'gpiod' } }, '/'))).toBe('STEAD_E_BAD_OPTIONS');
+    // A config file's contents: BAD_CONFIG naming the field (the broker's stead.json is refused the same way).
+    expect(parseAgentConfig.bind(null, { device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', pinz: {} }, '/')).toThrow(
+      expect.objectContaining({ code: 'STEAD_E_BAD_CONFIG', data: { fields: ['pinz'] } }),
+    );
+    expect(codeOf(() => parseAgentConfig({ device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', gpio: { backend: 'gpiod' } }, '/'))).toBe('STEAD_E_BAD_CONFIG');
+    // The same fields given to runAgent: BAD_OPTIONS, before any pin is touched.
+    const typo = { device: 'a', broker: 'mqtt://x', key: 'k', dataDir: 'd', gadget: 'g.js', lateToleranceMs: -1 };
+    await expect(runAgent(typo, { log: quiet })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS', data: { fields: ['lateToleranceMs'] } });
     expect(parseAgentConfig({ device: 'a', broker: 'mqtt://x', key: 'keys/a.key', dataDir: 'data', gadget: 'g.js' }, '/opt/stead')).toMatchObject({
       key: '/opt/stead/keys/a.key',
       dataDir: '/opt/stead/data',

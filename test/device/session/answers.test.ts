@@ -95,6 +95,8 @@ describe('what an error frame means (the catalogue’s device reaction)', () => 
     ['an error to the begin fails it, whatever its reaction', beginning, error(BEGIN_TOKEN, 0, 'SESSION_LIMIT'), { to: 'begin-failed', error: 'STEAD_E_SESSION_LIMIT' }],
     ['an error to the end finishes it', ending, error(NONCE, 3, 'STALE_INSTANCE'), { to: 'ended', error: 'STEAD_E_STALE_INSTANCE' }],
     ['a refused blob request is the blob’s, before any retry', keepingBlobs, error(BLOB_REF, 0, 'BLOB_STALE'), { to: 'blob-refused', error: 'STEAD_E_BLOB_STALE' }],
+    ['a partial restore is the blob request’s answer too', keepingBlobs, error(BLOB_REF, 0, 'BLOB_PARTIAL'), { to: 'blob-refused', error: 'STEAD_E_BLOB_PARTIAL' }],
+    ['OUTCOME_LOST (a restore older than the replies held) ends the instance', view, error(NONCE, 1, 'OUTCOME_LOST'), { to: 'instance-over', error: 'STEAD_E_OUTCOME_LOST' }],
   ])('%s', (_name, waiting, frame, expected) => {
     expect(summary(answerTo(frame, waiting()))).toEqual(expected);
   });
@@ -104,6 +106,7 @@ describe('the other frames', () => {
   it.each<[string, Frame, Record<string, unknown>]>([
     ['a notification is delivered', { kind: Kind.notify, seq: 4, payload: 'p', dropped: 0 }, { to: 'notification' }],
     ['a sealed blob is kept', { kind: Kind.blob, ref: null, blob: bytes(9) }, { to: 'blob' }],
+    ['a marker is kept beside the blob', { kind: Kind.blob, ref: null, blob: null, marker: bytes(9) }, { to: 'blob' }],
     ['a hello answer names the horizon and epoch', { kind: Kind.hello, version: 1, acked: 5, agent: 'p', nonce: null, epoch: bytes(7) }, { to: 'hello' }],
     ['a hello answer without an epoch: the proxy keeps no queue for the session', { kind: Kind.hello, version: 1, acked: 0, agent: 'p', nonce: null, epoch: null }, { to: 'hello' }],
     ['a frame only devices send is malformed here', { kind: Kind.ack, nonce: NONCE, seq: 1 }, { to: 'report', error: 'STEAD_E_MALFORMED_FRAME' }],

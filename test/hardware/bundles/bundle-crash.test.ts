@@ -1,21 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { BundleReport } from '../../../hardware/index.js';
+import { test } from '../../helpers/fixtures.js';
 import { spawnScript, type ScriptProcess } from '../../helpers/processes.js';
 
 const CHILD = fileURLToPath(new URL('../../helpers/bundle-child.ts', import.meta.url));
 
 let dir: string;
 const children: ScriptProcess[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'stead-bundle-crash-'));
+test.beforeEach(({ tempDir }) => {
+  dir = tempDir;
 });
 afterEach(async () => {
   for (const child of children.splice(0)) await child.kill();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const agent = (bundle?: unknown): ScriptProcess => {

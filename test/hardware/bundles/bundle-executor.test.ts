@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { BundleExecutor, type BundleReport } from '../../../hardware/index.js';
 import { JOURNAL_FILE } from '../../../hardware/bundles/bundle-journal.js';
 import { SteadError } from '../../../shared/errors.js';
 import { codeOfAsync } from '../../helpers/errors.js';
+import { test } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
 interface Ran {
@@ -25,13 +25,12 @@ let dataDir: string;
 let clock: ManualClock;
 const open: BundleExecutor[] = [];
 
-beforeEach(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'stead-bundles-'));
+test.beforeEach(async ({ tempDir }) => {
+  dataDir = tempDir;
   clock = new ManualClock();
 });
 afterEach(async () => {
   for (const executor of open.splice(0)) await executor.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function start(run: (method: string, args: unknown[]) => unknown = () => {}): Promise<Run> {

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { LinuxGpio, type EdgeEvent } from '../../../hardware/index.js';
 import { findHeaderChip } from '../../../hardware/gpio/linux/header-chip.js';
 import { gpioContract } from '../../contracts/gpio-contract.js';
 import { codeOfAsync } from '../../helpers/errors.js';
+import { test } from '../../helpers/fixtures.js';
 import { until } from '../../helpers/wait.js';
 import { fakePinctrl, FakeSysfs, PI4_CHIPS, PI5_CHIPS } from '../../helpers/fake-sysfs.js';
 
@@ -54,12 +54,10 @@ describe('linux GPIO: the header chip is found by its label, never by number', (
     await until(() => sysfs.unexported.includes(number), 5000, 'the unexport');
   });
 
-  test('no header chip, or no GPIO sysfs at all: GPIO_CHIP_NOT_FOUND', async () => {
+  test('no header chip, or no GPIO sysfs at all: GPIO_CHIP_NOT_FOUND', async ({ tempDir: empty }) => {
     const sysfs = await tree([{ base: 512, label: 'gpio-brcmstb@107d508500', ngpio: 32 }]);
     expect(await codeOfAsync(() => new LinuxGpio({ root: sysfs.root }).configure('door', { line: 17, direction: 'in' }))).toBe('STEAD_E_GPIO_CHIP_NOT_FOUND');
-    const empty = await mkdtemp(join(tmpdir(), 'stead-nosysfs-'));
     expect(await codeOfAsync(() => findHeaderChip(empty))).toBe('STEAD_E_GPIO_CHIP_NOT_FOUND');
-    await rm(empty, { recursive: true, force: true });
   });
 
   test('active_low is set before direction, and an output starts glitch-free at its physical level', async () => {
@@ -74,9 +72,8 @@ describe('linux GPIO: the header chip is found by its label, never by number', (
     await gpio.close();
   });
 
-  test('pulls go through pinctrl with the header GPIO number; a missing pinctrl is GPIO_IO', async () => {
+  test('pulls go through pinctrl with the header GPIO number; a missing pinctrl is GPIO_IO', async ({ tempDir: bin }) => {
     const sysfs = await tree(PI5_CHIPS);
-    const bin = await mkdtemp(join(tmpdir(), 'stead-bin-'));
     const previousPath = process.env.PATH;
     try {
       await fakePinctrl(bin);
@@ -93,7 +90,6 @@ describe('linux GPIO: the header chip is found by its label, never by number', (
       await without.close();
     } finally {
       process.env.PATH = previousPath;
-      await rm(bin, { recursive: true, force: true });
     }
   });
 

@@ -5,11 +5,14 @@ interface CounterState {
   apiToken?: string;
 }
 
-/** A counter that keeps sealed session blobs (docs/sessions.md); `apiToken` is secret. */
-export function blobCounter(name = 'counter', ttlMs?: number) {
+/**
+ * A counter that keeps sealed session blobs (docs/sessions.md); `apiToken` is secret. `graceMs`:
+ * how long a proxy the store does not hold answers only its blob keepers (default 10 s).
+ */
+export function blobCounter(name = 'counter', ttlMs?: number, graceMs?: number) {
   return defineProxy<CounterState>({
     name,
-    blobs: ttlMs === undefined ? true : { ttlMs },
+    blobs: ttlMs === undefined && graceMs === undefined ? true : { ttlMs, graceMs },
     secret: ['apiToken'],
     init: () => ({ count: 0 }),
     methods: {

@@ -45,25 +45,35 @@ export async function createFileStore(dir, { fsync = true } = {}) {
     await rename(temp, join(dir, fileOf(key)));
   };
   const keys = async () => (await readdir(dir)).filter((f) => f.endsWith('.json')).map(keyOf).sort();
+  // The write fence (docs/stores.md): a key whose write conflicted or failed takes no write
+  // until it is loaded again.
+  const fenced = new Set();
 
   return {
     url: `filestore:${dir}`,
     async load(key) {
       live();
       const entry = await read(key);
+      fenced.delete(key);
       return entry && { version: entry.version, record: entry.record };
     },
     async commit(writes) {
       live();
       const outcomes = [];
-      for (const write of writes) {
-        const current = (await read(write.key))?.version ?? 0;
-        if (current !== write.expectVersion) {
-          outcomes.push('conflict');
-          continue;
+      try {
+        for (const write of writes) {
+          const current = fenced.has(write.key) ? null : ((await read(write.key))?.version ?? 0);
+          if (current !== write.expectVersion) {
+            fenced.add(write.key);
+            outcomes.push('conflict');
+            continue;
+          }
+          await put(write.key, { version: current + 1, wakeAt: write.wakeAt, record: write.record });
+          outcomes.push('committed');
         }
-        await put(write.key, { version: current + 1, wakeAt: write.wakeAt, record: write.record });
-        outcomes.push('committed');
+      } catch (error) {
+        for (const write of writes) fenced.add(write.key);
+        throw error;
       }
       return outcomes;
     },

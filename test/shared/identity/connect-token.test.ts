@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import {
   connectMessage,
   decodeDeviceKey,
+  decodePublicKey,
+  fromBase64Url,
+  PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+  TOKEN_NONCE_BYTES,
   encodeDeviceKey,
   newDeviceKey,
   parseConnectToken,
@@ -11,6 +16,7 @@ import {
   toBase64Url,
 } from '../../../shared/identity/index.js';
 import { codeOf } from '../../helpers/errors.js';
+import { respellings } from '../../helpers/respellings.js';
 
 const key = newDeviceKey('shop-1');
 
@@ -64,5 +70,32 @@ describe('key files', () => {
     ['no secret', JSON.stringify({ v: 1, device: 'a', publicKey: toBase64Url(key.publicKey) })],
   ])('refuses %s with BAD_KEY or INVALID_NAME', (_name, text) => {
     expect(['STEAD_E_BAD_KEY', 'STEAD_E_INVALID_NAME']).toContain(codeOf(() => decodeDeviceKey(text)));
+  });
+});
+
+describe('canonical base64url (one spelling per value)', () => {
+  it.each([
+    ['a nonce', TOKEN_NONCE_BYTES, 15],
+    ['a signature', SIGNATURE_BYTES, 15],
+    ['a public key', PUBLIC_KEY_BYTES, 3],
+  ])('%s: the canonical spelling decodes, each of its %i-byte respellings does not', (_name, bytes, count) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: bytes, maxLength: bytes }), (value) => {
+        const text = toBase64Url(value);
+        expect(fromBase64Url(text, bytes)).toEqual(value);
+        const others = respellings(text, bytes);
+        expect(others).toHaveLength(count);
+        for (const other of others) expect(fromBase64Url(other, bytes)).toBeNull();
+      }),
+    );
+  });
+
+  it('a respelled public key is BAD_KEY', () => {
+    for (const other of respellings(toBase64Url(key.publicKey), PUBLIC_KEY_BYTES)) expect(codeOf(() => decodePublicKey(other))).toBe('STEAD_E_BAD_KEY');
+  });
+
+  it('a token with a respelled nonce does not parse', () => {
+    const parts = signConnectToken(key, 'shop-1/a', 'stead', 1, new Uint8Array(16).fill(1)).split('.');
+    for (const nonce of respellings(parts[2] ?? '', TOKEN_NONCE_BYTES)) expect(parseConnectToken([parts[0], parts[1], nonce, parts[3]].join('.'))).toBeNull();
   });
 });

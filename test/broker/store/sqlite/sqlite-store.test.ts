@@ -4,26 +4,25 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { openStore } from '../../../../broker/store/open-store.js';
-import { createSqliteStore, DEFAULT_SQLITE_PATH, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
+import { createSqliteStore, sqlitePathFromUrl } from '../../../../broker/store/sqlite/sqlite-store.js';
+import { DEFAULT_STORE_PATH } from '../../../../shared/defaults.js';
 import { runStoreContract } from '../../../../broker/testing.js';
+import { it, test } from '../../../helpers/fixtures.js';
 
-const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
+const makeDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-'));
 
 runStoreContract('sqlite', async () => {
-  const dir = await tempDir();
+  const dir = await makeDir();
   const store = await createSqliteStore(join(dir, 'stead.db'));
   return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
 });
 
 describe('sqlite store', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await tempDir();
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
   });
 
   it('keeps commits across close and reopen, and continues their versions', async () => {
@@ -89,7 +88,7 @@ describe('sqlite store', () => {
     ['sqlite:/abs/path.db', '/abs/path.db'],
     ['sqlite:relative.db', 'relative.db'],
     ['sqlite:///abs/path.db', '/abs/path.db'],
-    ['sqlite:', DEFAULT_SQLITE_PATH],
+    ['sqlite:', DEFAULT_STORE_PATH],
   ])('reads the path of %s', (url, path) => {
     expect(sqlitePathFromUrl(url)).toBe(path);
   });

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../../../broker/store/sqlite/sqlite-store.js';
 import type { ProxyWrite } from '../../../../broker/store/types.js';
 import { runStoreContract } from '../../../../broker/testing.js';
+import { it, test } from '../../../helpers/fixtures.js';
 
-const tempDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-threads-'));
+const makeDir = () => mkdtemp(join(tmpdir(), 'stead-sqlite-threads-'));
 const write = (key: string, expectVersion = 0, record = Uint8Array.of(1)): ProxyWrite => ({ key, expectVersion, record, wakeAt: null });
 
 /** A few turns of the event loop: long enough for a store answer that was not held back. */
@@ -21,14 +22,14 @@ async function turns(count: number): Promise<void> {
 // Both threads of the store serve the whole contract: with the worker started (lone writes and
 // reads on the main thread, batches in the worker) and with no worker at all.
 runStoreContract('sqlite, worker serving', async () => {
-  const dir = await tempDir();
+  const dir = await makeDir();
   const store = await createSqliteStore(join(dir, 'stead.db'));
   expect(await store.workerReady).toBe(true);
   return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
 });
 
 runStoreContract('sqlite, main thread only', async () => {
-  const dir = await tempDir();
+  const dir = await makeDir();
   const store = await createSqliteStore(join(dir, 'stead.db'), { worker: false });
   return { store, cleanup: async () => (await store.close(), rm(dir, { recursive: true, force: true })) };
 });
@@ -38,8 +39,8 @@ describe('sqlite store threads', () => {
   let path: string;
   let store: SqliteStore | undefined;
   let other: Database.Database | undefined;
-  beforeEach(async () => {
-    dir = await tempDir();
+  test.beforeEach(({ tempDir }) => {
+    dir = tempDir;
     path = join(dir, 'stead.db');
   });
   afterEach(async () => {
@@ -47,7 +48,6 @@ describe('sqlite store threads', () => {
     other = undefined;
     await store?.close();
     store = undefined;
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('commits a lone write on the main thread and a batch in the worker once it serves', async () => {
