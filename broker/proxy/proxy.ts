@@ -156,8 +156,9 @@ export class Proxy implements ProtocolView, TransactionEnv {
         const failure = this.#record ? null : await this.#activate();
         if (failure) {
           // A frame gets the reason (its sender retries or fails, as the code says); the timers
-          // have nobody to retry for them: a wake-up tries again after a backoff.
-          this.#wakeups.failed();
+          // have nobody to retry for them: while the store fails, a wake-up tries again after a
+          // backoff (an app whose init throws fails the same way each time: nothing to retry).
+          if (failure.code === 'STEAD_E_STORE_FAILURE') this.#wakeups.failed();
           if (item.kind === 'frame') void this.#apply(refusedFrame(item.session, item.frame, failure));
           this.#host.count('dropped.unloaded');
           continue;
