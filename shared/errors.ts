@@ -57,6 +57,7 @@ export const CATALOGUE = {
   SESSION_LIMIT: entry('the proxy already keeps the maximum number of logical sessions', 'fail', R.quotaExceeded),
   INFO_TOO_LARGE: entry('what a begin declares about its client (its info) is larger than limits.maxBeginInfoBytes', 'fail', R.packetTooLarge),
   STATE_TOO_LARGE: entry('the proxy state exceeds the maximum state size', 'fail', R.quotaExceeded),
+  RECORD_TOO_LARGE: entry('the proxy record (state, sessions, queues, replies, resources, timers) would grow past limits.maxRecordBytes; nothing of the change was kept', 'fail', R.quotaExceeded),
   REPLY_TOO_LARGE: entry('the reply does not fit in one frame', 'fail', R.packetTooLarge),
   BAD_VALUE: entry(
     'a value the method produced (reply, notification, memento, timer argument) is not plain data the device can decode, or is nested too deep',
@@ -121,7 +122,7 @@ export const CATALOGUE = {
  * sending the same seq again may still run it.
  */
 const CACHED_REPLIES: ReadonlySet<string> = new Set([
-  'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE',
+  'UNKNOWN_METHOD', 'BAD_ARGUMENTS', 'APP_ERROR', 'QUEUE_FULL', 'SESSION_LIMIT', 'STATE_TOO_LARGE', 'RECORD_TOO_LARGE',
   'REPLY_TOO_LARGE', 'BAD_VALUE', 'VALUE_TOO_LARGE', 'METHOD_TIMEOUT', 'BAD_OPTIONS', 'INVALID_NAME', 'CONTEXT_CLOSED',
   // Session resources written by a method (DESIGN §6).
   'INVALID_KEY', 'RESOURCE_TOO_LARGE', 'RESOURCE_LIMIT',

@@ -4,6 +4,12 @@ export const LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Largest encoded proxy state. */
   maxStateBytes: 1024 * 1024,
+  /**
+   * Largest encoded proxy record: the state with every session's bookkeeping, reply cache,
+   * queue and resources, and the timers. It is written whole on every commit, so a commit that
+   * would grow it past this fails instead (docs/stores.md).
+   */
+  maxRecordBytes: 4 * 1024 * 1024,
   /** Default bound of a notification queue when the app sets none. */
   defaultQueueLength: 1000,
   /** Largest bound an app may set with limitQueue. */

@@ -112,6 +112,8 @@ export const brokerLimitsSchema = limitsSchema.check(
     // The codec holds every side to the default depth; a broker may only ask for less.
     if (limits.maxValueDepth > LIMITS.maxValueDepth) problem('maxValueDepth', `at most ${LIMITS.maxValueDepth}`);
     if (limits.replyCacheSize < limits.maxWindow) problem('replyCacheSize', 'must hold at least limits.maxWindow replies');
+    // A record holds the state and at least a frame of bookkeeping: a state within its bound must fit.
+    if (limits.maxRecordBytes < limits.maxStateBytes + limits.maxFrameBytes) problem('maxRecordBytes', 'must hold limits.maxStateBytes and one limits.maxFrameBytes more');
     // A SOURCE answers a resource in one reply frame (DESIGN §6): it must fit, with the frame around it.
     if (overrides.maxResourceBytes !== undefined && limits.maxResourceBytes + RESOURCE_FRAME_MARGIN > limits.maxFrameBytes) {
       problem('maxResourceBytes', `must leave ${RESOURCE_FRAME_MARGIN} bytes of limits.maxFrameBytes for the reply frame`);

@@ -13,6 +13,9 @@ interface Link {
 /** Told when a call's reply leaves, with the time its request arrived (for call latency). */
 export type OnAnswered = (startedAt: number) => void;
 
+/** Told when the store confirmed a commit. */
+export type OnCommitted = () => void;
+
 /**
  * The output gate (DESIGN §4 rule 7): nothing leaves a proxy before the store confirms every
  * commit it may depend on. Commits are pipelined — the proxy runs its next message while a commit
@@ -23,14 +26,16 @@ export type OnAnswered = (startedAt: number) => void;
 export class OutputGate {
   readonly #send: SessionSend;
   readonly #answered: OnAnswered;
+  readonly #committed: OnCommitted;
   #links: Link[] = [];
   #failed = false;
   #waiters: (() => void)[] = [];
 
   /** `send` is the gate's one outbound port. */
-  constructor(send: SessionSend, answered: OnAnswered) {
+  constructor(send: SessionSend, answered: OnAnswered, committed: OnCommitted) {
     this.#send = send;
     this.#answered = answered;
+    this.#committed = committed;
   }
 
   /** Commits in flight whose outputs wait (the output-gate backlog). */
@@ -72,7 +77,8 @@ export class OutputGate {
     return (error?: unknown) => {
       link.settled = true;
       link.ok = error === undefined;
-      if (!link.ok && !this.#failed) {
+      if (link.ok) this.#committed();
+      else if (!this.#failed) {
         this.#failed = true;
         onFailure(error);
       }

@@ -61,7 +61,7 @@ export class Proxy implements ProtocolView, TransactionEnv {
     this.#wakeups = new Wakeups(host.clock, (kind) => this.#enqueue({ kind }));
     this.#waiting = new KeeperWait(host.clock, () => this.#enqueue({ kind: 'grace' }));
     this.#held = new HeldRequests(host.clock, host.limits.outOfOrderHoldMs, (session, seq) => this.#enqueue({ kind: 'expire', session, seq }));
-    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered);
+    this.#gate = new OutputGate(host.outbound.bind(this.app, this.id), this.#answered, this.#committed);
     this.#writer = new RecordWriter(type, id, host, this.#gate, this.#onCommitFailure);
     this.blobs = type.blobs && host.blobSeal ? new SessionBlobs(type.blobs, host.blobSeal, this.key, host) : null;
   }
@@ -155,7 +155,10 @@ export class Proxy implements ProtocolView, TransactionEnv {
         if (item.kind === 'pulse' || item.kind === 'timer') this.#wakeups.taken(item.kind);
         const failure = this.#record ? null : await this.#activate();
         if (failure) {
-          // A frame gets the reason (its sender retries or fails, as the code says).
+          // A frame gets the reason (its sender retries or fails, as the code says); the timers
+          // have nobody to retry for them: while the store fails, a wake-up tries again after a
+          // backoff (an app whose init throws fails the same way each time: nothing to retry).
+          if (failure.code === 'STEAD_E_STORE_FAILURE') this.#wakeups.failed();
           if (item.kind === 'frame') void this.#apply(refusedFrame(item.session, item.frame, failure));
           this.#host.count('dropped.unloaded');
           continue;
@@ -329,10 +332,15 @@ export class Proxy implements ProtocolView, TransactionEnv {
     this.#host.observe('call', (performance.now() - arrivedAt) / 1000);
   };
 
+  readonly #committed = (): void => {
+    this.#wakeups.succeeded();
+  };
+
   readonly #onCommitFailure = (error: unknown): void => {
-    // Rule 9: the proxy reloads before its next message — and has one now, so an idle proxy
-    // reloads too (its timers re-arm, its queues are pushed).
-    this.#wakeups.queueTimer();
+    // Rule 9: the proxy reloads before its next message — and has one after a backoff, so an
+    // idle proxy reloads too (its timers re-arm, its queues are pushed) without spinning while
+    // the store keeps failing.
+    this.#wakeups.failed();
     this.#host.log.warn({ err: error, proxy: this.key }, 'commit failed; reloading proxy');
     this.#host.count(isSteadError(error) ? error.code : 'STEAD_E_STORE_FAILURE');
   };

@@ -2,7 +2,7 @@ import { SteadError } from '../../shared/errors.js';
 import { decodeValue, encodeValue } from '../../shared/wire/codec.js';
 import { NONCE_BYTES } from '../../shared/wire/frames.js';
 import type { QueuePolicy } from '../apps/define-proxy.js';
-import { NO_RESOURCES, type BlobStamp, type KeptAnswer, type ProxyRecord, type ResourceChannel, type SessionRecord } from './record.js';
+import { NO_RESOURCES, type BlobStamp, type KeptAnswer, type ProxyRecord, type RecentBegin, type ResourceChannel, type SessionRecord } from './record.js';
 import { channelKey } from './resource-channels.js';
 import { earliestExpiry } from './resources.js';
 import { SessionTable } from './session-table.js';
@@ -11,7 +11,9 @@ import { SessionTable } from './session-table.js';
  * Format 2 added the recent begin tokens; format 3 the session resources and the answers to
  * resource writes (DESIGN §6); format 4 keeps those answers per resource channel, with its mark.
  * Records of formats 1 to 3 still load (format 3's answers, kept by request digest, do not carry
- * over: such a record says it forgot channels).
+ * over: such a record says it forgot channels). The times of the recent
+ * begins came later, as the fourteenth element of a session, which older readers ignore (so no
+ * new format); a record without them counts its tokens from the session's latest visit.
  */
 const RECORD_FORMAT = 4;
 
@@ -21,12 +23,16 @@ const RECORD_FORMAT = 4;
  * sessions does not pay for all of them on every write.
  */
 const encodedSessions = new WeakMap<SessionRecord, Uint8Array>();
+/** Encoded bytes of each bucket of a session table (session-table.ts), for `recordBytes`. */
+const bucketBytes = new WeakMap<object, number>();
+/** Encoded timer lists and kept answers, reused while the record shares them. */
+const encodedLists = new WeakMap<readonly unknown[], Uint8Array>();
 
 /** `[6-array header, format]`: the record's fixed start. */
 const RECORD_START = Uint8Array.of(0x86, RECORD_FORMAT);
 /** The same with a seventh element, the blob stamp (docs/sessions.md, sealed session blobs). */
 const STAMPED_RECORD_START = Uint8Array.of(0x87, RECORD_FORMAT);
-/** An empty array: no timers. */
+/** An empty array: no timers, no kept answers. */
 const NO_TIMERS = Uint8Array.of(0x80);
 /** `[false, []]`: no channel kept, none forgotten. */
 const NO_CHANNELS = Uint8Array.of(0x82, 0xf4, 0x80);
@@ -36,21 +42,40 @@ const encodedChannels = new WeakMap<ReadonlyMap<string, ResourceChannel>, Uint8A
 const FIRST_EPOCH = new Uint8Array(NONCE_BYTES);
 
 /**
- * `[format, stateBytes, [session…], [timer…], nextTimerId, [forgotten, [channel…]], stamp?]`,
- * sessions spliced in pre-encoded; the blob stamp only where the type keeps blobs. A channel is
- * `[topic, ref, answered, since, [[seq, digest, answer]…]]`, least recently used first.
+ * `[format, stateBytes, [session…], [timer…], nextTimerId, [[ref, answer]…], stamp?]`, sessions
+ * spliced in pre-encoded; the blob stamp only where the type keeps blobs.
  */
 export function encodeRecord(record: ProxyRecord): Uint8Array {
-  const stamp = record.blobStamp;
-  const parts: Uint8Array[] = [stamp ? STAMPED_RECORD_START : RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
+  const parts: Uint8Array[] = [RECORD_START, byteStringHeader(record.stateBytes.length), record.stateBytes, arrayHeader(record.sessions.size)];
   for (const [name, session] of record.sessions) parts.push(encodedSession(name, session));
-  parts.push(
-    record.timers.length === 0 ? NO_TIMERS : encodeValue(record.timers.map((t) => [t.id, t.at, t.method, t.args])),
+  parts.push(...tail(record));
+  if (record.blobStamp) parts[0] = STAMPED_RECORD_START;
+  return Buffer.concat(parts);
+}
+
+/**
+ * `encodeRecord(record).length`, without encoding the record: sessions are measured bucket by
+ * bucket and each bucket's sum is kept, so after a change only the changed bucket is measured
+ * again (its changed sessions encoded, as the commit that writes them needs anyway). The record
+ * bound (limits.maxRecordBytes) is checked with it on every commit that grows a record.
+ */
+export function recordBytes(record: ProxyRecord): number {
+  let total = RECORD_START.length + byteStringHeader(record.stateBytes.length).length + record.stateBytes.length;
+  total += arrayHeader(record.sessions.size).length + record.sessions.sum(sessionBytes, bucketBytes);
+  for (const part of tail(record)) total += part.length;
+  return total;
+}
+
+/** What follows the sessions: timers, the next timer id, the resource channels, the blob stamp. */
+function tail(record: ProxyRecord): Uint8Array[] {
+  const stamp = record.blobStamp;
+  const parts = [
+    encodedList(record.timers, (t) => [t.id, t.at, t.method, t.args]),
     encodeValue(record.nextTimerId),
     channelsBytes(record),
-  );
+  ];
   if (stamp) parts.push(encodeValue([stamp.generation, stamp.lineage, stamp.parent, stamp.base]));
-  return Buffer.concat(parts);
+  return parts;
 }
 
 function channelsBytes(record: ProxyRecord): Uint8Array {
@@ -66,6 +91,18 @@ function channelsBytes(record: ProxyRecord): Uint8Array {
   return Buffer.concat([Uint8Array.of(0x82, forgotten ? 0xf5 : 0xf4), list]);
 }
 
+function encodedList<T>(list: readonly T[], tuple: (item: T) => unknown[]): Uint8Array {
+  if (list.length === 0) return NO_TIMERS;
+  let bytes = encodedLists.get(list);
+  if (!bytes) {
+    bytes = encodeValue(list.map(tuple));
+    encodedLists.set(list, bytes);
+  }
+  return bytes;
+}
+
+const sessionBytes = (name: string, session: SessionRecord): number => encodedSession(name, session).length;
+
 function encodedSession(name: string, s: SessionRecord): Uint8Array {
   let bytes = encodedSessions.get(s);
   if (!bytes) {
@@ -74,10 +111,12 @@ function encodedSession(name: string, s: SessionRecord): Uint8Array {
       name, s.nonce, s.endedNonce, s.beginToken, s.begunReply, s.lastSeq, [...s.replies], s.memento,
       [q.items.map((n) => [n.seq, n.payload, n.key]), q.lastSeq, q.acked, q.limit, q.policy, q.dropped, q.epoch],
       [s.visits.first, s.visits.previous, s.visits.latest, s.visits.info, s.visits.lastSeen],
-      s.recentBegins,
+      s.recentBegins.map((begin) => begin.token),
       [...s.resources].map(([key, r]) => [key, r.value, r.expiresAt, r.once]),
-      // A thirteenth element only while the session is restored (record.ts), so other records keep their bytes.
-      ...(s.restored ? [true] : []),
+      // A thirteenth element only while the session is restored (record.ts) or holds begin times,
+      // so other records keep their bytes; the begin times are the fourteenth.
+      ...(s.restored || s.recentBegins.length > 0 ? [s.restored === true] : []),
+      ...(s.recentBegins.length > 0 ? [s.recentBegins.map((begin) => begin.at)] : []),
     ]);
     encodedSessions.set(s, bytes);
   }
@@ -115,6 +154,7 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
         id: id as number, at: at as number, method: method as string, args: args as unknown[],
       })),
       nextTimerId: nextTimerId as number,
+      // Formats 1 and 2 had no resources, so no answers either.
       ...(format === RECORD_FORMAT ? decodeChannels(channels as Tuple) : legacyAnswers(channels as Tuple[] | undefined)),
     };
     const stamped = stamp === undefined ? record : { ...record, blobStamp: decodeStamp(stamp as Tuple) };
@@ -122,6 +162,11 @@ export function decodeRecord(bytes: Uint8Array): ProxyRecord {
   } catch (cause) {
     throw new SteadError('STORE_FAILURE', 'stored proxy record does not decode', { cause });
   }
+}
+
+/** Tokens with their times; tokens stored without them count from the latest visit (the newest any of them can be). */
+function decodeBegins(tokens: Uint8Array[], times: number[] | undefined, latest: number): RecentBegin[] {
+  return tokens.map((token, i) => ({ token, at: times?.length === tokens.length ? (times[i] as number) : latest }));
 }
 
 function decodeChannels([forgotten, list]: Tuple): Pick<ProxyRecord, 'resourceChannels' | 'channelsForgotten'> {
@@ -143,7 +188,7 @@ function decodeStamp([generation, lineage, parent, base]: Tuple): BlobStamp {
 }
 
 function decodeSession(entry: Tuple): SessionRecord {
-  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, restored] = entry;
+  const [, nonce, endedNonce, beginToken, begunReply, lastSeq, replies, memento, queue, visits, recentBegins, resources, restored, beganAt] = entry;
   const [items, qLast, acked, limit, policy, dropped, epoch] = queue as Tuple;
   const [first, previous, latest, info, lastSeen] = visits as Tuple;
   return {
@@ -152,7 +197,7 @@ function decodeSession(entry: Tuple): SessionRecord {
     beginToken: beginToken as Uint8Array | null,
     begunReply: begunReply as Uint8Array | null,
     // Format 1 kept only the current token.
-    recentBegins: (recentBegins as Uint8Array[] | undefined) ?? (beginToken ? [beginToken as Uint8Array] : []),
+    recentBegins: decodeBegins((recentBegins as Uint8Array[] | undefined) ?? (beginToken ? [beginToken as Uint8Array] : []), beganAt as number[] | undefined, latest as number),
     lastSeq: lastSeq as number,
     replies: new Map(replies as [number, Uint8Array][]),
     memento,

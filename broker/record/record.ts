@@ -90,10 +90,10 @@ export interface SessionRecord {
   readonly beginToken: Uint8Array | null;
   readonly begunReply: Uint8Array | null;
   /**
-   * Tokens of recent begins, newest last: MQTT redelivers QoS 1, so a begin can arrive again
-   * after a newer begin or after end; a remembered token starts nothing.
+   * Recent begins, newest last: MQTT redelivers QoS 1, so a begin can arrive again after a newer
+   * begin or after end; a remembered token starts nothing. Kept for BEGIN_MEMORY_MS.
    */
-  readonly recentBegins: readonly Uint8Array[];
+  readonly recentBegins: readonly RecentBegin[];
   readonly lastSeq: number;
   /** seq → encoded reply or error frame (the reply cache, rule 3). */
   readonly replies: ReadonlyMap<number, Uint8Array>;
@@ -108,6 +108,12 @@ export interface SessionRecord {
    * blob missed, so the proxy answers OUTCOME_LOST instead of skipping past them.
    */
   readonly restored?: boolean;
+}
+
+/** A begin's token and when it began its instance (ms, the proxy's clock). */
+export interface RecentBegin {
+  readonly token: Uint8Array;
+  readonly at: number;
 }
 
 export interface NotificationQueue {
@@ -148,8 +154,23 @@ export interface DurableTimer {
   readonly args: readonly unknown[];
 }
 
-/** How many begin tokens a session remembers. */
-export const RECENT_BEGINS = 8;
+/**
+ * How long a session remembers a begin's token: the MQTT redelivery horizon. A begin comes again
+ * from the device session's own resends (until its deadline: 30 s by default), from mqtt.js
+ * resending an unacknowledged publish when its client connects again (after an outage of any
+ * length, but only while that process lives) and, in a cluster, from a frame re-dispatched after
+ * a failover (seconds). A day covers every deadline and an outage overnight; a token is dropped
+ * only by a begin of its session after that, so an idle session's tokens stay.
+ */
+export const BEGIN_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The most begin tokens a session remembers (about 20 bytes each in the record), however many
+ * began within BEGIN_MEMORY_MS: a flood of begins cannot grow the record. A live process begins
+ * a session a few times a day; only a process begun 64 times since could still redeliver the
+ * token pushed out, and one that crashed and restarted redelivers nothing of its earlier life.
+ */
+export const RECENT_BEGINS = 64;
 
 export const EMPTY_RECORD: ProxyRecord = Object.freeze({
   stateBytes: new Uint8Array(0),

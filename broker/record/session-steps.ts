@@ -2,7 +2,7 @@ import { begunValue, encodeFrame } from '../../shared/wire/codec.js';
 import { Kind } from '../../shared/wire/frames.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { ackedQueue } from './queue.js';
-import { RECENT_BEGINS, type SessionRecord } from './record.js';
+import { BEGIN_MEMORY_MS, RECENT_BEGINS, type RecentBegin, type SessionRecord } from './record.js';
 
 /**
  * The session protocol's steps (DESIGN §4), each a new session record: the one place where a
@@ -21,7 +21,7 @@ export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, no
     endedNonce: null,
     beginToken: token,
     begunReply,
-    recentBegins: [...s.recentBegins, token].slice(-RECENT_BEGINS),
+    recentBegins: remembered(s.recentBegins, token, now),
     lastSeq: 0,
     replies: new Map(),
     visits: { first: s.visits.first || now, previous: s.visits.latest, latest: now, info, lastSeen: now },
@@ -31,7 +31,14 @@ export function begun(s: SessionRecord, token: Uint8Array, nonce: Uint8Array, no
 
 /** Whether a begin token was seen recently (a redelivered begin). */
 export function seenBegin(s: SessionRecord, token: Uint8Array): boolean {
-  return s.recentBegins.some((t) => bytesEqual(t, token));
+  return s.recentBegins.some((begin) => bytesEqual(begin.token, token));
+}
+
+/** The tokens to remember after a begin at `now`: those of the last BEGIN_MEMORY_MS, at most RECENT_BEGINS. */
+function remembered(recent: readonly RecentBegin[], token: Uint8Array, now: number): RecentBegin[] {
+  const kept = recent.filter((begin) => now - begin.at < BEGIN_MEMORY_MS);
+  kept.push({ token, at: now });
+  return kept.length > RECENT_BEGINS ? kept.slice(-RECENT_BEGINS) : kept;
 }
 
 /** Rule 8: end clears nonce, memento and the reply cache; the ended nonce is remembered. */

@@ -74,6 +74,26 @@ export class SessionTable<S> implements ReadonlyMap<string, S> {
     return names;
   }
 
+  /**
+   * The sum of `measure` over every session, with each bucket's sum kept in `cache` (one cache
+   * per measure): buckets are never changed once made, so a table that shares all but one bucket
+   * with a table measured before measures one bucket.
+   */
+  sum(measure: (name: string, session: S) => number, cache: WeakMap<object, number>): number {
+    let total = 0;
+    for (const bucket of this.#buckets) {
+      if (!bucket) continue;
+      let sum = cache.get(bucket);
+      if (sum === undefined) {
+        sum = 0;
+        for (const [name, session] of bucket) sum += measure(name, session);
+        cache.set(bucket, sum);
+      }
+      total += sum;
+    }
+    return total;
+  }
+
   get(name: string): S | undefined {
     return this.#buckets[bucketOf(name)]?.get(name);
   }

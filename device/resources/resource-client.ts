@@ -193,7 +193,7 @@ export class ResourceClient {
     }
     return new Promise((resolve, reject) => {
       const timer = this.#link.clock.setTimeout(() => this.#expire(pending), this.#deadlineMs);
-      const pending: Pending = { verb, session, key, value, options, seq: 0, sent: as?.sentBefore ?? false, sentAt: 0, timer, resolve, reject };
+      const pending: Pending = { verb, session, key, value, options, seq: 0, sent: as?.sentBefore ?? false, sentAt: -Infinity, timer, resolve, reject };
       this.#waiting.push(pending);
       this.#admit();
     });
@@ -219,7 +219,7 @@ export class ResourceClient {
 
   #send(pending: Pending): void {
     if (!this.#attached) return;
-    pending.sentAt = this.#link.clock.now();
+    pending.sentAt = this.#link.clock.monotonic();
     // Sent again, the request says so: the proxy then tells a lost answer it forgot from a new request.
     const options = pending.sent ? { ...pending.options, again: true } : pending.options;
     this.#link.publish(this.#frame(pending.verb, pending.session, pending.key, pending.value, options, pending.seq, this.#answered()));

@@ -36,8 +36,8 @@ export class CallFlow {
   /** Queues a call that fails with DEADLINE `deadlineMs` from now; sends it when it can. */
   invoke(method: string, args: unknown[], deadlineMs: number): Promise<unknown> {
     const { promise, resolve, reject } = deferred<unknown>();
-    const deadlineAt = this.#link.clock.now() + deadlineMs;
-    const call: PendingCall = { method, args, seq: 0, bytes: null, answered: 0, sentAt: 0, deadlineAt, resolve, reject };
+    const deadlineAt = this.#link.clock.monotonic() + deadlineMs;
+    const call: PendingCall = { method, args, seq: 0, bytes: null, answered: 0, sentAt: -Infinity, deadlineAt, resolve, reject };
     const state = this.#state;
     this.#deadlines.arm(deadlineAt);
     state.calls.queue(call);
@@ -85,7 +85,7 @@ export class CallFlow {
   /** The deadline timer fired: expire what is due, watch what is left. */
   #expireDue(): void {
     const calls = this.#state.calls;
-    for (const call of calls.due(this.#link.clock.now())) if (calls.holds(call)) this.#expire(call);
+    for (const call of calls.due(this.#link.clock.monotonic())) if (calls.holds(call)) this.#expire(call);
     if (!this.#state.closed) this.#deadlines.arm(calls.earliestDeadline());
   }
 

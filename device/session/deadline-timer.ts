@@ -16,7 +16,7 @@ export class DeadlineTimer {
     this.#onFire = onFire;
   }
 
-  /** Makes sure the timer fires no later than `at` (ms, clock time); Infinity does nothing. */
+  /** Makes sure the timer fires no later than `at` (ms, monotonic clock); Infinity does nothing. */
   arm(at: number): void {
     if (at === Infinity || (this.#timer && this.#at <= at)) return;
     this.stop();
@@ -25,7 +25,7 @@ export class DeadlineTimer {
       this.#timer = null;
       this.#at = Infinity;
       this.#onFire();
-    }, Math.max(0, at - this.#clock.now()));
+    }, Math.max(0, at - this.#clock.monotonic()));
   }
 
   stop(): void {

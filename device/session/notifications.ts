@@ -58,6 +58,8 @@ export class NotificationDelivery {
   #lastDelivered = 0;
   #lastAcked = 0;
   #synced = false;
+  /** The last answer said the proxy keeps no queue: a notification means one was made since. */
+  #queueless = false;
   #horizon = 0;
   #helloNonce: Uint8Array | null = null;
   #helloAcked = 0;
@@ -67,7 +69,8 @@ export class NotificationDelivery {
   #lastReceived = 0;
   #chain: Promise<void> = Promise.resolve();
   #ackTimer: TimerHandle | null = null;
-  helloSentAt = 0;
+  /** When the last hello went out (ms, monotonic clock); never: stale at once. */
+  helloSentAt = -Infinity;
 
   constructor(link: DeliveryLink) {
     this.#link = link;
@@ -113,14 +116,19 @@ export class NotificationDelivery {
     this.#synced = false;
     this.#helloNonce = this.#link.nonce();
     this.#helloAcked = this.#lastDelivered;
-    this.helloSentAt = this.#link.clock.now();
+    this.helloSentAt = this.#link.clock.monotonic();
     return encodeFrame(helloFrame(this.#lastDelivered, this.#link.agent, this.#helloNonce, this.#epoch));
   }
 
-  /** The proxy answered a hello: its epoch and last seq; its unacknowledged queue follows. */
-  answered(horizon: number, epoch: Uint8Array): void {
+  /**
+   * The proxy answered a hello: its epoch and last seq; its unacknowledged queue follows. No
+   * epoch: it keeps no queue for the session, so nothing waits to be delivered.
+   */
+  answered(horizon: number, epoch: Uint8Array | null): void {
     // Before this session's first hello, an answer was meant for another device on the session.
     if (!this.#started) return;
+    if (!epoch) return this.#noQueue();
+    this.#queueless = false;
     const again = this.#epoch !== null && !bytesEqual(epoch, this.#epoch);
     if (again) this.#startOver();
     this.#epoch = epoch;
@@ -138,6 +146,8 @@ export class NotificationDelivery {
 
   receive(seq: number, payload: unknown): void {
     if (!this.#synced) return;
+    // A queue was made since the answer: its epoch comes with a new answer, which resends it.
+    if (this.#queueless) return this.#resync();
     const previous = this.#lastReceived;
     this.#lastReceived = seq;
     if (seq <= this.#lastQueued) {
@@ -173,6 +183,20 @@ export class NotificationDelivery {
   #resync(): void {
     this.#synced = false;
     this.#link.resync();
+  }
+
+  /**
+   * No queue: synced with nothing to deliver and nothing to acknowledge. The epoch known so far
+   * is kept, so the next answer tells whether the queue made later is another one (start over).
+   */
+  #noQueue(): void {
+    this.#queueless = true;
+    this.#synced = true;
+    this.#confirmed = false;
+    this.#horizon = 0;
+    this.#resendAfter = 0;
+    this.#resendUpTo = 0;
+    this.#lastReceived = 0;
   }
 
   /** The queue was made anew: its seqs are not the ones handled so far. */

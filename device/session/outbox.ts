@@ -26,7 +26,7 @@ export class Outbox {
   /** Sends a begin or end (again). */
   send(control: PendingControl<unknown>): void {
     if (!this.#state.attached) return;
-    control.sentAt = this.#link.clock.now();
+    control.sentAt = this.#link.clock.monotonic();
     this.#link.publish(control.bytes);
     this.armRetry();
   }
@@ -42,7 +42,7 @@ export class Outbox {
       call.answered = answered;
       call.bytes = encodeCall(state.nonce, call.seq, answered, call.method, call.args);
     }
-    call.sentAt = this.#link.clock.now();
+    call.sentAt = this.#link.clock.monotonic();
     this.#link.publish(call.bytes);
   }
 

@@ -9,8 +9,9 @@ export interface PendingCall {
   bytes: Uint8Array | null;
   /** The `answered` the bytes carry; a resend after more replies re-encodes with the newer one. */
   answered: number;
+  /** When it was last sent (ms, monotonic clock). */
   sentAt: number;
-  /** When the call fails with DEADLINE (ms, clock time); one session timer watches them all. */
+  /** When the call fails with DEADLINE (ms, monotonic clock); one session timer watches them all. */
   deadlineAt: number;
   resolve(value: unknown): void;
   reject(error: SteadError): void;
@@ -21,6 +22,7 @@ export interface PendingControl<T> {
   ref: Uint8Array;
   seq: number;
   bytes: Uint8Array;
+  /** When it was last sent (ms, monotonic clock). */
   sentAt: number;
   deadline: TimerHandle | null;
   promise: Promise<T>;
@@ -35,7 +37,7 @@ export function pendingControl<T>(
   deadlineMs: number,
   onDeadline: () => void,
 ): PendingControl<T> {
-  return { ...message, sentAt: 0, deadline: clock.setTimeout(onDeadline, deadlineMs), ...deferred<T>() };
+  return { ...message, sentAt: -Infinity, deadline: clock.setTimeout(onDeadline, deadlineMs), ...deferred<T>() };
 }
 
 /** The answer came (or the session gave up): the deadline no longer applies. */

@@ -23,6 +23,11 @@ describe('broker limits come from the options', () => {
     expect(await a.call('tell', 'b', 'hi')).toBeUndefined();
   });
 
+  it('maxRecordBytes: the state and a frame must fit in it', async () => {
+    await expect(start({ maxRecordBytes: 512 * 1024, maxStateBytes: 512 * 1024 })).rejects.toMatchObject({ code: 'STEAD_E_BAD_OPTIONS' });
+    await expect(start({ maxRecordBytes: 512 * 1024, maxStateBytes: 256 * 1024 })).resolves.toBeDefined();
+  });
+
   it('defaultQueueLength', async () => {
     const s = (await start({ defaultQueueLength: 2 })).session('hostile/q', 'main');
     for (const text of ['1', '2', '3']) await s.call('tell', 'phone', text);

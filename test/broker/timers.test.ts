@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../broker/index.js';
+import { decodeRecord } from '../../broker/record/record-codec.js';
+import type { ProxyRecord } from '../../broker/record/record.js';
+import { decodeValue } from '../../shared/wire/codec.js';
 import timerApp from '../helpers/apps/timers.js';
 import { withBrokerAndDevice } from '../helpers/broker.js';
 import { failingStore, type FailMode, type FailingStore } from '../helpers/failing-store.js';
+import { until } from '../helpers/wait.js';
 
 const DAY = 24 * 3600 * 1000;
 /** The longest delay setTimeout takes (about 24.8 days); Node runs a longer one after 1 ms. */
@@ -68,5 +72,23 @@ describe('durable timers', () => {
     // The store is back; the device talks to the proxy again (so it reloads).
     store.failLoads(false);
     await expect.poll(() => session.call('read'), { timeout: 4_000, interval: 100 }).toEqual({ 0: 1, 1: 1 });
+  });
+
+  // Regression: after the firing commit failed and the reload failed too, nothing armed another
+  // wake-up: the timer waited for a message from outside. A wake-up now retries after a backoff.
+  it('fire once the store is back after a failed commit and a failed reload, with no message from outside', async () => {
+    const session = env.device.session('timers/t2', 'main');
+    await session.call('schedule', [300]);
+    store.failCommits('before');
+    store.failLoads(true);
+    await store.reached('failures', 1);
+    await store.reached('loadFailures', 1);
+    store.failCommits(null);
+    store.failLoads(false);
+    // The device sends nothing more; watch the store itself.
+    const stored = async (): Promise<ProxyRecord> => decodeRecord((await store.load('timers/t2'))?.record ?? new Uint8Array());
+    await until(async () => (await stored()).timers.length === 0, 10_000, 'the timer to fire');
+    expect(decodeValue((await stored()).stateBytes)).toEqual({ fired: { 0: 1 } });
+    expect(await session.call('read')).toEqual({ 0: 1 });
   });
 });

@@ -8,10 +8,14 @@ interface Pending {
 
 /**
  * A clock that moves only when told (STYLE §6): `advance(ms)` runs every timer that comes due,
- * in time order, so tests drive pulses, timers and hold expiries without sleeping.
+ * in time order, so tests drive pulses, timers and hold expiries without sleeping. Both clocks
+ * start at `start`; `stepWall(ms)` moves the wall clock alone, as an NTP step does.
  */
 export class ManualClock implements Clock {
+  /** The monotonic time; timers run on it. */
   #now: number;
+  /** How far the wall clock was stepped from the monotonic one. */
+  #wallOffset = 0;
   #order = 0;
   readonly #timers = new Map<TimerHandle, Pending>();
 
@@ -20,7 +24,16 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonic(): number {
     return this.#now;
+  }
+
+  /** The wall clock jumps by `ms` (negative: back); the monotonic clock and the timers do not. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

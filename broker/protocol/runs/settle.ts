@@ -6,6 +6,7 @@ import { errorBytes, replyBytes, toSteadError } from '../../record/replies.js';
 import { withKeptAnswer } from '../../record/resource-channels.js';
 import { answered } from '../../record/session-steps.js';
 import type { Outcome, Release } from '../../transaction/transaction.js';
+import { recordBoundError } from '../record-bound.js';
 import { NOTHING, type Run, type Step } from '../step.js';
 import type { ProtocolView } from '../view.js';
 
@@ -17,7 +18,7 @@ export function settle(view: ProtocolView, run: Run, outcome: Outcome, now: numb
     case 'timer':
       return settleTimer(view, run.due, outcome);
     case 'pulse':
-      return settlePulse(outcome);
+      return settlePulse(view, outcome);
     case 'resource':
       return settleResource(view, run.session, run.frame, outcome, now);
   }
@@ -26,7 +27,8 @@ export function settle(view: ProtocolView, run: Run, outcome: Outcome, now: numb
 /**
  * Rules 6–7 for a call: the reply (or the error) is encoded and checked — a return value the
  * device could not take fails the call here — and joins the session's reply cache. A method that
- * changed nothing writes nothing; its reply still leaves in order.
+ * changed nothing writes nothing; its reply still leaves in order. A method whose commit would
+ * grow the record past its bound fails with RECORD_TOO_LARGE, as if it had thrown.
  */
 function settleCall(view: ProtocolView, session: string, frame: CallFrame, outcome: Outcome, now: number): Step {
   let result = outcome;
@@ -52,7 +54,10 @@ function settleCall(view: ProtocolView, session: string, frame: CallFrame, outco
   if (durable) s = seenAt(s, now);
   const releases: Release[] = [{ session, bytes: reply as Uint8Array }];
   if (result.ok) releases.push(...result.notifications);
-  const step: Step = { record: withSession(base, session, s), durable, releases, answers: true, after: { session, seq: frame.seq } };
+  const record = withSession(base, session, s);
+  const tooLarge = changed ? recordBoundError(view, record) : null;
+  if (tooLarge) return settleCall(view, session, frame, { ok: false, error: tooLarge }, now);
+  const step: Step = { record, durable, releases, answers: true, after: { session, seq: frame.seq } };
   return result.ok ? step : { ...step, error: result.error };
 }
 
@@ -62,16 +67,22 @@ function asCallAnswer(error: SteadError): SteadError {
   return new SteadError('APP_ERROR', error.message, { cause: error, data: { name: 'SteadError', code: error.code } });
 }
 
-/** A fired timer's removal is a change of its own: committed even if the method changed nothing or failed. */
+/**
+ * A fired timer's removal is a change of its own: committed even if the method changed nothing or
+ * failed (a method that would grow the record past its bound fails).
+ */
 function settleTimer(view: ProtocolView, due: DurableTimer, outcome: Outcome): Step {
   const base = withoutTimer(view.record, due.id);
-  if (outcome.ok) return { record: outcome.record ?? base, durable: true, releases: outcome.notifications };
-  return { record: base, durable: true, releases: [], warning: { message: 'timer method failed; timer dropped', error: outcome.error, timer: due.method } };
+  const dropped = (error: SteadError): Step => ({ record: base, durable: true, releases: [], warning: { message: 'timer method failed; timer dropped', error, timer: due.method } });
+  if (!outcome.ok) return dropped(outcome.error);
+  const tooLarge = outcome.record && recordBoundError(view, outcome.record);
+  return tooLarge ? dropped(tooLarge) : { record: outcome.record ?? base, durable: true, releases: outcome.notifications };
 }
 
-function settlePulse(outcome: Outcome): Step {
-  if (!outcome.ok) return { ...NOTHING, warning: { message: 'pulse failed', error: outcome.error } };
-  return outcome.record ? { record: outcome.record, durable: true, releases: outcome.notifications } : NOTHING;
+function settlePulse(view: ProtocolView, outcome: Outcome): Step {
+  const error = outcome.ok ? outcome.record && recordBoundError(view, outcome.record) : outcome.error;
+  if (error) return { ...NOTHING, warning: { message: 'pulse failed', error } };
+  return outcome.ok && outcome.record ? { record: outcome.record, durable: true, releases: outcome.notifications } : NOTHING;
 }
 
 /**
@@ -89,7 +100,9 @@ function settleResource(view: ProtocolView, channel: string, frame: ResourceFram
       // Only a write's answer is kept: a read (written only to mark its session seen) runs
       // again harmlessly, and keeping its answer (a listing: up to a frame) would bloat the record.
       const record = next && result.record ? withKeptAnswer(next, channel, frame, bytes) : next;
-      return { record, durable: record !== null, releases: [{ session: channel, bytes }] };
+      const tooLarge = result.record && record ? recordBoundError(view, record) : null;
+      if (!tooLarge) return { record, durable: record !== null, releases: [{ session: channel, bytes }] };
+      result = { ok: false, error: tooLarge };
     } catch (error) {
       result = { ok: false, error: toSteadError(error) };
     }

@@ -38,8 +38,8 @@ export type Answer =
   /** The proxy's answer to the last blob request: restored, current or kept. */
   | { readonly to: 'blob-status'; readonly frame: ReplyFrame }
   | { readonly to: 'blob-refused'; readonly ref: Uint8Array | null; readonly error: SteadError }
-  /** The answer to a hello: the queue's horizon and epoch. */
-  | { readonly to: 'hello'; readonly horizon: number; readonly epoch: Uint8Array }
+  /** The answer to a hello: the queue's horizon and epoch; epoch null: the proxy keeps no queue for the session. */
+  | { readonly to: 'hello'; readonly horizon: number; readonly epoch: Uint8Array | null }
   /** Nothing waits for it: the session's `onError` handlers hear of it. */
   | { readonly to: 'report'; readonly error: unknown };
 

@@ -5,7 +5,7 @@ import { ackStep } from '../../../broker/protocol/frames/ack.js';
 import { beginStep } from '../../../broker/protocol/frames/begin.js';
 import { endStep } from '../../../broker/protocol/frames/end.js';
 import { helloStep } from '../../../broker/protocol/frames/hello.js';
-import type { SessionRecord } from '../../../broker/record/record.js';
+import { BEGIN_MEMORY_MS, RECENT_BEGINS, type SessionRecord } from '../../../broker/record/record.js';
 import { NOW, hex, n, record, session, sessionAfter, summary, view } from './tables.js';
 
 /** Rules 1, 2 and 8 and the notification bookkeeping: begin, end, ack and hello as tables. */
@@ -18,10 +18,10 @@ const hello = (nonce: Uint8Array | null, acked: number, epoch: Uint8Array | null
 const begunReply = encodeFrame({ kind: Kind.reply, ref: n(10), seq: 0, value: begunValue({ nonce: n(1), memento: 'm', crashed: false }) });
 /** A current instance (nonce 1, begun with token 10) with three notifications queued, one acked. */
 const current = session({
-  nonce: n(1), beginToken: n(10), begunReply, recentBegins: [n(10)], lastSeq: 4, memento: 'm',
+  nonce: n(1), beginToken: n(10), begunReply, recentBegins: [{ token: n(10), at: NOW - 1000 }], lastSeq: 4, memento: 'm',
   queue: { ...session().queue, items: [2, 3].map((seq) => ({ seq, payload: `p${seq}`, key: null })), lastSeq: 3, acked: 1 },
 });
-const endedOne = session({ nonce: null, endedNonce: n(1), recentBegins: [n(10)] });
+const endedOne = session({ nonce: null, endedNonce: n(1), recentBegins: [{ token: n(10), at: NOW - 1000 }] });
 
 const err = (code: string, ref: Uint8Array | null, seq = 0) => ({ kind: 'error', ref: hex(ref), seq, code: `STEAD_E_${code}` });
 type Row = { name: string; s: SessionRecord | null; step: (v: ReturnType<typeof view>) => ReturnType<typeof beginStep>; expected: Record<string, unknown> };
@@ -49,6 +49,10 @@ const rows: Row[] = [
   { name: 'hello from a fenced nonce: an error first, then the answer; its ack is not applied', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(2), 3), NOW), expected: { durable: false, error: 'STEAD_E_STALE_INSTANCE', sends: [err('STALE_INSTANCE', n(2)), { kind: 'hello' }, { kind: 'notify', seq: 2 }, { kind: 'notify', seq: 3 }] } },
   { name: 'hello acking past the horizon in this epoch proves the queue went back: a new epoch, durable', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(1), 7), NOW), expected: { durable: true, sends: [{ kind: 'hello', epoch: hex(n(100)) }, { kind: 'notify', seq: 2 }, { kind: 'notify', seq: 3 }] } },
   { name: 'hello in another epoch: its ack is not applied', s: current, step: (v) => helloStep(v, 'kitchen', hello(n(1), 3, n(901)), NOW), expected: { durable: false, sends: [{ kind: 'hello', epoch: hex(n(900)) }, { kind: 'notify' }, { kind: 'notify' }] } },
+  // A hello makes no session: made-up names take no session slot and no record space.
+  { name: 'hello for an unknown session: answered with no queue (no epoch), nothing made', s: null, step: (v) => helloStep(v, 'kitchen', hello(null, 0, null), NOW), expected: { changed: false, durable: false, sends: [{ kind: 'hello', acked: 0, epoch: null }] } },
+  { name: 'hello for an unknown session naming an epoch and acks: the same, nothing made', s: null, step: (v) => helloStep(v, 'kitchen', hello(null, 7), NOW), expected: { changed: false, durable: false, sends: [{ kind: 'hello', acked: 0, epoch: null }] } },
+  { name: 'hello for an unknown session from an instance: NOT_BEGUN first, then the no-queue answer', s: null, step: (v) => helloStep(v, 'kitchen', hello(n(2), 3), NOW), expected: { changed: false, durable: false, error: 'STEAD_E_NOT_BEGUN', sends: [err('NOT_BEGUN', n(2)), { kind: 'hello', epoch: null }] } },
 ];
 
 describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', () => {
@@ -61,7 +65,7 @@ describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', 
 
   it('begin fences the old instance: the new nonce is current, seq restarts, replies go, the token is remembered', () => {
     const s = sessionAfter(beginStep(view(record({ kitchen: current })), 'kitchen', begin(n(11)), NOW), 'kitchen');
-    expect({ nonce: hex(s?.nonce), lastSeq: s?.lastSeq, replies: s?.replies.size, tokens: s?.recentBegins.map(hex) }).toEqual({ nonce: hex(n(100)), lastSeq: 0, replies: 0, tokens: [hex(n(10)), hex(n(11))] });
+    expect({ nonce: hex(s?.nonce), lastSeq: s?.lastSeq, replies: s?.replies.size, tokens: s?.recentBegins.map((b) => [hex(b.token), b.at]) }).toEqual({ nonce: hex(n(100)), lastSeq: 0, replies: 0, tokens: [[hex(n(10)), NOW - 1000], [hex(n(11)), NOW]] });
   });
 
   it('end clears nonce and memento and remembers the ended nonce', () => {
@@ -69,11 +73,21 @@ describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', 
     expect({ nonce: s?.nonce, memento: s?.memento, ended: hex(s?.endedNonce) }).toEqual({ nonce: null, memento: null, ended: hex(n(1)) });
   });
 
-  it('a new session past the session limit is refused by begin and by hello (SESSION_LIMIT)', () => {
+  it('a new session past the session limit is refused by begin (SESSION_LIMIT); a hello, which makes none, is answered', () => {
     const v = view(record({ a: session(), b: session() }), { limits: { maxSessionsPerProxy: 2 } });
     expect(summary(beginStep(v, 'c', begin(n(11)), NOW))).toMatchObject({ changed: false, error: 'STEAD_E_SESSION_LIMIT' });
-    expect(summary(helloStep(v, 'c', hello(null, 0), NOW))).toMatchObject({ changed: false, error: 'STEAD_E_SESSION_LIMIT' });
+    expect(summary(helloStep(v, 'c', hello(null, 0), NOW))).toEqual({ changed: false, durable: false, sends: [{ to: 'c', kind: 'hello', version: 1, acked: 0, agent: 'stead-broker', nonce: null, epoch: null }] });
     expect(summary(beginStep(v, 'a', begin(n(11)), NOW))).toMatchObject({ changed: true, durable: true });
+  });
+
+  it('a thousand hellos for made-up sessions leave the record as it was: a begin still makes its session', () => {
+    let v = view(record({ a: session() }), { limits: { maxSessionsPerProxy: 2 } });
+    for (let i = 0; i < 1000; i++) {
+      const step = helloStep(v, `made-up-${i}`, hello(null, 0), NOW);
+      if (step.record) v = view(step.record, { limits: { maxSessionsPerProxy: 2 } });
+    }
+    expect(v.record.sessions.size).toBe(1);
+    expect(summary(beginStep(v, 'kitchen', begin(n(11)), NOW))).toMatchObject({ changed: true, durable: true });
   });
 
   it('activity that writes nothing is written once lastSeen lags a quarter of the idle TTL', () => {
@@ -83,5 +97,32 @@ describe('begin, end, ack and hello (DESIGN §4 rules 1, 2, 8; notifications)', 
     const step = helloStep(view(record({ kitchen: lagging }), { idleTtlMs: 1000 }), 'kitchen', hello(n(1), 1), NOW);
     expect(step.durable).toBe(true);
     expect(sessionAfter(step, 'kitchen')?.visits.lastSeen).toBe(NOW);
+  });
+});
+
+/**
+ * Begin tokens are remembered for the MQTT redelivery horizon (BEGIN_MEMORY_MS, a day), at most
+ * RECENT_BEGINS of them: rows of (begins of the session, each token at a time, then one token
+ * again at a time) → whether that begin starts an instance, and how many tokens the record keeps.
+ */
+describe('a begin arriving again (MQTT redelivery)', () => {
+  type Begin = [token: number, at: number];
+  /** Tokens 1, 2, 3 … one ms apart, from NOW. */
+  const burst = (count: number, from = 1): Begin[] => Array.from({ length: count }, (_, i) => [from + i, NOW + i]);
+
+  it.each<[string, Begin[], Begin, { starts: boolean; kept: number }]>([
+    ['after one newer begin it starts nothing', burst(2), [1, NOW + 10], { starts: false, kept: 2 }],
+    ['after 8 newer begins it still starts nothing', burst(9), [1, NOW + 100], { starts: false, kept: 9 }],
+    ['after 40 newer begins within the day it still starts nothing', burst(41), [1, NOW + 100], { starts: false, kept: 41 }],
+    ['an hour later it still starts nothing', burst(3), [1, NOW + 3_600_000], { starts: false, kept: 3 }],
+    ['a day later, after a newer begin forgot it, it is a new begin', [[1, NOW], [2, NOW + BEGIN_MEMORY_MS]], [1, NOW + BEGIN_MEMORY_MS + 1], { starts: true, kept: 2 }],
+    ['a flood of begins keeps the newest RECENT_BEGINS: the oldest is forgotten', burst(RECENT_BEGINS + 20), [1, NOW + 500], { starts: true, kept: RECENT_BEGINS }],
+    ['a flood of begins keeps the newest RECENT_BEGINS: the last of them is remembered', burst(RECENT_BEGINS + 20), [21, NOW + 500], { starts: false, kept: RECENT_BEGINS }],
+  ])('%s', (_name, begins, again, expected) => {
+    let rec = record({});
+    for (const [token, at] of begins) rec = beginStep(view(rec), 'kitchen', begin(n(token)), at).record ?? rec;
+    const step = beginStep(view(rec), 'kitchen', begin(n(again[0])), again[1]);
+    const kept = (step.record ?? rec).sessions.get('kitchen')?.recentBegins.length;
+    expect({ starts: step.error === undefined, kept }).toEqual(expected);
   });
 });

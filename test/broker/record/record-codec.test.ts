@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, encodeRecord } from '../../../broker/record/record-codec.js';
+import { decodeRecord, encodeRecord, recordBytes } from '../../../broker/record/record-codec.js';
 import { newSession, withSession, type ProxyRecord, type ResourceChannel, type SessionRecord } from '../../../broker/record/record.js';
 import { channelKey, channelOf } from '../../../broker/record/resource-channels.js';
 import { SessionTable } from '../../../broker/record/session-table.js';
@@ -17,7 +17,7 @@ function plainBytes(s: SessionRecord): SessionRecord {
   return {
     ...s,
     nonce: s.nonce && Uint8Array.from(s.nonce),
-    recentBegins: s.recentBegins.map((t) => Uint8Array.from(t)),
+    recentBegins: s.recentBegins.map((b) => ({ token: Uint8Array.from(b.token), at: b.at })),
     replies: new Map([...s.replies].map(([k, v]) => [k, Uint8Array.from(v)])),
   };
 }
@@ -28,7 +28,7 @@ describe('proxy record encoding', () => {
     const s7: SessionRecord = {
       ...(base.sessions.get('s7') as SessionRecord),
       nonce: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
-      recentBegins: [Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1)],
+      recentBegins: [{ token: Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1), at: 4000 }, { token: Uint8Array.of(1, 7, 6, 5, 4, 3, 2, 1), at: 4500 }],
       lastSeq: 4,
       replies: new Map([[4, Uint8Array.of(9, 9)]]),
       memento: { index: 3 },
@@ -57,7 +57,8 @@ describe('proxy record encoding', () => {
       ['main', null, null, token, null, 0, [], null, [[], 0, 0, 1000, 'drop-oldest', 0], [1, 0, 1, null]],
     ], [], 1]);
     const decoded = decodeRecord(v1);
-    expect(decoded.sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+    // Its token counts from the latest visit.
+    expect(decoded.sessions.get('main')?.recentBegins.map((b) => [[...b.token], b.at])).toEqual([[[...token], 1]]);
     expect(decoded.sessions.get('main')?.resources.size).toBe(0);
   });
 
@@ -117,7 +118,35 @@ describe('proxy record encoding', () => {
     expect(decoded.channelsForgotten).toBeUndefined();
     expect(decoded.timers).toEqual([{ id: 1, at: 5000, method: 'fire', args: [] }]);
     // Written again, it is a format 4 record with the same content.
-    expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((t) => [...t])).toEqual([[...token]]);
+    expect(decodeRecord(encodeRecord(decoded)).sessions.get('main')?.recentBegins.map((b) => [[...b.token], b.at])).toEqual([[[...token], 1]]);
+  });
+
+  it('recordBytes is the encoded length, however sessions, state, timers, answers and the stamp change', () => {
+    let record = recordWith(300);
+    const sizes: [number, number][] = [];
+    const measure = (): void => void sizes.push([recordBytes(record), encodeRecord(record).length]);
+    measure();
+    const s7 = record.sessions.get('s7') as SessionRecord;
+    record = withSession(record, 's7', { ...s7, replies: new Map([[1, new Uint8Array(300)]]), queue: { ...s7.queue, items: [{ seq: 1, payload: 'x'.repeat(5000), key: null }], lastSeq: 1 } });
+    measure();
+    record = withSession(record, 'new', newSession(5, LIMITS));
+    measure();
+    record = { ...record, sessions: record.sessions.without('s3') };
+    measure();
+    record = { ...record, timers: [{ id: 1, at: 5000, method: 'fire', args: ['a'.repeat(40)] }], nextTimerId: 70_000 };
+    measure();
+    const ref = new Uint8Array(8);
+    const channel: ResourceChannel = { topic: 'r-1', ref, answered: 0, since: 1, answers: new Map([[1, { digest: new Uint8Array(8), bytes: new Uint8Array(30) }]]) };
+    record = { ...record, resourceChannels: new Map([[channelKey('r-1', ref), channel]]) };
+    measure();
+    record = { ...record, channelsForgotten: true };
+    measure();
+    record = { ...record, blobStamp: { generation: 9, lineage: new Uint8Array(8), parent: null, base: 0 } };
+    measure();
+    record = { ...record, stateBytes: new Uint8Array(70_000) };
+    measure();
+    for (const [bytes, encoded] of sizes) expect(bytes).toBe(encoded);
+    for (const n of [0, 23, 24, 255, 256, 1024]) expect(recordBytes(recordWith(n))).toBe(encodeRecord(recordWith(n)).length);
   });
 
   it('encodes records with many sessions (array headers beyond 23 and 255 items)', () => {

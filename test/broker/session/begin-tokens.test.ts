@@ -34,6 +34,17 @@ describe('a late duplicate begin starts nothing', () => {
     expect(asReply(await till.call(current.nonce, 1, 'bump', [])).value).toBe(1);
   });
 
+  // Regression: tokens were remembered 8 deep, so a begin redelivered after 8 newer ones began a
+  // ghost instance that fenced the current one. They are remembered for a day now (record.ts).
+  it('a duplicate of an older begin after 20 newer ones is still refused and fences nothing', async () => {
+    const older = token();
+    await till.begin(older);
+    let current = await till.begin(token());
+    for (let i = 0; i < 19; i++) current = await till.begin(token());
+    expect(asError(await till.sendBegin(PROTOCOL_VERSION, older)).code).toBe('STEAD_E_STALE_INSTANCE');
+    expect(asReply(await till.call(current.nonce, 1, 'bump', [])).value).toBe(1);
+  });
+
   it('a duplicate begin after end starts no instance, and the next begin is not a crash', async () => {
     const ref = token();
     const first = await till.begin(ref);

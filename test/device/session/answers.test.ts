@@ -108,7 +108,7 @@ describe('the other frames', () => {
     ['a sealed blob is kept', { kind: Kind.blob, ref: null, blob: bytes(9) }, { to: 'blob' }],
     ['a marker is kept beside the blob', { kind: Kind.blob, ref: null, blob: null, marker: bytes(9) }, { to: 'blob' }],
     ['a hello answer names the horizon and epoch', { kind: Kind.hello, version: 1, acked: 5, agent: 'p', nonce: null, epoch: bytes(7) }, { to: 'hello' }],
-    ['a hello answer without an epoch is malformed', { kind: Kind.hello, version: 1, acked: 5, agent: 'p', nonce: null, epoch: null }, { to: 'report', error: 'STEAD_E_MALFORMED_FRAME' }],
+    ['a hello answer without an epoch: the proxy keeps no queue for the session', { kind: Kind.hello, version: 1, acked: 0, agent: 'p', nonce: null, epoch: null }, { to: 'hello' }],
     ['a frame only devices send is malformed here', { kind: Kind.ack, nonce: NONCE, seq: 1 }, { to: 'report', error: 'STEAD_E_MALFORMED_FRAME' }],
   ])('%s', (_name, frame, expected) => {
     expect(summary(answerTo(frame, view()))).toEqual(expected);
@@ -117,5 +117,10 @@ describe('the other frames', () => {
   it('a hello answer carries the horizon and epoch', () => {
     const answer = answerTo({ kind: Kind.hello, version: 1, acked: 5, agent: 'p', nonce: null, epoch: bytes(7) }, view());
     expect(answer).toEqual({ to: 'hello', horizon: 5, epoch: bytes(7) });
+  });
+
+  it('a hello answer without an epoch has no queue, so no horizon', () => {
+    const answer = answerTo({ kind: Kind.hello, version: 1, acked: 5, agent: 'p', nonce: null, epoch: null }, view());
+    expect(answer).toEqual({ to: 'hello', horizon: 0, epoch: null });
   });
 });

@@ -11,6 +11,8 @@ import { OfflineSession, drain, track, type Outcome } from '../../helpers/offlin
 
 const RETRY_MS = 1000;
 const DEADLINE_MS = 10_000;
+/** An NTP step of the wall clock: retries and deadlines are durations, so it must change nothing. */
+const HOUR = 3_600_000;
 
 interface Row {
   window: number;
@@ -84,11 +86,21 @@ describe('resends keep their seq', () => {
   const reconnect: Trigger = (offline) => offline.reconnect();
   const retryTimer: Trigger = (offline) => offline.link.clock.advance(RETRY_MS);
   const justBeforeRetry: Trigger = (offline) => offline.link.clock.advance(RETRY_MS - 1);
+  const wallBackThenRetry: Trigger = (offline) => {
+    offline.link.clock.stepWall(-HOUR);
+    offline.link.clock.advance(RETRY_MS);
+  };
+  const wallForwardJustBeforeRetry: Trigger = (offline) => {
+    offline.link.clock.stepWall(HOUR);
+    offline.link.clock.advance(RETRY_MS - 1);
+  };
 
   it.each<[string, Row, Trigger, number[][]]>([
     ['after a reconnect, the call in flight goes out again under seq 1', { window: 1, made: 1, replies: [] }, reconnect, [[1, 0]]],
     ['the retry timer resends it under seq 1', { window: 1, made: 1, replies: [] }, retryTimer, [[1, 0]]],
     ['before the retry interval nothing is resent', { window: 1, made: 1, replies: [] }, justBeforeRetry, []],
+    ['the wall clock stepped back an hour: the retry timer still resends after the interval', { window: 1, made: 1, replies: [] }, wallBackThenRetry, [[1, 0]]],
+    ['the wall clock stepped forward an hour: nothing is resent before the interval', { window: 1, made: 1, replies: [] }, wallForwardJustBeforeRetry, []],
     ['after a reconnect, seq 2 goes again carrying the newer answered', { window: 2, made: 2, replies: [1] }, reconnect, [[2, 1]]],
     ['the retry timer resends seq 2 with the newer answered too', { window: 2, made: 2, replies: [1] }, retryTimer, [[2, 1]]],
     ['only what is unanswered goes again, in seq order', { window: 3, made: 3, replies: [2] }, reconnect, [[1, 0], [3, 0]]],
@@ -172,6 +184,20 @@ describe('deadlines', () => {
     expect(second.code ?? second.state).toBe(expected.second);
     expect(offline.session.nonce === nonce ? 'kept' : 'over').toBe(expected.instance);
     expect(offline.begins).toHaveLength(expected.begins);
+  });
+
+  it.each<[string, number]>([
+    ['back an hour', -HOUR],
+    ['forward an hour', HOUR],
+  ])('the wall clock stepped %s mid-call: the call fails at its deadline, not before or after', async (_name, step) => {
+    const { offline, first } = await twoCalls(DEADLINE_MS * 2);
+    offline.link.clock.stepWall(step);
+    offline.link.clock.advance(DEADLINE_MS - 1);
+    await drain();
+    expect(first.state).toBe('pending');
+    offline.link.clock.advance(1);
+    await drain();
+    expect(first.code).toBe('STEAD_E_DEADLINE');
   });
 
   it('a call answered in time is not touched by its deadline', async () => {

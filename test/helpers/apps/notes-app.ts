@@ -15,5 +15,7 @@ export default defineProxy({
     },
     /** The payloads waiting (not acknowledged) in the session's queue. */
     outq: { args: ['string'], run: (ctx, session: string) => ctx.outq(session).map((n) => n.payload) },
+    /** How many notifications wait in the session's queue. */
+    queued: { args: ['string'], run: (ctx, session: string) => ctx.outq(session).length },
   },
 });
