@@ -10,7 +10,7 @@
  * lives on a file of its own because the store's two connections (sqlite-store.ts) share the
  * store file itself.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SteadError } from '../../../shared/errors.js';
@@ -30,9 +30,11 @@ export class SqliteOwnerLock {
       // The store's folder is private (private-files.ts): made 0700 here too, whoever makes it first.
       mkdirSync(dirname(storePath), { recursive: true, mode: 0o700 });
       path = `${canonical(storePath)}.lock`;
-      closeSync(openSync(path, 'a', 0o600));
       // No busy timeout: a held lock is refused at once, not after waiting for it.
       db = new Database(path, { timeout: 0 });
+      // Private like the database. chmod, not an open and close of our own: closing any
+      // descriptor of a file drops every POSIX lock this process holds on it, an owner's too.
+      chmodSync(path, 0o600);
     } catch (cause) {
       throw new SteadError('STORE_FAILURE', `cannot make the store lock ${path}`, { cause });
     }
