@@ -66,9 +66,3 @@ export function refuse(session: string, ref: Uint8Array | null, seq: number, err
   return { record: null, durable: false, releases: [{ session, bytes: errorBytes(ref, seq, error) }], error, refused: { session, ref } };
 }
 
-/** A record change and what leaves after it. */
-export function change(record: ProxyRecord, durable: boolean, releases: readonly Release[]): Step {
-  return { record, durable, releases };
-}
-
-export { NO_RELEASES };

@@ -3,7 +3,7 @@ import { SteadError } from '../../../shared/errors.js';
 import type { CallFrame } from '../../../shared/wire/frames.js';
 import { withSession, type SessionRecord } from '../../record/record.js';
 import { skipped } from '../../record/session-steps.js';
-import { refuse, send, type Step } from '../step.js';
+import { NOTHING, refuse, send, type Step } from '../step.js';
 import type { ProtocolView } from '../view.js';
 
 /** DESIGN §4 rules 2–4, applied before any app code runs; then the method (rules 5–7). */
@@ -46,6 +46,6 @@ export function callStep(view: ProtocolView, session: string, frame: CallFrame):
  * read-only calls can be missing among them); a request held after them may run.
  */
 function skippedTo(view: ProtocolView, name: string, s: SessionRecord, answered: number): Step {
-  if (answered <= s.lastSeq) return { record: null, durable: false, releases: [] };
+  if (answered <= s.lastSeq) return NOTHING;
   return { record: withSession(view.record, name, skipped(s, answered)), durable: false, releases: [], after: { session: name, seq: answered } };
 }
